@@ -1,0 +1,79 @@
+//! `lanes check`.
+
+use std::process::ExitCode;
+
+use lanes::git::changes::FileChange;
+use lanes::ops::check::check;
+use lanes::Result;
+
+use super::{print_json, table, Context};
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Print JSON: [{path, overlapping, lanes: [{ticket, branch, path, change}]}].
+    #[arg(long)]
+    pub json: bool,
+    /// Exit with 1 when changed line ranges of two lanes overlap.
+    #[arg(long)]
+    pub exit_code: bool,
+}
+
+pub fn run(ctx: &Context, args: CheckArgs) -> Result<ExitCode> {
+    let overlaps = check(&ctx.repo, &ctx.config)?;
+    if args.json {
+        print_json(&overlaps)?;
+    } else if overlaps.is_empty() {
+        println!("No file is changed in more than one lane");
+    } else {
+        let rows: Vec<Vec<String>> = overlaps
+            .iter()
+            .map(|o| {
+                let lanes: Vec<String> = o
+                    .lanes
+                    .iter()
+                    .map(|side| {
+                        let name = side
+                            .ticket
+                            .clone()
+                            .or_else(|| side.branch.clone())
+                            .unwrap_or_else(|| side.path.display().to_string());
+                        format!("{name} ({})", lines(&side.change))
+                    })
+                    .collect();
+                let state = if o.overlapping { "OVERLAP" } else { "shared" };
+                vec![o.path.clone(), state.to_string(), lanes.join(", ")]
+            })
+            .collect();
+        println!("{}", table::render(&["PATH", "LINES", "LANES"], &rows));
+    }
+    let conflict = overlaps.iter().any(|o| o.overlapping);
+    Ok(if args.exit_code && conflict {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// "lines 3-5, 9" in the lane's own version of the file; "whole file" for binary/added/deleted.
+fn lines(change: &FileChange) -> String {
+    if change.whole {
+        return "whole file".into();
+    }
+    let ranges: Vec<String> = change
+        .hunks
+        .iter()
+        .map(|h| {
+            let (a, b) = if h.new.lines == 0 {
+                (h.new.start, h.new.start)
+            } else {
+                h.new.span()
+            };
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
+        .collect();
+    format!("lines {}", ranges.join(", "))
+}

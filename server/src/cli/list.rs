@@ -1,0 +1,113 @@
+//! `lanes list`, `lanes status`, `lanes switch`.
+
+use std::process::ExitCode;
+
+use lanes::ops;
+use lanes::{Lane, Result, TicketKey};
+
+use super::{print_json, table, Context};
+
+pub fn list(ctx: &Context, json: bool) -> Result<ExitCode> {
+    let lanes = ops::list(&ctx.repo, &ctx.config)?;
+    if json {
+        print_json(&lanes)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows: Vec<Vec<String>> = lanes
+        .iter()
+        .map(|lane| {
+            vec![
+                ticket_cell(lane),
+                lane.branch.clone().unwrap_or_else(|| "(detached)".into()),
+                lane.dirty.map_or("-".into(), |d| d.to_string()),
+                distance(lane),
+                lane.path.display().to_string(),
+                flags(lane).join(" "),
+            ]
+        })
+        .collect();
+    println!(
+        "{}",
+        table::render(
+            &["TICKET", "BRANCH", "DIRTY", "AHEAD/BEHIND", "PATH", "FLAGS"],
+            &rows
+        )
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn status(ctx: &Context, json: bool) -> Result<ExitCode> {
+    let lane = ops::status(&ctx.repo, &ctx.config, &ctx.cwd)?;
+    if json {
+        print_json(&lane)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("lane    {}", ticket_cell(&lane));
+    if let Some(title) = &lane.title {
+        println!("title   {title}");
+    }
+    println!("branch  {}", lane.branch.as_deref().unwrap_or("(detached)"));
+    println!("path    {}", lane.path.display());
+    println!(
+        "dirty   {}",
+        lane.dirty.map_or("-".into(), |d| d.to_string())
+    );
+    println!(
+        "base    {} ({})",
+        lane.base.as_deref().unwrap_or("-"),
+        distance(&lane)
+    );
+    let flags = flags(&lane);
+    if !flags.is_empty() {
+        println!("flags   {}", flags.join(" "));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn switch(ctx: &Context, ticket: &TicketKey) -> Result<ExitCode> {
+    let entry = ops::find(&ctx.repo, &ctx.config, ticket)?;
+    match entry.worktree {
+        Some(w) if !w.missing => {
+            println!("{}", w.path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => Err(lanes::Error::Conflict(format!(
+            "lane {ticket} has no worktree directory any more\n  hint: `lanes prune`, then `lanes start {ticket}` to recreate it on its branch"
+        ))),
+    }
+}
+
+fn ticket_cell(lane: &Lane) -> String {
+    match (&lane.ticket, lane.primary) {
+        (Some(t), _) => t.clone(),
+        (None, true) => "(primary)".into(),
+        (None, false) => "-".into(),
+    }
+}
+
+fn distance(lane: &Lane) -> String {
+    match (lane.ahead, lane.behind) {
+        (Some(a), Some(b)) => format!("↑{a} ↓{b}"),
+        _ => "-".into(),
+    }
+}
+
+fn flags(lane: &Lane) -> Vec<String> {
+    let mut flags = Vec::new();
+    if lane.missing {
+        flags.push("missing".to_string());
+    }
+    if lane.locked {
+        flags.push(match &lane.lock_reason {
+            Some(r) => format!("locked({r})"),
+            None => "locked".to_string(),
+        });
+    }
+    if lane.detached {
+        flags.push("detached".to_string());
+    }
+    if let Some(pr) = lane.pr {
+        flags.push(format!("PR#{pr}"));
+    }
+    flags
+}

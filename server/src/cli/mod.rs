@@ -1,0 +1,187 @@
+//! Command-line arguments and the dispatch to one module per command.
+
+mod check;
+mod list;
+mod remove;
+mod start;
+mod table;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use lanes::{Config, Repo, Result, TicketKey};
+
+/// Lanes: one ticket → one branch → one git worktree.
+///
+/// Run several coding agents side by side without their edits colliding: each ticket gets its own
+/// branch and its own worktree beside the repository.
+#[derive(Parser, Debug)]
+#[command(name = "lanes", version, propagate_version = true)]
+#[command(
+    after_help = "Examples:\n  lanes start PROJ-123        # branch feature/PROJ-123 + worktree ../<repo>-PROJ-123\n  lanes list                  # every lane of this repository\n  cd \"$(lanes switch PROJ-123)\"\n  lanes check                 # files changed in more than one lane\n  lanes remove PROJ-123       # safe: refuses to lose work"
+)]
+pub struct Cli {
+    /// Run as if lanes was started in this directory.
+    #[arg(short = 'C', global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+
+    /// More log output on stderr (-v info, -vv debug); LANES_LOG=<filter> overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Start a lane for a ticket: create its branch from the base and a worktree for it.
+    #[command(
+        after_help = "Examples:\n  lanes start PROJ-123\n  lanes start '#42' --base origin/develop\n  lanes start PROJ-7 --branch fix/login --path ../login-fix\n  lanes start PROJ-123 --json\n\nRunning it again for an existing lane reports that lane; a branch without a worktree gets one."
+    )]
+    Start(start::StartArgs),
+
+    /// List every lane of the repository, the primary checkout included.
+    #[command(
+        after_help = "Examples:\n  lanes list\n  lanes list --json | jq '.[] | select(.dirty > 0) | .ticket'"
+    )]
+    List(JsonArg),
+
+    /// Show the lane of the current directory.
+    #[command(
+        after_help = "Examples:\n  lanes status\n  lanes -C ../project-PROJ-123 status --json"
+    )]
+    Status(JsonArg),
+
+    /// Print the directory of a ticket's lane (for `cd "$(lanes switch KEY)"`).
+    #[command(after_help = "Example:\n  cd \"$(lanes switch PROJ-123)\"")]
+    Switch(TicketArg),
+
+    /// Remove a lane's worktree and, when nothing would be lost, its branch.
+    #[command(
+        after_help = "Examples:\n  lanes remove PROJ-123\n  lanes remove PROJ-123 --keep-branch\n  lanes remove PROJ-123 --force     # discards uncommitted work and unpushed commits\n\nRefuses (exit code 3, nothing changed) when the worktree has uncommitted or untracked files,\nis locked, or its branch has commits that exist on no other branch, remote or tag."
+    )]
+    Remove(remove::RemoveArgs),
+
+    /// Forget lanes whose directory was deleted by hand (their branches are kept).
+    #[command(after_help = "Example:\n  rm -rf ../project-PROJ-9 && lanes prune")]
+    Prune(JsonArg),
+
+    /// List files changed in more than one lane, and whether the changed lines overlap.
+    #[command(
+        after_help = "Examples:\n  lanes check\n  lanes check --json\n  lanes check --exit-code && git push   # exit 1 when changed lines overlap"
+    )]
+    Check(check::CheckArgs),
+
+    /// Check the environment: git version, repository, configuration.
+    Doctor,
+}
+
+/// `--json` alone.
+#[derive(clap::Args, Debug)]
+pub struct JsonArg {
+    /// Print JSON (a stable, documented shape) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A ticket key alone.
+#[derive(clap::Args, Debug)]
+pub struct TicketArg {
+    /// Ticket key, e.g. PROJ-123 or '#42'.
+    pub ticket: String,
+}
+
+/// The repository and merged configuration a command works on.
+pub struct Context {
+    pub repo: Repo,
+    pub config: Config,
+    pub cwd: PathBuf,
+}
+
+impl Context {
+    fn open(dir: Option<PathBuf>) -> Result<Context> {
+        let cwd = match dir {
+            Some(d) => d,
+            None => std::env::current_dir()
+                .map_err(lanes::Error::io("reading the current directory"))?,
+        };
+        let repo = Repo::discover(&cwd)?;
+        let config = Config::load(repo.anchor())?;
+        Ok(Context { repo, config, cwd })
+    }
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    if let Command::Doctor = cli.command {
+        return Ok(doctor(cli.dir));
+    }
+    let ctx = Context::open(cli.dir)?;
+    match cli.command {
+        Command::Start(args) => start::run(&ctx, args),
+        Command::List(args) => list::list(&ctx, args.json),
+        Command::Status(args) => list::status(&ctx, args.json),
+        Command::Switch(args) => list::switch(&ctx, &TicketKey::parse(&args.ticket)?),
+        Command::Remove(args) => remove::remove(&ctx, args),
+        Command::Prune(args) => remove::prune(&ctx, args.json),
+        Command::Check(args) => check::run(&ctx, args),
+        Command::Doctor => Ok(ExitCode::SUCCESS),
+    }
+}
+
+/// Prints JSON to stdout.
+pub fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| lanes::Error::Config(format!("serialising output: {e}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+fn doctor(dir: Option<PathBuf>) -> ExitCode {
+    let mut ok = true;
+    match lanes::git::cli::version() {
+        Some(v) if v >= lanes::git::cli::MIN_GIT => println!("ok    git {}.{}", v.0, v.1),
+        Some(v) => {
+            ok = false;
+            println!(
+                "FAIL  git {}.{} is too old (need {}.{})",
+                v.0,
+                v.1,
+                lanes::git::cli::MIN_GIT.0,
+                lanes::git::cli::MIN_GIT.1
+            );
+        }
+        None => {
+            ok = false;
+            println!("FAIL  git not found on PATH");
+        }
+    }
+    match lanes::config::user_config_path() {
+        Some(p) if p.exists() => println!("ok    user config {}", p.display()),
+        Some(p) => println!("ok    no user config (would be read from {})", p.display()),
+        None => println!("ok    no user config ($HOME is not set)"),
+    }
+    match Context::open(dir) {
+        Ok(ctx) => {
+            println!("ok    repository {}", ctx.repo.anchor().display());
+            match ctx.repo.default_base() {
+                Some(base) => println!(
+                    "ok    default base {}",
+                    ctx.config.base.as_deref().unwrap_or(&base)
+                ),
+                None => println!("warn  no default base found; pass --base to lanes start"),
+            }
+        }
+        Err(e) => {
+            ok = false;
+            println!("FAIL  {e}");
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}

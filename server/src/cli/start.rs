@@ -1,0 +1,76 @@
+//! `lanes start`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use lanes::ops::start::{start, Progress, StartRequest};
+use lanes::{Result, TicketKey};
+
+use super::{print_json, Context};
+
+#[derive(clap::Args, Debug)]
+pub struct StartArgs {
+    /// Ticket key: a Jira key (PROJ-123), a GitHub issue ('#42', owner/repo#42) or a plain slug.
+    pub ticket: String,
+    /// Branch from this ref instead of the configured or default base (e.g. origin/develop).
+    #[arg(long, value_name = "REF")]
+    pub base: Option<String>,
+    /// Use this branch name instead of the template's.
+    #[arg(long)]
+    pub branch: Option<String>,
+    /// Create the worktree here instead of the template's path.
+    #[arg(long)]
+    pub path: Option<PathBuf>,
+    /// Do not fetch the base from its remote first.
+    #[arg(long)]
+    pub no_fetch: bool,
+    /// Print the result as JSON: {created, created_branch, copied, warnings, lane}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+struct Stderr;
+
+impl Progress for Stderr {
+    fn step(&self, message: &str) {
+        eprintln!("{message}…");
+    }
+}
+
+pub fn run(ctx: &Context, args: StartArgs) -> Result<ExitCode> {
+    let request = StartRequest {
+        ticket: Some(TicketKey::parse(&args.ticket)?),
+        base: args.base,
+        branch: args.branch,
+        path: args.path.map(|p| ctx.cwd.join(p)),
+        fetch: args.no_fetch.then_some(false),
+    };
+    let started = start(&ctx.repo, &ctx.config, &request, &Stderr)?;
+    for warning in &started.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if args.json {
+        print_json(&started)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let lane = &started.lane;
+    let ticket = lane.ticket.as_deref().unwrap_or("?");
+    let branch = lane.branch.as_deref().unwrap_or("(detached)");
+    if started.created {
+        println!("Created lane {ticket}");
+        let origin = if started.created_branch {
+            format!("new, from {}", lane.base.as_deref().unwrap_or("?"))
+        } else {
+            "existing branch".to_string()
+        };
+        println!("  branch  {branch} ({origin})");
+    } else {
+        println!("Lane {ticket} already exists");
+        println!("  branch  {branch}");
+    }
+    println!("  path    {}", lane.path.display());
+    if !started.copied.is_empty() {
+        println!("  copied  {}", started.copied.join(", "));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,206 @@
+//! Configuration: built-in defaults, then the user's config file, then the repository's `lanes.toml`,
+//! then command-line flags. Every layer uses the same keys (see README, "Configuration").
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// Default branch template: the seed workflow's `feature/TICKET-123`.
+pub const DEFAULT_BRANCH: &str = "feature/{ticket}";
+/// Default worktree path template, relative to the primary checkout: `../project-TICKET-123`.
+pub const DEFAULT_PATH: &str = "../{repo}-{ticket}";
+/// Name of the per-repository config file, at the root of the primary checkout.
+pub const REPO_CONFIG_FILE: &str = "lanes.toml";
+
+/// One layer of configuration as written in a file (or sent by an editor); every key is optional.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigLayer {
+    /// Branch name template; placeholders `{ticket}` and `{repo}`.
+    pub branch: Option<String>,
+    /// Worktree path template, relative to the primary checkout unless absolute or `~/…`.
+    pub path: Option<String>,
+    /// Base ref new lanes branch from (default: the remote's default branch).
+    pub base: Option<String>,
+    /// Whether `lanes start` fetches the base from its remote first (default true).
+    pub fetch: Option<bool>,
+    /// Files (relative to the primary checkout) copied into a new lane, e.g. `.env`.
+    pub copy: Option<Vec<String>>,
+    /// Shell commands run in a new lane's directory after it is created.
+    pub setup: Option<Vec<String>>,
+}
+
+/// The merged configuration a command runs with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Branch name template.
+    pub branch: String,
+    /// Worktree path template.
+    pub path: String,
+    /// Explicit base ref, if configured.
+    pub base: Option<String>,
+    /// Fetch the base before branching.
+    pub fetch: bool,
+    /// Files copied into new lanes.
+    pub copy: Vec<String>,
+    /// Setup commands for new lanes.
+    pub setup: Vec<String>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            branch: DEFAULT_BRANCH.to_string(),
+            path: DEFAULT_PATH.to_string(),
+            base: None,
+            fetch: true,
+            copy: Vec::new(),
+            setup: Vec::new(),
+        }
+    }
+}
+
+impl Config {
+    /// Loads the user config and the repository's `lanes.toml` (either may be absent).
+    pub fn load(repo_root: &Path) -> Result<Config> {
+        let mut config = Config::default();
+        if let Some(user) = user_config_path() {
+            if let Some(layer) = read_layer(&user)? {
+                config.apply(layer);
+            }
+        }
+        if let Some(layer) = read_layer(&repo_root.join(REPO_CONFIG_FILE))? {
+            config.apply(layer);
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Lays one layer over this configuration: keys it sets win.
+    pub fn apply(&mut self, layer: ConfigLayer) {
+        let ConfigLayer {
+            branch,
+            path,
+            base,
+            fetch,
+            copy,
+            setup,
+        } = layer;
+        if let Some(v) = branch {
+            self.branch = v;
+        }
+        if let Some(v) = path {
+            self.path = v;
+        }
+        if let Some(v) = base {
+            self.base = Some(v);
+        }
+        if let Some(v) = fetch {
+            self.fetch = v;
+        }
+        if let Some(v) = copy {
+            self.copy = v;
+        }
+        if let Some(v) = setup {
+            self.setup = v;
+        }
+    }
+
+    /// Checks what can be checked without a ticket: templates and copied paths.
+    pub fn validate(&self) -> Result<()> {
+        crate::lane::check_template("branch", &self.branch)?;
+        crate::lane::check_template("path", &self.path)?;
+        if !self.branch.contains("{ticket}") || !self.path.contains("{ticket}") {
+            return Err(Error::Config(
+                "config: `branch` and `path` templates must both contain {ticket}, so that each ticket gets its own branch and worktree".into(),
+            ));
+        }
+        for file in &self.copy {
+            let p = Path::new(file);
+            if p.is_absolute()
+                || p.components()
+                    .any(|c| !matches!(c, std::path::Component::Normal(_)))
+            {
+                return Err(Error::Config(format!(
+                    "config: `copy` entry {file:?} must be a plain path inside the repository (no `..`, not absolute)"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where the user's config file is: `$LANES_CONFIG`, else `$XDG_CONFIG_HOME/lanes/config.toml`,
+/// else `~/.config/lanes/config.toml`.
+pub fn user_config_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("LANES_CONFIG").filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(p));
+    }
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| home_dir().map(|h| h.join(".config")))?;
+    Some(base.join("lanes").join("config.toml"))
+}
+
+/// The user's home directory, from `$HOME`.
+pub fn home_dir() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+}
+
+fn read_layer(path: &Path) -> Result<Option<ConfigLayer>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
+    };
+    toml::from_str(&text)
+        .map(Some)
+        .map_err(|e| Error::Config(format!("config {}: {e}", path.display())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn later_layers_win_key_by_key() {
+        let mut config = Config::default();
+        config.apply(toml::from_str("base = \"develop\"\ncopy = [\".env\"]").unwrap());
+        config.apply(toml::from_str("branch = \"lane/{ticket}\"").unwrap());
+        assert_eq!(config.branch, "lane/{ticket}");
+        assert_eq!(config.path, DEFAULT_PATH);
+        assert_eq!(config.base.as_deref(), Some("develop"));
+        assert_eq!(config.copy, vec![".env".to_string()]);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_naming_the_key() {
+        let err = toml::from_str::<ConfigLayer>("brnach = \"x\"").unwrap_err();
+        assert!(err.to_string().contains("brnach"));
+    }
+
+    #[test]
+    fn templates_without_ticket_are_refused() {
+        let config = Config {
+            branch: "feature/x".into(),
+            ..Config::default()
+        };
+        assert!(matches!(config.validate(), Err(Error::Config(_))));
+    }
+
+    #[test]
+    fn copy_entries_must_stay_inside_the_repository() {
+        for bad in ["../secret", "/etc/passwd", "a/../../b"] {
+            let config = Config {
+                copy: vec![bad.into()],
+                ..Config::default()
+            };
+            assert!(config.validate().is_err(), "{bad} accepted");
+        }
+    }
+}

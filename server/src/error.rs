@@ -1,0 +1,124 @@
+//! The one error type of the core. Every variant says what happened and, where there is one, what the
+//! user can do about it; the CLI prints it as is and maps it to an exit code.
+
+use std::path::PathBuf;
+
+/// Result alias used throughout the core.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in a lanes operation.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A ticket key that cannot safely become a branch name or a directory name.
+    #[error("invalid ticket key {key:?}: {reason}")]
+    InvalidTicket {
+        /// The key as given (shortened when huge).
+        key: String,
+        /// Why it was refused.
+        reason: String,
+    },
+
+    /// A branch name that git would refuse.
+    #[error("invalid branch name {0:?}: git refuses it as a ref name (see `git check-ref-format --help`)")]
+    InvalidBranch(String),
+
+    /// The directory is not inside a git repository.
+    #[error("{} is not inside a git repository\n  hint: run lanes from a repository or one of its worktrees", .0.display())]
+    NotARepository(PathBuf),
+
+    /// A configuration file or setting is wrong.
+    #[error("{0}")]
+    Config(String),
+
+    /// No lane matches the ticket.
+    #[error("no lane for ticket {0}\n  hint: `lanes list` shows the lanes of this repository")]
+    NoSuchLane(String),
+
+    /// The operation would lose work or is otherwise unsafe; nothing was changed.
+    #[error("refusing to {action}: {reason}\n  hint: {hint}")]
+    Refused {
+        /// What was refused, e.g. "remove lane PROJ-1".
+        action: String,
+        /// Why, in the user's terms.
+        reason: String,
+        /// What the user can do.
+        hint: String,
+    },
+
+    /// Lane creation hit something already in the way.
+    #[error("{0}")]
+    Conflict(String),
+
+    /// A libgit2 call failed.
+    #[error("{context}: {source}")]
+    Git {
+        /// What lanes was doing.
+        context: String,
+        /// The libgit2 error.
+        #[source]
+        source: git2::Error,
+    },
+
+    /// The git command-line tool failed.
+    #[error("`git {args}` failed{}: {stderr}", code.map(|c| format!(" (exit {c})")).unwrap_or_default())]
+    GitCommand {
+        /// The arguments, as typed.
+        args: String,
+        /// Exit code, if the process exited.
+        code: Option<i32>,
+        /// What git said.
+        stderr: String,
+    },
+
+    /// The git CLI is missing or too old.
+    #[error("{0}")]
+    GitUnavailable(String),
+
+    /// A file-system operation failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What lanes was doing, with the path.
+        context: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A lane was created but one of its setup commands failed.
+    #[error("lane {ticket} was created at {}, but setup command `{command}` failed: {detail}", path.display())]
+    SetupFailed {
+        /// The lane's ticket.
+        ticket: String,
+        /// The lane's directory.
+        path: PathBuf,
+        /// The command that failed.
+        command: String,
+        /// Exit status or spawn error.
+        detail: String,
+    },
+}
+
+impl Error {
+    /// Process exit code for this error: 3 for refusals that protect work, 4 for unknown lanes,
+    /// 2 for invalid input, 1 for everything else.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Refused { .. } => 3,
+            Error::NoSuchLane(_) => 4,
+            Error::InvalidTicket { .. } | Error::InvalidBranch(_) | Error::Config(_) => 2,
+            _ => 1,
+        }
+    }
+
+    /// Wraps a libgit2 error with what lanes was doing.
+    pub fn git(context: impl Into<String>) -> impl FnOnce(git2::Error) -> Error {
+        let context = context.into();
+        move |source| Error::Git { context, source }
+    }
+
+    /// Wraps an I/O error with what lanes was doing.
+    pub fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+        let context = context.into();
+        move |source| Error::Io { context, source }
+    }
+}

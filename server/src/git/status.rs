@@ -1,0 +1,75 @@
+//! The state of one worktree and its branch: uncommitted files, distance from the base, and commits
+//! that would be lost if the branch were deleted.
+
+use std::path::Path;
+
+use git2::{Oid, Repository, StatusOptions};
+
+use crate::error::{Error, Result};
+use crate::git::Repo;
+
+/// Files with uncommitted changes in the worktree at `path`, untracked files included and ignored
+/// files not (what `git status --porcelain` lists).
+pub fn dirty_files(path: &Path) -> Result<Vec<String>> {
+    let repo = Repository::open(path).map_err(Error::git(format!(
+        "opening the worktree at {}",
+        path.display()
+    )))?;
+    let mut opts = StatusOptions::new();
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(false)
+        .include_ignored(false)
+        .exclude_submodules(false);
+    let statuses = repo.statuses(Some(&mut opts)).map_err(Error::git(format!(
+        "reading the status of {}",
+        path.display()
+    )))?;
+    Ok(statuses
+        .iter()
+        .filter(|s| !s.status().is_ignored())
+        .map(|s| String::from_utf8_lossy(s.path_bytes()).into_owned())
+        .collect())
+}
+
+/// (ahead, behind) of `head` relative to `base`.
+pub fn ahead_behind(repo: &Repo, head: Oid, base: Oid) -> Result<(usize, usize)> {
+    repo.git()
+        .graph_ahead_behind(head, base)
+        .map_err(Error::git("comparing the branch with its base"))
+}
+
+/// Commits reachable from `tip` and from no branch (other than `branch`, the one about to go),
+/// remote-tracking branch or tag: the work that deleting the branch, or a worktree with a detached
+/// HEAD at `tip`, would lose. At most `limit` are returned.
+pub fn unique_commits(
+    repo: &Repo,
+    tip: Oid,
+    branch: Option<&str>,
+    limit: usize,
+) -> Result<Vec<Oid>> {
+    let git = repo.git();
+    let own = branch
+        .map(|b| format!("refs/heads/{b}"))
+        .unwrap_or_default();
+    let mut walk = git.revwalk().map_err(Error::git("walking history"))?;
+    walk.push(tip).map_err(Error::git("walking history"))?;
+    let refs = git.references().map_err(Error::git("listing refs"))?;
+    for reference in refs.flatten() {
+        let Some(name) = reference.name() else {
+            continue;
+        };
+        let elsewhere = (name.starts_with("refs/heads/") && name != own)
+            || name.starts_with("refs/remotes/")
+            || name.starts_with("refs/tags/");
+        if !elsewhere {
+            continue;
+        }
+        if let Ok(commit) = reference.peel_to_commit() {
+            walk.hide(commit.id())
+                .map_err(Error::git("walking history"))?;
+        }
+    }
+    walk.take(limit)
+        .map(|oid| oid.map_err(Error::git("walking history")))
+        .collect()
+}

@@ -1,0 +1,214 @@
+//! Lanes as users see them, and the naming templates that turn a ticket into a branch and a path.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::ticket::TicketKey;
+
+/// One lane of a repository: a worktree, its branch and its ticket. The primary checkout is listed
+/// as a lane too, with `primary: true` and no ticket. This is the stable JSON shape of `lanes list
+/// --json` and of the editor commands (fields are only ever added).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Lane {
+    /// Ticket key, or null for the primary checkout and worktrees lanes did not create.
+    pub ticket: Option<String>,
+    /// Ticket title, when a provider supplied one.
+    pub title: Option<String>,
+    /// Branch checked out in the worktree; null when HEAD is detached.
+    pub branch: Option<String>,
+    /// Absolute path of the worktree.
+    pub path: PathBuf,
+    /// Absolute path of the repository's primary checkout (or bare repository).
+    pub repo: PathBuf,
+    /// True for the primary checkout.
+    pub primary: bool,
+    /// The ref the lane branched from and is compared with.
+    pub base: Option<String>,
+    /// Commit checked out, as a full hex id.
+    pub head: Option<String>,
+    /// HEAD is detached.
+    pub detached: bool,
+    /// The worktree is locked (`git worktree lock`).
+    pub locked: bool,
+    /// Reason given when it was locked.
+    pub lock_reason: Option<String>,
+    /// The worktree directory no longer exists.
+    pub missing: bool,
+    /// Files with uncommitted changes, untracked files included; null when unknown (missing dir).
+    pub dirty: Option<usize>,
+    /// Commits on the branch that are not on the base.
+    pub ahead: Option<usize>,
+    /// Commits on the base that are not on the branch.
+    pub behind: Option<usize>,
+    /// Pull request number, for lanes made from a pull request.
+    pub pr: Option<u64>,
+}
+
+/// Placeholders a template may use.
+const PLACEHOLDERS: [&str; 2] = ["ticket", "repo"];
+
+/// Checks a template's placeholders without rendering it.
+pub fn check_template(what: &str, template: &str) -> Result<()> {
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            return Err(Error::Config(format!(
+                "config: `{what}` template {template:?} has an unclosed `{{`"
+            )));
+        };
+        let name = &rest[open + 1..open + close];
+        if !PLACEHOLDERS.contains(&name) {
+            return Err(Error::Config(format!(
+                "config: `{what}` template {template:?} uses {{{name}}}; known placeholders: {{ticket}}, {{repo}}"
+            )));
+        }
+        rest = &rest[open + close + 1..];
+    }
+    Ok(())
+}
+
+/// Fills `{ticket}` and `{repo}` into a template.
+pub fn render(template: &str, ticket: &TicketKey, repo_name: &str) -> String {
+    template
+        .replace("{ticket}", ticket.as_str())
+        .replace("{repo}", repo_name)
+}
+
+/// The branch name for a ticket, checked against git's ref-name rules.
+pub fn branch_name(template: &str, ticket: &TicketKey, repo_name: &str) -> Result<String> {
+    let branch = render(template, ticket, repo_name);
+    validate_branch(&branch)?;
+    Ok(branch)
+}
+
+/// Refuses branch names git would refuse (`git check-ref-format --branch`).
+pub fn validate_branch(branch: &str) -> Result<()> {
+    if branch.is_empty()
+        || branch.starts_with('-')
+        || !git2::Reference::is_valid_name(&format!("refs/heads/{branch}"))
+    {
+        return Err(Error::InvalidBranch(branch.to_string()));
+    }
+    Ok(())
+}
+
+/// The worktree directory for a ticket: relative templates are resolved against `anchor` (the
+/// directory holding the primary checkout's files), `~/` against the home directory.
+pub fn worktree_path(
+    template: &str,
+    ticket: &TicketKey,
+    repo_name: &str,
+    anchor: &Path,
+) -> PathBuf {
+    let rendered = render(template, ticket, repo_name);
+    let path = match rendered.strip_prefix("~/") {
+        Some(rest) => match crate::config::home_dir() {
+            Some(home) => home.join(rest),
+            None => PathBuf::from(&rendered),
+        },
+        None => PathBuf::from(&rendered),
+    };
+    normalize(&anchor.join(path))
+}
+
+/// Resolves `.` and `..` lexically, so paths print as users expect (`/src/proj-X`, not
+/// `/src/proj/../proj-X`); the directory may not exist yet, so the file system is not asked.
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Recovers the ticket from a branch made by `template` (e.g. `feature/PROJ-1` → `PROJ-1`), for
+/// worktrees created by hand or whose metadata record is gone.
+pub fn ticket_from_branch(template: &str, branch: &str, repo_name: &str) -> Option<TicketKey> {
+    let template = template.replace("{repo}", repo_name);
+    let (prefix, suffix) = template.split_once("{ticket}")?;
+    if suffix.contains("{ticket}") {
+        return None;
+    }
+    let middle = branch.strip_prefix(prefix)?.strip_suffix(suffix)?;
+    TicketKey::parse(middle).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(s: &str) -> TicketKey {
+        TicketKey::parse(s).unwrap()
+    }
+
+    #[test]
+    fn default_templates_give_the_seed_layout() {
+        let t = key("PROJ-123");
+        assert_eq!(
+            branch_name(crate::config::DEFAULT_BRANCH, &t, "project").unwrap(),
+            "feature/PROJ-123"
+        );
+        assert_eq!(
+            worktree_path(
+                crate::config::DEFAULT_PATH,
+                &t,
+                "project",
+                Path::new("/src/project")
+            ),
+            PathBuf::from("/src/project-PROJ-123")
+        );
+    }
+
+    #[test]
+    fn absolute_path_templates_ignore_the_anchor() {
+        let p = worktree_path(
+            "/lanes/{repo}/{ticket}",
+            &key("A-1"),
+            "api",
+            Path::new("/src/api"),
+        );
+        assert_eq!(p, PathBuf::from("/lanes/api/A-1"));
+    }
+
+    #[test]
+    fn unknown_placeholders_are_config_errors() {
+        assert!(check_template("branch", "x/{tikcet}").is_err());
+        assert!(check_template("branch", "x/{ticket").is_err());
+        assert!(check_template("branch", "{repo}/{ticket}").is_ok());
+    }
+
+    #[test]
+    fn branch_names_git_refuses_are_rejected() {
+        assert!(matches!(
+            branch_name("feature//{ticket}", &key("A-1"), "r"),
+            Err(Error::InvalidBranch(_))
+        ));
+        assert!(validate_branch("-x").is_err());
+        assert!(validate_branch("a b").is_err());
+        assert!(validate_branch("ok/branch").is_ok());
+    }
+
+    #[test]
+    fn tickets_are_recovered_from_branches_made_by_the_template() {
+        assert_eq!(
+            ticket_from_branch("feature/{ticket}", "feature/PROJ-9", "r"),
+            Some(key("PROJ-9"))
+        );
+        assert_eq!(ticket_from_branch("feature/{ticket}", "main", "r"), None);
+        assert_eq!(
+            ticket_from_branch("{repo}/{ticket}-wip", "api/X-1-wip", "api"),
+            Some(key("X-1"))
+        );
+    }
+}

@@ -1,0 +1,17 @@
+//! Lanes core: one ticket → one branch → one git worktree. Everything here is independent of the
+//! language server and the CLI, which both call into it and so behave the same.
+
+pub mod config;
+pub mod error;
+pub mod git;
+pub mod lane;
+pub mod ops;
+pub mod overlap;
+pub mod store;
+pub mod ticket;
+
+pub use config::Config;
+pub use error::{Error, Result};
+pub use git::Repo;
+pub use lane::Lane;
+pub use ticket::TicketKey;

@@ -1,0 +1,9 @@
+//! The operations users run, one module each; the CLI and the language server both call these.
+
+pub mod check;
+pub mod list;
+pub mod prune;
+pub mod remove;
+pub mod start;
+
+pub use list::{find, lanes_of, list, status, LaneEntry};

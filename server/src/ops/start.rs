@@ -1,0 +1,283 @@
+//! `lanes start`: one ticket → one branch → one worktree. Idempotent: starting an existing lane
+//! reports it; a branch without a worktree gets one.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::git::worktrees::{self, Checkout};
+use crate::git::{canonical, cli, Repo};
+use crate::lane::{self, Lane};
+use crate::ops::list::{describe, lanes_of};
+use crate::store::{now, LaneRecord, Store, RECORD_VERSION};
+use crate::ticket::TicketKey;
+
+/// What to start; `None` fields come from the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct StartRequest {
+    /// The ticket.
+    pub ticket: Option<TicketKey>,
+    /// Base ref override.
+    pub base: Option<String>,
+    /// Branch name override.
+    pub branch: Option<String>,
+    /// Worktree path override (relative to the current directory).
+    pub path: Option<PathBuf>,
+    /// Fetch override (`--no-fetch` sets Some(false)).
+    pub fetch: Option<bool>,
+}
+
+/// The outcome of `start`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Started {
+    /// The lane, with its state.
+    pub lane: Lane,
+    /// False when the lane already existed and was only reported.
+    pub created: bool,
+    /// True when the branch was created (false when an existing branch was checked out).
+    pub created_branch: bool,
+    /// Files copied into the lane from the primary checkout.
+    pub copied: Vec<String>,
+    /// Things that did not stop the lane from being created but deserve a look.
+    pub warnings: Vec<String>,
+}
+
+/// Receives progress messages for long steps (fetch, setup commands).
+pub trait Progress {
+    /// One step started.
+    fn step(&self, message: &str);
+}
+
+/// Progress that goes nowhere.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn step(&self, _: &str) {}
+}
+
+/// Starts (or reports) the lane of a ticket.
+pub fn start(
+    repo: &Repo,
+    config: &Config,
+    request: &StartRequest,
+    progress: &dyn Progress,
+) -> Result<Started> {
+    let ticket = request.ticket.clone().ok_or_else(|| {
+        Error::Config("a ticket key is required, e.g. `lanes start PROJ-123`".into())
+    })?;
+    let branch = match &request.branch {
+        Some(b) => {
+            lane::validate_branch(b)?;
+            b.clone()
+        }
+        None => lane::branch_name(&config.branch, &ticket, repo.name())?,
+    };
+    let path = match &request.path {
+        Some(p) => lane::normalize(
+            &std::env::current_dir()
+                .map(|d| d.join(p))
+                .unwrap_or(p.clone()),
+        ),
+        None => lane::worktree_path(&config.path, &ticket, repo.name(), repo.anchor()),
+    };
+
+    let store = Store::new(repo);
+    // Serialises concurrent starts of the same ticket (two windows, two agents): the second one
+    // waits here, then finds the lane the first one made.
+    let _lock = store.lock(&ticket)?;
+
+    let entries = lanes_of(repo, config)?;
+    let existing = entries.iter().find(|e| {
+        !e.is_primary()
+            && e.worktree.is_some()
+            && (e.ticket.as_ref() == Some(&ticket) || e.branch() == Some(branch.as_str()))
+    });
+    if let Some(entry) = existing {
+        let mut warnings = Vec::new();
+        if entry.worktree.as_ref().is_some_and(|w| w.missing) {
+            warnings.push(format!(
+                "the lane's directory {} is missing; run `lanes prune` and start it again",
+                entry.path().unwrap_or(Path::new("")).display()
+            ));
+        }
+        if entry.record.is_none() {
+            let record = LaneRecord {
+                version: RECORD_VERSION,
+                ticket: ticket.to_string(),
+                branch: entry.branch().unwrap_or(&branch).to_string(),
+                path: entry.path().unwrap_or(&path).to_path_buf(),
+                base: entry.base(config, repo).unwrap_or_default(),
+                title: None,
+                url: None,
+                pr: None,
+                created: now(),
+            };
+            store.save(&record)?;
+        }
+        let entry = lanes_of(repo, config)?
+            .into_iter()
+            .find(|e| e.ticket.as_ref() == Some(&ticket) && e.worktree.is_some())
+            .unwrap_or_else(|| entry.clone());
+        return Ok(Started {
+            lane: describe(repo, config, &entry),
+            created: false,
+            created_branch: false,
+            copied: Vec::new(),
+            warnings,
+        });
+    }
+
+    if path.exists() && !is_empty_dir(&path) {
+        return Err(Error::Conflict(format!(
+            "cannot create lane {ticket}: {} already exists and is not empty\n  hint: move it away, or choose another place with --path",
+            path.display()
+        )));
+    }
+
+    let mut warnings = Vec::new();
+    let created_branch = !repo.branch_exists(&branch);
+    let base = request
+        .base
+        .clone()
+        .or_else(|| config.base.clone())
+        .or_else(|| repo.default_base())
+        .ok_or_else(|| {
+            Error::Config(
+                "cannot tell which branch to start from: the repository has no commits or no default branch\n  hint: pass --base REF".into(),
+            )
+        })?;
+    if created_branch {
+        if request.fetch.unwrap_or(config.fetch) {
+            if let Some((remote, remote_branch)) = repo.remote_branch(&base) {
+                progress.step(&format!("fetching {base}"));
+                if let Err(e) = cli::run(
+                    repo.anchor(),
+                    ["fetch", "--no-tags", &remote, &remote_branch],
+                ) {
+                    warnings.push(format!(
+                        "could not fetch {base} ({e}); branched from the local copy of {base}"
+                    ));
+                }
+            }
+        }
+        // Fail before touching anything when the base does not exist.
+        repo.resolve_commit(&base)?;
+    }
+
+    progress.step(&format!("creating worktree {}", path.display()));
+    let checkout = if created_branch {
+        Checkout::NewBranch {
+            branch: &branch,
+            start: &base,
+        }
+    } else {
+        Checkout::Existing(&branch)
+    };
+    worktrees::add(repo, &path, checkout).map_err(|e| match e {
+        Error::GitCommand { stderr, .. } if stderr.contains("already checked out") || stderr.contains("already used by worktree") => Error::Conflict(format!(
+            "cannot create lane {ticket}: branch {branch} is already checked out in another worktree\n  hint: `lanes list` shows where; pass --branch to use another branch"
+        )),
+        other => other,
+    })?;
+
+    let path = canonical(&path);
+    let record = LaneRecord {
+        version: RECORD_VERSION,
+        ticket: ticket.to_string(),
+        branch: branch.clone(),
+        path: path.clone(),
+        base: base.clone(),
+        title: None,
+        url: None,
+        pr: None,
+        created: now(),
+    };
+    store.save(&record)?;
+
+    let copied = copy_files(repo, config, &path, &mut warnings);
+    let entry = lanes_of(repo, config)?
+        .into_iter()
+        .find(|e| e.ticket.as_ref() == Some(&ticket) && e.worktree.is_some())
+        .ok_or_else(|| {
+            Error::Conflict(format!("lane {ticket} vanished right after it was created"))
+        })?;
+    run_setup(config, &record, progress)?;
+    Ok(Started {
+        lane: describe(repo, config, &entry),
+        created: true,
+        created_branch,
+        copied,
+        warnings,
+    })
+}
+
+fn is_empty_dir(path: &Path) -> bool {
+    std::fs::read_dir(path).is_ok_and(|mut d| d.next().is_none())
+}
+
+/// Copies the configured files (typically git-ignored ones such as `.env`) from the primary
+/// checkout; never overwrites a file the checkout already has.
+fn copy_files(
+    repo: &Repo,
+    config: &Config,
+    lane_dir: &Path,
+    warnings: &mut Vec<String>,
+) -> Vec<String> {
+    let mut copied = Vec::new();
+    for file in &config.copy {
+        let from = repo.anchor().join(file);
+        let to = lane_dir.join(file);
+        if !from.is_file() || to.exists() {
+            continue;
+        }
+        let result = to
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::copy(&from, &to));
+        match result {
+            Ok(_) => copied.push(file.clone()),
+            Err(e) => warnings.push(format!("could not copy {file}: {e}")),
+        }
+    }
+    copied
+}
+
+/// Runs the configured setup commands in the new lane. Their output goes to stderr: stdout belongs
+/// to the caller (JSON for agents, LSP frames for editors).
+fn run_setup(config: &Config, record: &LaneRecord, progress: &dyn Progress) -> Result<()> {
+    for command in &config.setup {
+        progress.step(&format!("running `{command}`"));
+        let failed = |detail: String| Error::SetupFailed {
+            ticket: record.ticket.clone(),
+            path: record.path.clone(),
+            command: command.clone(),
+            detail,
+        };
+        let stdout = stderr_for_child().map_err(|e| failed(e.to_string()))?;
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .current_dir(&record.path)
+            .env("LANES_TICKET", &record.ticket)
+            .env("LANES_BRANCH", &record.branch)
+            .env("LANES_PATH", &record.path)
+            .env("LANES_BASE", &record.base)
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .status()
+            .map_err(|e| failed(e.to_string()))?;
+        if !status.success() {
+            return Err(failed(status.to_string()));
+        }
+    }
+    Ok(())
+}
+
+/// Our stderr as a child's stdout.
+fn stderr_for_child() -> std::io::Result<Stdio> {
+    use std::os::fd::AsFd;
+    Ok(Stdio::from(std::io::stderr().as_fd().try_clone_to_owned()?))
+}

@@ -1,0 +1,321 @@
+//! The overlap index: which lane changes which paths and lines. It answers "who else changes this
+//! file?" with a hash lookup, and is refreshed one lane at a time: a lane's committed changes are
+//! recomputed only when its branch or base moved, its uncommitted changes when asked.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use git2::{Oid, Repository};
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::git::changes::{self, FileChange, FileChanges};
+use crate::git::Repo;
+use crate::ops::LaneEntry;
+
+/// Everything the index needs to know about a lane to read its changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaneSource {
+    /// Identity of the lane: its worktree directory.
+    pub path: PathBuf,
+    /// Ticket key, if any.
+    pub ticket: Option<String>,
+    /// Branch checked out, if any.
+    pub branch: Option<String>,
+    /// Commit checked out.
+    pub head: Option<Oid>,
+    /// Commit of the base.
+    pub base: Option<Oid>,
+    /// Whether the worktree directory exists (uncommitted changes can be read).
+    pub present: bool,
+}
+
+impl LaneSource {
+    /// Resolves a lane entry's head and base commits.
+    pub fn of(repo: &Repo, config: &Config, entry: &LaneEntry) -> Option<LaneSource> {
+        let worktree = entry.worktree.as_ref()?;
+        let head = match &worktree.head {
+            crate::git::worktrees::Head::Branch(b) => {
+                repo.git().refname_to_id(&format!("refs/heads/{b}")).ok()
+            }
+            crate::git::worktrees::Head::Detached(id) => Oid::from_str(id).ok(),
+            crate::git::worktrees::Head::Unknown => None,
+        };
+        let base = entry
+            .base(config, repo)
+            .and_then(|b| repo.resolve_commit(&b).ok());
+        Some(LaneSource {
+            path: worktree.path.clone(),
+            ticket: entry.ticket.as_ref().map(ToString::to_string),
+            branch: worktree.branch().map(str::to_string),
+            head,
+            base,
+            present: !worktree.missing,
+        })
+    }
+}
+
+/// One lane's changes.
+#[derive(Debug, Clone)]
+pub struct LaneChanges {
+    /// Where they were read from.
+    pub source: LaneSource,
+    /// (head, base) the committed part was computed for.
+    committed_for: Option<(Oid, Oid)>,
+    committed: FileChanges,
+    uncommitted: FileChanges,
+    /// Committed and uncommitted changes together, by path.
+    pub files: FileChanges,
+}
+
+impl LaneChanges {
+    /// Reads a lane's changes, reusing `previous`'s committed part when head and base are the same.
+    fn read(repo: &Repository, source: LaneSource, previous: Option<&LaneChanges>) -> LaneChanges {
+        let key = source.head.zip(source.base);
+        let committed = match (previous, key) {
+            (Some(p), Some(k)) if p.committed_for == Some(k) => p.committed.clone(),
+            (_, Some((head, base))) => match changes::committed(repo, head, base) {
+                Ok((_, files)) => files,
+                Err(e) => {
+                    tracing::warn!(
+                        "reading committed changes of {}: {e}",
+                        source.path.display()
+                    );
+                    FileChanges::new()
+                }
+            },
+            _ => FileChanges::new(),
+        };
+        let uncommitted = if source.present {
+            changes::uncommitted(&source.path).unwrap_or_else(|e| {
+                tracing::warn!(
+                    "reading uncommitted changes of {}: {e}",
+                    source.path.display()
+                );
+                FileChanges::new()
+            })
+        } else {
+            FileChanges::new()
+        };
+        let mut files = committed.clone();
+        for (path, change) in &uncommitted {
+            files.entry(path.clone()).or_default().merge(change);
+        }
+        LaneChanges {
+            committed_for: key,
+            source,
+            committed,
+            uncommitted,
+            files,
+        }
+    }
+
+    /// Uncommitted changes only.
+    pub fn uncommitted(&self) -> &FileChanges {
+        &self.uncommitted
+    }
+}
+
+/// One lane's part in an overlap.
+#[derive(Debug, Clone, Serialize)]
+pub struct OverlapSide {
+    /// Ticket key, if any.
+    pub ticket: Option<String>,
+    /// Branch, if any.
+    pub branch: Option<String>,
+    /// Worktree directory.
+    pub path: PathBuf,
+    /// How the lane changes the file.
+    pub change: FileChange,
+}
+
+/// A path changed in more than one lane.
+#[derive(Debug, Clone, Serialize)]
+pub struct PathOverlap {
+    /// Repository-relative path.
+    pub path: String,
+    /// True when at least two lanes change touching line ranges (a merge conflict is likely).
+    pub overlapping: bool,
+    /// The lanes changing it.
+    pub lanes: Vec<OverlapSide>,
+}
+
+/// Lane → paths → hunks, with the reverse map path → lanes.
+#[derive(Default)]
+pub struct OverlapIndex {
+    lanes: HashMap<PathBuf, LaneChanges>,
+    by_path: HashMap<String, BTreeSet<PathBuf>>,
+}
+
+impl OverlapIndex {
+    /// Builds the index for these lanes, reading them in parallel.
+    pub fn build(common_dir: &Path, sources: Vec<LaneSource>) -> Result<OverlapIndex> {
+        let mut index = OverlapIndex::default();
+        for changes in read_all(common_dir, sources, &HashMap::new())? {
+            index.insert(changes);
+        }
+        Ok(index)
+    }
+
+    /// Re-reads the given lanes (a commit, a checkout, an edit) and forgets lanes not in `sources`
+    /// when `complete` is true (the full lane list was passed).
+    pub fn refresh(
+        &mut self,
+        common_dir: &Path,
+        sources: Vec<LaneSource>,
+        complete: bool,
+    ) -> Result<()> {
+        if complete {
+            let keep: BTreeSet<&PathBuf> = sources.iter().map(|s| &s.path).collect();
+            let gone: Vec<PathBuf> = self
+                .lanes
+                .keys()
+                .filter(|p| !keep.contains(p))
+                .cloned()
+                .collect();
+            for path in gone {
+                self.forget(&path);
+            }
+        }
+        for changes in read_all(common_dir, sources, &self.lanes)? {
+            self.insert(changes);
+        }
+        Ok(())
+    }
+
+    /// Drops a lane from the index.
+    pub fn forget(&mut self, lane: &Path) {
+        if let Some(old) = self.lanes.remove(lane) {
+            for path in old.files.keys() {
+                if let Some(set) = self.by_path.get_mut(path) {
+                    set.remove(lane);
+                    if set.is_empty() {
+                        self.by_path.remove(path);
+                    }
+                }
+            }
+        }
+    }
+
+    fn insert(&mut self, changes: LaneChanges) {
+        let lane = changes.source.path.clone();
+        self.forget(&lane);
+        for path in changes.files.keys() {
+            self.by_path
+                .entry(path.clone())
+                .or_default()
+                .insert(lane.clone());
+        }
+        self.lanes.insert(lane, changes);
+    }
+
+    /// The lanes indexed.
+    pub fn lanes(&self) -> impl Iterator<Item = &LaneChanges> {
+        self.lanes.values()
+    }
+
+    /// The lane whose worktree is `lane`.
+    pub fn lane(&self, lane: &Path) -> Option<&LaneChanges> {
+        self.lanes.get(lane)
+    }
+
+    /// Lanes changing `path` (repository-relative), each with its change.
+    pub fn lanes_changing<'a>(
+        &'a self,
+        path: &str,
+    ) -> impl Iterator<Item = (&'a LaneChanges, &'a FileChange)> + 'a {
+        let path = path.to_string();
+        self.by_path
+            .get(&path)
+            .into_iter()
+            .flatten()
+            .filter_map(move |lane| {
+                let changes = self.lanes.get(lane)?;
+                Some((changes, changes.files.get(&path)?))
+            })
+    }
+
+    /// Every path changed in more than one lane, sorted by path.
+    pub fn overlaps(&self) -> Vec<PathOverlap> {
+        let shared: BTreeSet<&String> = self
+            .by_path
+            .iter()
+            .filter(|(_, lanes)| lanes.len() > 1)
+            .map(|(path, _)| path)
+            .collect();
+        shared
+            .into_iter()
+            .map(|path| {
+                let sides: Vec<OverlapSide> = self
+                    .lanes_changing(path)
+                    .map(|(lane, change)| OverlapSide {
+                        ticket: lane.source.ticket.clone(),
+                        branch: lane.source.branch.clone(),
+                        path: lane.source.path.clone(),
+                        change: change.clone(),
+                    })
+                    .collect();
+                let overlapping = sides
+                    .iter()
+                    .enumerate()
+                    .any(|(i, a)| sides[i + 1..].iter().any(|b| a.change.overlaps(&b.change)));
+                PathOverlap {
+                    path: path.clone(),
+                    overlapping,
+                    lanes: sides,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Reads the lanes' changes on all cores; each thread opens its own repository handle (libgit2
+/// handles are not shared between threads).
+fn read_all(
+    common_dir: &Path,
+    sources: Vec<LaneSource>,
+    previous: &HashMap<PathBuf, LaneChanges>,
+) -> Result<Vec<LaneChanges>> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(sources.len().max(1));
+    let mut chunks: Vec<Vec<LaneSource>> = (0..threads).map(|_| Vec::new()).collect();
+    for (i, source) in sources.into_iter().enumerate() {
+        chunks[i % threads].push(source);
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .filter(|c| !c.is_empty())
+            .map(|chunk| {
+                scope.spawn(move || -> Result<Vec<LaneChanges>> {
+                    let repo = Repository::open(common_dir).map_err(Error::git(format!(
+                        "opening the repository at {}",
+                        common_dir.display()
+                    )))?;
+                    Ok(chunk
+                        .into_iter()
+                        .map(|s| {
+                            let prev = previous.get(&s.path);
+                            LaneChanges::read(&repo, s, prev)
+                        })
+                        .collect())
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for handle in handles {
+            match handle.join() {
+                Ok(result) => out.extend(result?),
+                Err(_) => {
+                    return Err(Error::Conflict(
+                        "a thread reading lane changes stopped unexpectedly".into(),
+                    ))
+                }
+            }
+        }
+        Ok(out)
+    })
+}

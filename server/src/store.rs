@@ -1,0 +1,151 @@
+//! Lane metadata, one small JSON record per lane in `$GIT_COMMON_DIR/lanes/<ticket>.json`, shared by
+//! every process working on the repository (editor windows, agents' CLI calls). Records are written
+//! atomically (temporary file + rename) and creation is serialised per ticket by a file lock, so
+//! concurrent `lanes start` calls cannot corrupt or duplicate a lane.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::git::Repo;
+use crate::ticket::TicketKey;
+
+/// Format version of a record, stored in it, so later versions can read older records.
+pub const RECORD_VERSION: u32 = 1;
+
+/// What lanes remembers about a lane beyond what git records.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LaneRecord {
+    /// Record format version.
+    pub version: u32,
+    /// Ticket key.
+    pub ticket: String,
+    /// Branch the lane was created on.
+    pub branch: String,
+    /// Worktree directory.
+    pub path: PathBuf,
+    /// Base ref the branch was made from and is compared with.
+    pub base: String,
+    /// Ticket title, when known.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Ticket URL, when known.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Pull request number, for lanes of pull requests.
+    #[serde(default)]
+    pub pr: Option<u64>,
+    /// Creation time, seconds since the Unix epoch.
+    pub created: u64,
+}
+
+/// The records of one repository.
+pub struct Store {
+    dir: PathBuf,
+}
+
+/// Held while a lane is created or removed; released on drop (or when the process dies).
+pub struct LaneLock {
+    _file: File,
+}
+
+impl Store {
+    /// The store of `repo` (the directory is created on first write).
+    pub fn new(repo: &Repo) -> Store {
+        Store {
+            dir: repo.common_dir().join("lanes"),
+        }
+    }
+
+    fn record_path(&self, ticket: &TicketKey) -> PathBuf {
+        self.dir.join(format!("{ticket}.json"))
+    }
+
+    fn ensure_dir(&self) -> Result<()> {
+        std::fs::create_dir_all(&self.dir)
+            .map_err(Error::io(format!("creating {}", self.dir.display())))
+    }
+
+    /// Takes the per-ticket lock, waiting for another process that holds it.
+    pub fn lock(&self, ticket: &TicketKey) -> Result<LaneLock> {
+        self.ensure_dir()?;
+        let path = self.dir.join(format!("{ticket}.lock"));
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(Error::io(format!("opening lock {}", path.display())))?;
+        file.lock()
+            .map_err(Error::io(format!("locking {}", path.display())))?;
+        Ok(LaneLock { _file: file })
+    }
+
+    /// The record of a ticket, if there is a readable one.
+    pub fn get(&self, ticket: &TicketKey) -> Option<LaneRecord> {
+        read_record(&self.record_path(ticket))
+    }
+
+    /// Every readable record; unreadable ones are skipped with a warning (they never block work).
+    pub fn all(&self) -> Vec<LaneRecord> {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut records: Vec<LaneRecord> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .filter_map(|p| read_record(&p))
+            .collect();
+        records.sort_by(|a, b| a.ticket.cmp(&b.ticket));
+        records
+    }
+
+    /// Writes a record atomically: readers see the old record or the new one, never a torn file.
+    pub fn save(&self, record: &LaneRecord) -> Result<()> {
+        self.ensure_dir()?;
+        let ticket = TicketKey::parse(&record.ticket)?;
+        let target = self.record_path(&ticket);
+        let json = serde_json::to_vec_pretty(record)
+            .map_err(|e| Error::Config(format!("serialising lane record: {e}")))?;
+        let context = format!("writing {}", target.display());
+        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir).map_err(Error::io(&context))?;
+        tmp.write_all(&json).map_err(Error::io(&context))?;
+        tmp.as_file().sync_all().map_err(Error::io(&context))?;
+        tmp.persist(&target)
+            .map_err(|e| Error::io(context)(e.error))?;
+        Ok(())
+    }
+
+    /// Deletes a ticket's record (absent is fine).
+    pub fn delete(&self, ticket: &TicketKey) -> Result<()> {
+        let path = self.record_path(ticket);
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(Error::io(format!("deleting {}", path.display()))(e)),
+        }
+    }
+}
+
+fn read_record(path: &Path) -> Option<LaneRecord> {
+    let text = std::fs::read(path).ok()?;
+    match serde_json::from_slice(&text) {
+        Ok(record) => Some(record),
+        Err(e) => {
+            tracing::warn!("ignoring unreadable lane record {}: {e}", path.display());
+            None
+        }
+    }
+}
+
+/// Seconds since the Unix epoch (0 if the clock is before it).
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}

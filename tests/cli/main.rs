@@ -1,0 +1,11 @@
+//! End-to-end tests of the `lanes` command line: the real binary against real repositories, with
+//! every effect checked through the git CLI itself.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod check;
+mod help;
+mod list;
+mod remove;
+mod start;

@@ -1,0 +1,226 @@
+//! Test fixtures shared by the end-to-end suites: real repositories in temp dirs, built and checked
+//! with the git CLI, and the real `lanes` binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+/// The `lanes` binary under test.
+pub fn lanes_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_lanes"))
+}
+
+/// A repository `project` cloned from a local bare remote `remote.git`, with `main` pushed and
+/// `origin/HEAD` set — what a user's clone of a hosted repository looks like.
+pub struct TestRepo {
+    pub root: TempDir,
+    /// The primary checkout.
+    pub dir: PathBuf,
+    /// The bare remote.
+    pub remote: PathBuf,
+}
+
+impl TestRepo {
+    /// A repository with a remote and two files on `main`.
+    pub fn new() -> TestRepo {
+        let repo = TestRepo::without_remote();
+        let remote = repo.root.path().join("remote.git");
+        repo.git_in(repo.root.path(), &["init", "-q", "--bare", "-b", "main", "remote.git"]);
+        repo.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
+        repo.git(&["push", "-q", "-u", "origin", "main"]);
+        repo.git(&["remote", "set-head", "origin", "main"]);
+        TestRepo { remote, ..repo }
+    }
+
+    /// A repository with no remote, on `main`, with two files.
+    pub fn without_remote() -> TestRepo {
+        let root = tempfile::Builder::new().prefix("lanes-test").tempdir().unwrap();
+        // Canonical, so paths compare equal with what lanes prints (macOS /private/tmp and such).
+        let base = root.path().canonicalize().unwrap();
+        std::fs::write(
+            base.join("gitconfig"),
+            "[user]\n\tname = Test\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n",
+        )
+        .unwrap();
+        let dir = base.join("project");
+        std::fs::create_dir(&dir).unwrap();
+        let repo = TestRepo {
+            root,
+            dir,
+            remote: PathBuf::new(),
+        };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo.write(&repo.dir, "README.md", "# project\n");
+        repo.write(&repo.dir, "src/app.txt", &numbered_lines(20));
+        repo.git(&["add", "."]);
+        repo.git(&["commit", "-q", "-m", "initial"]);
+        repo
+    }
+
+    /// The temp directory everything lives in (canonical).
+    pub fn base(&self) -> PathBuf {
+        self.root.path().canonicalize().unwrap()
+    }
+
+    /// Where the default template puts the lane of `ticket`.
+    pub fn lane_dir(&self, ticket: &str) -> PathBuf {
+        self.base().join(format!("project-{ticket}"))
+    }
+
+    /// Environment isolating git and lanes from the machine's user configuration.
+    fn isolate(&self, cmd: &mut Command) {
+        let base = self.base();
+        cmd.env("GIT_CONFIG_GLOBAL", base.join("gitconfig"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", &base)
+            .env("XDG_CONFIG_HOME", base.join("xdg"))
+            .env_remove("LANES_CONFIG")
+            .env_remove("LANES_LOG")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE");
+    }
+
+    /// Runs git in `dir`; panics with git's message when it fails.
+    pub fn git_in(&self, dir: &Path, args: &[&str]) -> String {
+        let mut cmd = Command::new("git");
+        cmd.args(args).current_dir(dir);
+        self.isolate(&mut cmd);
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?} in {} failed: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs git in the primary checkout.
+    pub fn git(&self, args: &[&str]) -> String {
+        self.git_in(&self.dir, args)
+    }
+
+    /// The `lanes` binary, isolated, started in the primary checkout.
+    pub fn lanes_cmd(&self) -> Command {
+        let mut cmd = Command::new(lanes_bin());
+        cmd.current_dir(&self.dir);
+        self.isolate(&mut cmd);
+        cmd
+    }
+
+    /// Runs `lanes args…` in `dir`.
+    pub fn lanes_in(&self, dir: &Path, args: &[&str]) -> Output {
+        self.lanes_cmd().current_dir(dir).args(args).output().unwrap()
+    }
+
+    /// Runs `lanes args…` in the primary checkout.
+    pub fn lanes(&self, args: &[&str]) -> Output {
+        self.lanes_in(&self.dir, args)
+    }
+
+    /// Runs `lanes args…` and insists that it succeeds; returns stdout.
+    pub fn lanes_ok(&self, args: &[&str]) -> String {
+        let out = self.lanes(args);
+        assert!(
+            out.status.success(),
+            "lanes {args:?} failed ({:?}):\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs `lanes args… --json` and parses stdout.
+    pub fn lanes_json(&self, args: &[&str]) -> serde_json::Value {
+        let mut args = args.to_vec();
+        args.push("--json");
+        serde_json::from_str(&self.lanes_ok(&args)).unwrap()
+    }
+
+    /// Writes a file (creating directories).
+    pub fn write(&self, dir: &Path, file: &str, content: &str) {
+        let path = dir.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+
+    /// Writes, stages and commits a file in `dir`.
+    pub fn commit(&self, dir: &Path, file: &str, content: &str, message: &str) {
+        self.write(dir, file, content);
+        self.git_in(dir, &["add", file]);
+        self.git_in(dir, &["commit", "-q", "-m", message]);
+    }
+
+    /// `git worktree list --porcelain` of the repository.
+    pub fn worktrees(&self) -> String {
+        self.git(&["worktree", "list", "--porcelain"])
+    }
+
+    /// Number of worktrees, the primary included.
+    pub fn worktree_count(&self) -> usize {
+        self.worktrees().lines().filter(|l| l.starts_with("worktree ")).count()
+    }
+
+    /// Local branch names.
+    pub fn branches(&self) -> Vec<String> {
+        self.git(&["branch", "--format=%(refname:short)"])
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Commit id of a revision.
+    pub fn rev(&self, rev: &str) -> String {
+        self.git(&["rev-parse", rev]).trim().to_string()
+    }
+
+    /// A snapshot of everything `lanes` could change: worktrees, branches, lane records.
+    pub fn snapshot(&self) -> String {
+        let records = std::fs::read_dir(self.dir.join(".git/lanes"))
+            .map(|d| {
+                let mut names: Vec<String> = d
+                    .flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.ends_with(".json"))
+                    .collect();
+                names.sort();
+                names.join(",")
+            })
+            .unwrap_or_default();
+        format!(
+            "{}\n{}\n{records}",
+            self.worktrees(),
+            self.git(&["for-each-ref", "--format=%(refname) %(objectname)"])
+        )
+    }
+}
+
+/// "line 1\n…line n\n".
+pub fn numbered_lines(n: usize) -> String {
+    (1..=n).map(|i| format!("line {i}\n")).collect()
+}
+
+/// `numbered_lines(n)` with lines `at` replaced by `text`.
+pub fn edited_lines(n: usize, at: &[usize], text: &str) -> String {
+    (1..=n)
+        .map(|i| {
+            if at.contains(&i) {
+                format!("{text} {i}\n")
+            } else {
+                format!("line {i}\n")
+            }
+        })
+        .collect()
+}
+
+/// stderr as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// stdout as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
