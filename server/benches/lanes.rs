@@ -1,1 +1,322 @@
-fn main() {}
+//! Benchmarks that print figures (no assertions): run with `cargo bench`.
+//!
+//! 1. `lanes start` against `git worktree add -b` on the same repository (ratio).
+//! 2. The overlap index for many lanes of a large repository: cold build (committed changes only,
+//!    and with every worktree scanned for uncommitted changes), refresh of one lane, and the naive
+//!    `git merge-base` + `git diff --name-only` loop for comparison.
+//!
+//! Sizes: LANES_BENCH_FILES (default 3000), LANES_BENCH_LANES (default 200).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use lanes::overlap::{LaneSource, OverlapIndex};
+use lanes::Repo;
+
+fn main() {
+    let files = env_usize("LANES_BENCH_FILES", 3000);
+    let lanes = env_usize("LANES_BENCH_LANES", 200);
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = match std::env::var_os("LANES_BENCH_DIR") {
+        // Keep the repository for profiling.
+        Some(dir) => PathBuf::from(dir),
+        None => tmp.path().canonicalize().expect("temp dir"),
+    };
+    let repo_dir = root.join("project");
+    let t = Instant::now();
+    build_repo(&repo_dir, files, lanes);
+    println!(
+        "setup: repository with {files} files and {lanes} lane branches in {:.0} ms",
+        ms(t.elapsed())
+    );
+
+    bench_start(&root, &repo_dir);
+    bench_overlap(
+        &root,
+        &repo_dir,
+        lanes,
+        std::env::var_os("LANES_BENCH_COMMITTED_ONLY").is_none(),
+    );
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?} failed");
+}
+
+/// One `main` commit with `files` files of 40 lines in 30 folders, and `lanes` branches
+/// `feature/L-i` with two or three commits each changing a few files — written with one
+/// `git fast-import` stream.
+fn build_repo(dir: &Path, files: usize, lanes: usize) {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    git(dir, &["init", "-q", "-b", "main"]);
+    let mut stream = Vec::new();
+    let content = |seed: usize| -> String {
+        (0..40)
+            .map(|l| format!("fn item_{seed}_{l}() {{ /* line {l} */ }}\n"))
+            .collect()
+    };
+    let path = |i: usize| format!("src/mod{}/file{i}.rs", i % 30);
+    let data = |stream: &mut Vec<u8>, text: &str| {
+        writeln!(stream, "data {}", text.len()).ok();
+        stream.extend_from_slice(text.as_bytes());
+        stream.push(b'\n');
+    };
+    writeln!(stream, "commit refs/heads/main").ok();
+    writeln!(stream, "mark :1").ok();
+    writeln!(stream, "committer Bench <b@example.com> 1700000000 +0000").ok();
+    data(&mut stream, "initial");
+    for i in 0..files {
+        writeln!(stream, "M 100644 inline {}", path(i)).ok();
+        data(&mut stream, &content(i));
+    }
+    for lane in 0..lanes {
+        for c in 0..(2 + lane % 2) {
+            writeln!(stream, "commit refs/heads/feature/L-{lane}").ok();
+            writeln!(
+                stream,
+                "committer Bench <b@example.com> {} +0000",
+                1700000001 + lane * 10 + c
+            )
+            .ok();
+            data(&mut stream, &format!("L-{lane} change {c}"));
+            if c == 0 {
+                writeln!(stream, "from :1").ok();
+            }
+            let file = (lane * 7 + c * 13) % files;
+            let mut text = content(file);
+            text.insert_str(0, &format!("// lane {lane} commit {c}\n"));
+            writeln!(stream, "M 100644 inline {}", path(file)).ok();
+            data(&mut stream, &text);
+        }
+    }
+    let mut child = Command::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("git fast-import");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&stream)
+        .expect("stream");
+    assert!(child.wait().expect("fast-import").success());
+    git(dir, &["checkout", "-q", "main"]);
+}
+
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(|a, b| a.total_cmp(b));
+    samples[samples.len() / 2]
+}
+
+fn bench_start(root: &Path, repo: &Path) {
+    const ROUNDS: usize = 7;
+    let lanes_bin = env!("CARGO_BIN_EXE_lanes");
+    let mut git_times = Vec::new();
+    let mut lanes_times = Vec::new();
+    for round in 0..ROUNDS {
+        let path = root.join(format!("git-{round}"));
+        let t = Instant::now();
+        git(
+            repo,
+            &[
+                "worktree",
+                "add",
+                "-q",
+                "-b",
+                &format!("plain/{round}"),
+                path.to_str().expect("utf-8"),
+                "main",
+            ],
+        );
+        git_times.push(ms(t.elapsed()));
+
+        let t = Instant::now();
+        let status = Command::new(lanes_bin)
+            .args(["start", &format!("S-{round}"), "--no-fetch"])
+            .current_dir(repo)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("lanes runs");
+        lanes_times.push(ms(t.elapsed()));
+        assert!(status.success());
+    }
+    let (g, l) = (median(git_times), median(lanes_times));
+    println!(
+        "start: git worktree add -b median {g:.1} ms | lanes start median {l:.1} ms | ratio {:.2}x ({ROUNDS} rounds)",
+        l / g
+    );
+}
+
+fn bench_overlap(root: &Path, repo_dir: &Path, lanes: usize, worktrees: bool) {
+    let repo = Repo::discover(repo_dir).expect("repo");
+    let base = repo.resolve_commit("main").expect("main");
+
+    // Committed layer only: every lane read from the object database.
+    let sources: Vec<LaneSource> = (0..lanes)
+        .map(|i| {
+            let branch = format!("feature/L-{i}");
+            LaneSource {
+                path: root.join(format!("lane-{i}")),
+                ticket: Some(format!("L-{i}")),
+                head: repo
+                    .git()
+                    .refname_to_id(&format!("refs/heads/{branch}"))
+                    .ok(),
+                branch: Some(branch),
+                base: Some(base),
+                present: false,
+            }
+        })
+        .collect();
+    let mut samples = Vec::new();
+    let mut shared = 0;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let index = OverlapIndex::build(repo.common_dir(), sources.clone()).expect("index");
+        samples.push(ms(t.elapsed()));
+        shared = index.overlaps().len();
+    }
+    println!(
+        "overlap: cold build, {lanes} lanes, committed changes: median {:.1} ms ({shared} shared paths)",
+        median(samples)
+    );
+
+    // Naive loop for comparison: two git processes per lane.
+    let t = Instant::now();
+    for i in 0..lanes {
+        let branch = format!("feature/L-{i}");
+        let out = Command::new("git")
+            .args(["merge-base", "main", &branch])
+            .current_dir(repo_dir)
+            .output()
+            .expect("git");
+        let mb = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        Command::new("git")
+            .args(["diff", "--name-only", &mb, &branch])
+            .current_dir(repo_dir)
+            .output()
+            .expect("git");
+    }
+    println!(
+        "overlap: naive git merge-base + git diff --name-only loop, {lanes} lanes: {:.0} ms",
+        ms(t.elapsed())
+    );
+
+    if !worktrees {
+        return;
+    }
+    // Real worktrees, so uncommitted changes are read too.
+    let t = Instant::now();
+    for i in 0..lanes {
+        let path = root.join(format!("lane-{i}"));
+        git(
+            repo_dir,
+            &[
+                "worktree",
+                "add",
+                "-q",
+                path.to_str().expect("utf-8"),
+                &format!("feature/L-{i}"),
+            ],
+        );
+    }
+    println!(
+        "setup: {lanes} worktrees checked out in {:.0} ms",
+        ms(t.elapsed())
+    );
+    let present: Vec<LaneSource> = sources
+        .iter()
+        .cloned()
+        .map(|s| LaneSource { present: true, ..s })
+        .collect();
+    let mut samples = Vec::new();
+    let mut index = OverlapIndex::default();
+    for _ in 0..3 {
+        let t = Instant::now();
+        index = OverlapIndex::build(repo.common_dir(), present.clone()).expect("index");
+        samples.push(ms(t.elapsed()));
+    }
+    println!(
+        "overlap: cold build, {lanes} lanes, committed + uncommitted (every worktree scanned): median {:.1} ms",
+        median(samples)
+    );
+
+    // Refresh one lane after an edit in its worktree.
+    let lane = present[lanes / 2].clone();
+    let edited: PathBuf = lane.path.join("src/mod0/file0.rs");
+    let mut samples = Vec::new();
+    for round in 0..20 {
+        std::fs::write(&edited, format!("edited {round}\n")).expect("write");
+        let t = Instant::now();
+        index
+            .refresh(repo.common_dir(), vec![lane.clone()], false)
+            .expect("refresh");
+        samples.push(ms(t.elapsed()));
+    }
+    println!(
+        "overlap: refresh one lane after an edit, whole worktree rescanned: median {:.2} ms",
+        median(samples)
+    );
+    let mut samples = Vec::new();
+    let saved = vec!["src/mod0/file0.rs".to_string()];
+    for round in 0..20 {
+        std::fs::write(&edited, format!("saved {round}\n")).expect("write");
+        let t = Instant::now();
+        index
+            .refresh_files(repo.common_dir(), lane.clone(), &saved)
+            .expect("refresh");
+        samples.push(ms(t.elapsed()));
+    }
+    println!(
+        "overlap: refresh one lane after an editor saved one file (only that file re-read): median {:.3} ms",
+        median(samples)
+    );
+    let mut samples = Vec::new();
+    for round in 0..20 {
+        // A new commit moves the lane's head: both parts are read again.
+        let mut moved = lane.clone();
+        moved.head = if round % 2 == 0 {
+            Some(base)
+        } else {
+            lane.head
+        };
+        let t = Instant::now();
+        index
+            .refresh(repo.common_dir(), vec![moved], false)
+            .expect("refresh");
+        samples.push(ms(t.elapsed()));
+    }
+    println!(
+        "overlap: refresh one lane after its branch moved: median {:.2} ms",
+        median(samples)
+    );
+    let t = Instant::now();
+    let hits = index.lanes_changing("src/mod0/file0.rs").count();
+    println!(
+        "overlap: lookup of the lanes changing one path: {:.1} µs ({hits} lanes)",
+        t.elapsed().as_secs_f64() * 1e6
+    );
+}

@@ -115,6 +115,30 @@ impl LaneChanges {
     pub fn uncommitted(&self) -> &FileChanges {
         &self.uncommitted
     }
+
+    /// Re-reads the uncommitted changes of a few files only (an editor saved them).
+    fn reread_files(&mut self, files: &[String]) -> Result<()> {
+        let fresh = if self.source.present {
+            changes::uncommitted_files(&self.source.path, files)?
+        } else {
+            FileChanges::new()
+        };
+        for file in files {
+            match fresh.get(file) {
+                Some(change) => self.uncommitted.insert(file.clone(), change.clone()),
+                None => self.uncommitted.remove(file),
+            };
+            let mut merged = self.committed.get(file).cloned();
+            if let Some(change) = self.uncommitted.get(file) {
+                merged.get_or_insert_with(FileChange::default).merge(change);
+            }
+            match merged {
+                Some(change) => self.files.insert(file.clone(), change),
+                None => self.files.remove(file),
+            };
+        }
+        Ok(())
+    }
 }
 
 /// One lane's part in an overlap.
@@ -184,17 +208,48 @@ impl OverlapIndex {
         Ok(())
     }
 
+    /// Re-reads only `files` (repository-relative) of one indexed lane: the cheap refresh after an
+    /// editor saved them. A lane not indexed yet, or whose branch or base moved, is read whole.
+    pub fn refresh_files(
+        &mut self,
+        common_dir: &Path,
+        source: LaneSource,
+        files: &[String],
+    ) -> Result<()> {
+        let reusable = self.lanes.get(&source.path).is_some_and(|l| {
+            l.source.head == source.head
+                && l.source.base == source.base
+                && l.source.present == source.present
+        });
+        if !reusable || files.is_empty() {
+            return self.refresh(common_dir, vec![source], false);
+        }
+        let Some(mut lane) = self.lanes.remove(&source.path) else {
+            return Ok(());
+        };
+        self.unlink(&lane);
+        let result = lane.reread_files(files);
+        // Re-link the lane under its paths, whatever the read did.
+        self.insert(lane);
+        result
+    }
+
+    /// Removes a lane's paths from the reverse map.
+    fn unlink(&mut self, lane: &LaneChanges) {
+        for path in lane.files.keys() {
+            if let Some(set) = self.by_path.get_mut(path) {
+                set.remove(&lane.source.path);
+                if set.is_empty() {
+                    self.by_path.remove(path);
+                }
+            }
+        }
+    }
+
     /// Drops a lane from the index.
     pub fn forget(&mut self, lane: &Path) {
         if let Some(old) = self.lanes.remove(lane) {
-            for path in old.files.keys() {
-                if let Some(set) = self.by_path.get_mut(path) {
-                    set.remove(lane);
-                    if set.is_empty() {
-                        self.by_path.remove(path);
-                    }
-                }
-            }
+            self.unlink(&old);
         }
     }
 

@@ -5,9 +5,14 @@ use crate::support::TestRepo;
 #[test]
 fn every_command_has_help_with_an_example() {
     let repo = TestRepo::new();
-    for command in ["start", "list", "status", "switch", "remove", "prune", "check"] {
+    for command in [
+        "start", "list", "status", "switch", "remove", "prune", "check",
+    ] {
         let out = repo.lanes_ok(&[command, "--help"]);
-        assert!(out.contains("Example"), "`lanes {command} --help` has no example:\n{out}");
+        assert!(
+            out.contains("Example"),
+            "`lanes {command} --help` has no example:\n{out}"
+        );
     }
     let top = repo.lanes_ok(&["--help"]);
     assert!(top.contains("lanes start PROJ-123"), "{top}");
@@ -18,7 +23,10 @@ fn doctor_reports_git_and_the_repository() {
     let repo = TestRepo::new();
     let out = repo.lanes_ok(&["doctor"]);
     assert!(out.contains("ok    git 2."), "{out}");
-    assert!(out.contains(&format!("ok    repository {}", repo.dir.display())), "{out}");
+    assert!(
+        out.contains(&format!("ok    repository {}", repo.dir.display())),
+        "{out}"
+    );
 }
 
 #[test]

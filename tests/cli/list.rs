@@ -53,10 +53,29 @@ fn list_json_has_every_documented_field() {
     let repo = TestRepo::new();
     repo.lanes_ok(&["start", "PROJ-1"]);
     let lanes = repo.lanes_json(&["list"]);
-    let fields: Vec<&str> = lane(&lanes, "PROJ-1").as_object().unwrap().keys().map(String::as_str).collect();
+    let fields: Vec<&str> = lane(&lanes, "PROJ-1")
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     for field in [
-        "ticket", "title", "branch", "path", "repo", "primary", "base", "head", "detached", "locked",
-        "lock_reason", "missing", "dirty", "ahead", "behind", "pr",
+        "ticket",
+        "title",
+        "branch",
+        "path",
+        "repo",
+        "primary",
+        "base",
+        "head",
+        "detached",
+        "locked",
+        "lock_reason",
+        "missing",
+        "dirty",
+        "ahead",
+        "behind",
+        "pr",
     ] {
         assert!(fields.contains(&field), "missing {field} in {fields:?}");
     }
@@ -69,7 +88,13 @@ fn list_flags_missing_locked_and_detached_worktrees() {
         repo.lanes_ok(&["start", t]);
     }
     std::fs::remove_dir_all(repo.lane_dir("GONE-1")).unwrap();
-    repo.git(&["worktree", "lock", "--reason", "on a usb disk", repo.lane_dir("LOCK-1").to_str().unwrap()]);
+    repo.git(&[
+        "worktree",
+        "lock",
+        "--reason",
+        "on a usb disk",
+        repo.lane_dir("LOCK-1").to_str().unwrap(),
+    ]);
     repo.git_in(&repo.lane_dir("HEAD-1"), &["switch", "-q", "--detach"]);
 
     let lanes = repo.lanes_json(&["list"]);
@@ -93,11 +118,30 @@ fn list_flags_missing_locked_and_detached_worktrees() {
 fn worktrees_made_by_hand_are_listed_with_the_ticket_from_their_branch() {
     let repo = TestRepo::new();
     let path = repo.base().join("by-hand");
-    repo.git(&["worktree", "add", "-q", "-b", "feature/HAND-1", path.to_str().unwrap()]);
-    repo.git(&["worktree", "add", "-q", "-b", "experiment", repo.base().join("exp").to_str().unwrap()]);
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "feature/HAND-1",
+        path.to_str().unwrap(),
+    ]);
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "experiment",
+        repo.base().join("exp").to_str().unwrap(),
+    ]);
     let lanes = repo.lanes_json(&["list"]);
     assert_eq!(lane(&lanes, "HAND-1")["path"], path.to_str().unwrap());
-    let exp = lanes.as_array().unwrap().iter().find(|l| l["branch"] == "experiment").unwrap();
+    let exp = lanes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["branch"] == "experiment")
+        .unwrap();
     assert_eq!(exp["ticket"], Value::Null);
 }
 
@@ -134,5 +178,9 @@ fn switch_prints_the_lane_directory() {
     );
     let out = repo.lanes(&["switch", "NOPE-1"]);
     assert_eq!(out.status.code(), Some(4));
-    assert!(stderr(&out).contains("no lane for ticket NOPE-1"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no lane for ticket NOPE-1"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -13,9 +13,17 @@ fn assert_refused(repo: &TestRepo, args: &[&str], reason: &str) {
     let before = repo.snapshot();
     let out = repo.lanes(args);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(stderr(&out).contains(reason), "expected {reason:?} in:\n{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(reason),
+        "expected {reason:?} in:\n{}",
+        stderr(&out)
+    );
     assert!(stderr(&out).contains("hint:"), "{}", stderr(&out));
-    assert_eq!(repo.snapshot(), before, "a refused remove must change nothing");
+    assert_eq!(
+        repo.snapshot(),
+        before,
+        "a refused remove must change nothing"
+    );
 }
 
 #[test]
@@ -38,7 +46,9 @@ fn a_pushed_branch_is_deleted_locally_since_the_remote_keeps_it() {
     let json = repo.lanes_json(&["remove", "PROJ-1"]);
     assert_eq!(json["branch_deleted"], true);
     assert!(!repo.branches().contains(&"feature/PROJ-1".to_string()));
-    assert!(repo.git(&["branch", "-r"]).contains("origin/feature/PROJ-1"));
+    assert!(repo
+        .git(&["branch", "-r"])
+        .contains("origin/feature/PROJ-1"));
 }
 
 #[test]
@@ -55,7 +65,11 @@ fn a_branch_merged_into_the_base_is_deleted() {
 fn remove_refuses_a_lane_with_uncommitted_changes() {
     let repo = started("PROJ-1");
     repo.write(&repo.lane_dir("PROJ-1"), "README.md", "edited\n");
-    assert_refused(&repo, &["remove", "PROJ-1"], "uncommitted or untracked file(s): README.md");
+    assert_refused(
+        &repo,
+        &["remove", "PROJ-1"],
+        "uncommitted or untracked file(s): README.md",
+    );
     assert_eq!(
         std::fs::read_to_string(repo.lane_dir("PROJ-1").join("README.md")).unwrap(),
         "edited\n"
@@ -97,7 +111,11 @@ fn force_removes_a_dirty_lane_and_its_unpushed_branch_and_says_how_to_restore_it
     let tip = repo.rev("feature/PROJ-1");
     let out = repo.lanes(&["remove", "PROJ-1", "--force"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains(&format!("git branch feature/PROJ-1 {}", &tip[..7])), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(&format!("git branch feature/PROJ-1 {}", &tip[..7])),
+        "{}",
+        stdout(&out)
+    );
     assert!(!lane.exists());
     assert!(!repo.branches().contains(&"feature/PROJ-1".to_string()));
 }
@@ -105,7 +123,11 @@ fn force_removes_a_dirty_lane_and_its_unpushed_branch_and_says_how_to_restore_it
 #[test]
 fn remove_refuses_a_locked_worktree() {
     let repo = started("PROJ-1");
-    repo.git(&["worktree", "lock", repo.lane_dir("PROJ-1").to_str().unwrap()]);
+    repo.git(&[
+        "worktree",
+        "lock",
+        repo.lane_dir("PROJ-1").to_str().unwrap(),
+    ]);
     assert_refused(&repo, &["remove", "PROJ-1"], "locked");
 }
 
@@ -154,7 +176,11 @@ fn prune_forgets_lanes_whose_directory_was_deleted_and_keeps_their_branches() {
 #[test]
 fn prune_keeps_locked_lanes_even_when_their_directory_is_gone() {
     let repo = started("PROJ-1");
-    repo.git(&["worktree", "lock", repo.lane_dir("PROJ-1").to_str().unwrap()]);
+    repo.git(&[
+        "worktree",
+        "lock",
+        repo.lane_dir("PROJ-1").to_str().unwrap(),
+    ]);
     std::fs::remove_dir_all(repo.lane_dir("PROJ-1")).unwrap();
     repo.lanes_ok(&["prune"]);
     assert_eq!(repo.worktree_count(), 2);

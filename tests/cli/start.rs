@@ -10,12 +10,21 @@ fn start_creates_the_ticket_branch_from_the_remote_default_and_a_worktree_beside
     assert!(out.contains("Created lane PROJ-123"), "{out}");
     assert!(out.contains(&lane.display().to_string()), "{out}");
     let worktrees = repo.worktrees();
-    assert!(worktrees.contains(&format!("worktree {}\n", lane.display())), "{worktrees}");
-    assert!(worktrees.contains("branch refs/heads/feature/PROJ-123"), "{worktrees}");
+    assert!(
+        worktrees.contains(&format!("worktree {}\n", lane.display())),
+        "{worktrees}"
+    );
+    assert!(
+        worktrees.contains("branch refs/heads/feature/PROJ-123"),
+        "{worktrees}"
+    );
     assert_eq!(repo.rev("feature/PROJ-123"), repo.rev("origin/main"));
     // No upstream: `git push` must not target the base branch.
     let config = repo.git(&["config", "--list"]);
-    assert!(!config.contains("branch.feature/PROJ-123.merge"), "{config}");
+    assert!(
+        !config.contains("branch.feature/PROJ-123.merge"),
+        "{config}"
+    );
 }
 
 #[test]
@@ -32,10 +41,16 @@ fn start_branches_from_the_fresh_base_fetched_from_the_remote() {
     let repo = TestRepo::new();
     // Someone else pushes to main after our clone last fetched.
     let other = repo.base().join("other");
-    repo.git_in(&repo.base(), &["clone", "-q", repo.remote.to_str().unwrap(), "other"]);
+    repo.git_in(
+        &repo.base(),
+        &["clone", "-q", repo.remote.to_str().unwrap(), "other"],
+    );
     repo.commit(&other, "NEW.md", "new\n", "upstream work");
     repo.git_in(&other, &["push", "-q", "origin", "main"]);
-    let upstream_tip = repo.git_in(&other, &["rev-parse", "HEAD"]).trim().to_string();
+    let upstream_tip = repo
+        .git_in(&other, &["rev-parse", "HEAD"])
+        .trim()
+        .to_string();
 
     repo.lanes_ok(&["start", "PROJ-2"]);
     assert_eq!(repo.rev("feature/PROJ-2"), upstream_tip);
@@ -46,7 +61,10 @@ fn start_with_no_fetch_branches_from_the_local_copy_of_the_base() {
     let repo = TestRepo::new();
     let before = repo.rev("origin/main");
     let other = repo.base().join("other");
-    repo.git_in(&repo.base(), &["clone", "-q", repo.remote.to_str().unwrap(), "other"]);
+    repo.git_in(
+        &repo.base(),
+        &["clone", "-q", repo.remote.to_str().unwrap(), "other"],
+    );
     repo.commit(&other, "NEW.md", "new\n", "upstream work");
     repo.git_in(&other, &["push", "-q", "origin", "main"]);
 
@@ -60,7 +78,11 @@ fn start_still_creates_the_lane_when_the_remote_is_unreachable() {
     std::fs::rename(&repo.remote, repo.base().join("moved.git")).unwrap();
     let out = repo.lanes(&["start", "PROJ-4"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("could not fetch origin/main"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("could not fetch origin/main"),
+        "{}",
+        stderr(&out)
+    );
     assert!(repo.lane_dir("PROJ-4").is_dir());
 }
 
@@ -74,7 +96,10 @@ fn starting_an_existing_lane_reports_it_and_changes_nothing() {
     assert_eq!(repo.snapshot(), before);
     let json = repo.lanes_json(&["start", "PROJ-1"]);
     assert_eq!(json["created"], false);
-    assert_eq!(json["lane"]["path"], repo.lane_dir("PROJ-1").to_str().unwrap());
+    assert_eq!(
+        json["lane"]["path"],
+        repo.lane_dir("PROJ-1").to_str().unwrap()
+    );
 }
 
 #[test]
@@ -87,7 +112,9 @@ fn starting_a_ticket_whose_branch_exists_creates_a_worktree_on_that_branch() {
     assert_eq!(json["created"], true);
     assert_eq!(json["created_branch"], false);
     assert_eq!(repo.rev("feature/PROJ-5"), branch_tip);
-    assert!(repo.worktrees().contains("branch refs/heads/feature/PROJ-5"));
+    assert!(repo
+        .worktrees()
+        .contains("branch refs/heads/feature/PROJ-5"));
 }
 
 #[test]
@@ -138,7 +165,10 @@ fn user_config_applies_and_the_repository_config_overrides_it() {
     repo.write(&repo.dir, "lanes.toml", "branch = \"repo/{ticket}\"\n");
     let json = repo.lanes_json(&["start", "PROJ-8"]);
     assert_eq!(json["lane"]["branch"], "repo/PROJ-8");
-    assert_eq!(json["lane"]["path"], repo.base().join("u-PROJ-8").to_str().unwrap());
+    assert_eq!(
+        json["lane"]["path"],
+        repo.base().join("u-PROJ-8").to_str().unwrap()
+    );
 }
 
 #[test]
@@ -167,7 +197,10 @@ fn start_copies_configured_files_and_runs_setup_commands_in_the_lane() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["copied"], serde_json::json!([".env"]));
     let lane = repo.lane_dir("PROJ-9");
-    assert_eq!(std::fs::read_to_string(lane.join(".env")).unwrap(), "SECRET=1\n");
+    assert_eq!(
+        std::fs::read_to_string(lane.join(".env")).unwrap(),
+        "SECRET=1\n"
+    );
     assert_eq!(
         std::fs::read_to_string(lane.join("setup.out")).unwrap(),
         "PROJ-9 on feature/PROJ-9\n"
@@ -190,7 +223,11 @@ fn a_failing_setup_command_is_reported_and_the_lane_is_kept() {
     repo.write(&repo.dir, "lanes.toml", "setup = [\"exit 7\"]\n");
     let out = repo.lanes(&["start", "PROJ-11"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("setup command `exit 7` failed"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("setup command `exit 7` failed"),
+        "{}",
+        stderr(&out)
+    );
     assert!(repo.lane_dir("PROJ-11").is_dir());
 }
 
@@ -200,11 +237,20 @@ fn hostile_ticket_keys_are_refused_and_nothing_is_created() {
     let before = repo.snapshot();
     let entries_before = std::fs::read_dir(repo.base()).unwrap().count();
     let huge = "A".repeat(10_000);
-    for key in ["../../x", "a/b", "PROJ 1", "PRÖJ-1", "-rf", "x.lock", "a..b", "", "a\u{7}b", &huge] {
+    for key in [
+        "../../x", "a/b", "PROJ 1", "PRÖJ-1", "-rf", "x.lock", "a..b", "", "a\u{7}b", &huge,
+    ] {
         let out = repo.lanes(&["start", "--", key]);
         assert_eq!(out.status.code(), Some(2), "{key:?}: {}", stderr(&out));
-        assert!(stderr(&out).contains("invalid ticket key"), "{key:?}: {}", stderr(&out));
-        assert!(stderr(&out).len() < 500, "the error must not echo a huge key");
+        assert!(
+            stderr(&out).contains("invalid ticket key"),
+            "{key:?}: {}",
+            stderr(&out)
+        );
+        assert!(
+            stderr(&out).len() < 500,
+            "the error must not echo a huge key"
+        );
     }
     assert_eq!(repo.snapshot(), before);
     let entries_after = std::fs::read_dir(repo.base()).unwrap().count();
@@ -217,7 +263,11 @@ fn an_invalid_branch_override_is_refused_and_nothing_is_created() {
     let before = repo.snapshot();
     let out = repo.lanes(&["start", "PROJ-1", "--branch", "bad..name"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("invalid branch name"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("invalid branch name"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(repo.snapshot(), before);
 }
 
@@ -227,7 +277,11 @@ fn an_unknown_base_is_refused_with_a_hint_and_nothing_is_created() {
     let before = repo.snapshot();
     let out = repo.lanes(&["start", "PROJ-1", "--base", "nope"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("unknown base \"nope\""), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("unknown base \"nope\""),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(repo.snapshot(), before);
     assert!(!repo.lane_dir("PROJ-1").exists());
 }
@@ -238,7 +292,11 @@ fn start_refuses_a_path_that_already_holds_files() {
     repo.write(&repo.lane_dir("PROJ-1"), "mine.txt", "do not touch\n");
     let out = repo.lanes(&["start", "PROJ-1"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("already exists and is not empty"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("already exists and is not empty"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!repo.branches().contains(&"feature/PROJ-1".to_string()));
     assert_eq!(
         std::fs::read_to_string(repo.lane_dir("PROJ-1").join("mine.txt")).unwrap(),
@@ -273,7 +331,11 @@ fn lanes_can_be_started_in_a_bare_repository() {
     assert!(lane.join("README.md").is_file());
     let list = repo.lanes_in(&repo.remote, &["list", "--json"]);
     let lanes: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
-    assert_eq!(lanes.as_array().unwrap().len(), 1, "a bare repository has no primary checkout");
+    assert_eq!(
+        lanes.as_array().unwrap().len(),
+        1,
+        "a bare repository has no primary checkout"
+    );
 }
 
 #[test]
@@ -281,7 +343,11 @@ fn start_outside_a_repository_says_so() {
     let repo = TestRepo::new();
     let out = repo.lanes_in(&repo.base(), &["start", "PROJ-1"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("is not inside a git repository"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is not inside a git repository"),
+        "{}",
+        stderr(&out)
+    );
     assert!(stdout(&out).is_empty());
 }
 
@@ -300,15 +366,24 @@ fn concurrent_starts_of_the_same_ticket_end_with_one_lane() {
                     .unwrap()
             })
             .collect();
-        let outputs: Vec<_> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+        let outputs: Vec<_> = children
+            .into_iter()
+            .map(|c| c.wait_with_output().unwrap())
+            .collect();
         for out in &outputs {
             assert!(out.status.success(), "{}", stderr(out));
         }
         let created: Vec<bool> = outputs
             .iter()
-            .map(|o| serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["created"] == true)
+            .map(|o| {
+                serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["created"] == true
+            })
             .collect();
-        assert_eq!(created.iter().filter(|c| **c).count(), 1, "exactly one process creates it");
+        assert_eq!(
+            created.iter().filter(|c| **c).count(),
+            1,
+            "exactly one process creates it"
+        );
         let record = repo.dir.join(format!(".git/lanes/{ticket}.json"));
         serde_json::from_slice::<serde_json::Value>(&std::fs::read(record).unwrap()).unwrap();
     }

@@ -27,7 +27,10 @@ impl TestRepo {
     pub fn new() -> TestRepo {
         let repo = TestRepo::without_remote();
         let remote = repo.root.path().join("remote.git");
-        repo.git_in(repo.root.path(), &["init", "-q", "--bare", "-b", "main", "remote.git"]);
+        repo.git_in(
+            repo.root.path(),
+            &["init", "-q", "--bare", "-b", "main", "remote.git"],
+        );
         repo.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
         repo.git(&["push", "-q", "-u", "origin", "main"]);
         repo.git(&["remote", "set-head", "origin", "main"]);
@@ -36,7 +39,10 @@ impl TestRepo {
 
     /// A repository with no remote, on `main`, with two files.
     pub fn without_remote() -> TestRepo {
-        let root = tempfile::Builder::new().prefix("lanes-test").tempdir().unwrap();
+        let root = tempfile::Builder::new()
+            .prefix("lanes-test")
+            .tempdir()
+            .unwrap();
         // Canonical, so paths compare equal with what lanes prints (macOS /private/tmp and such).
         let base = root.path().canonicalize().unwrap();
         std::fs::write(
@@ -112,7 +118,11 @@ impl TestRepo {
 
     /// Runs `lanes args…` in `dir`.
     pub fn lanes_in(&self, dir: &Path, args: &[&str]) -> Output {
-        self.lanes_cmd().current_dir(dir).args(args).output().unwrap()
+        self.lanes_cmd()
+            .current_dir(dir)
+            .args(args)
+            .output()
+            .unwrap()
     }
 
     /// Runs `lanes args…` in the primary checkout.
@@ -160,7 +170,10 @@ impl TestRepo {
 
     /// Number of worktrees, the primary included.
     pub fn worktree_count(&self) -> usize {
-        self.worktrees().lines().filter(|l| l.starts_with("worktree ")).count()
+        self.worktrees()
+            .lines()
+            .filter(|l| l.starts_with("worktree "))
+            .count()
     }
 
     /// Local branch names.
