@@ -4,9 +4,11 @@
 pub mod config;
 pub mod error;
 pub mod git;
+pub mod guard;
 pub mod lane;
 pub mod ops;
 pub mod overlap;
+pub mod session;
 pub mod store;
 pub mod ticket;
 

@@ -2,6 +2,7 @@
 //! server). Logs go to stderr; stdout carries only results (text or `--json`).
 
 mod cli;
+mod lsp;
 
 use std::process::ExitCode;
 

@@ -63,6 +63,8 @@ pub struct LaneChanges {
     pub source: LaneSource,
     /// (head, base) the committed part was computed for.
     committed_for: Option<(Oid, Oid)>,
+    /// Merge-base of head and base: the version the lane's changes are measured from.
+    pub merge_base: Option<Oid>,
     committed: FileChanges,
     uncommitted: FileChanges,
     /// Committed and uncommitted changes together, by path.
@@ -73,19 +75,19 @@ impl LaneChanges {
     /// Reads a lane's changes, reusing `previous`'s committed part when head and base are the same.
     fn read(repo: &Repository, source: LaneSource, previous: Option<&LaneChanges>) -> LaneChanges {
         let key = source.head.zip(source.base);
-        let committed = match (previous, key) {
-            (Some(p), Some(k)) if p.committed_for == Some(k) => p.committed.clone(),
+        let (merge_base, committed) = match (previous, key) {
+            (Some(p), Some(k)) if p.committed_for == Some(k) => (p.merge_base, p.committed.clone()),
             (_, Some((head, base))) => match changes::committed(repo, head, base) {
-                Ok((_, files)) => files,
+                Ok((merge_base, files)) => (Some(merge_base), files),
                 Err(e) => {
                     tracing::warn!(
                         "reading committed changes of {}: {e}",
                         source.path.display()
                     );
-                    FileChanges::new()
+                    (None, FileChanges::new())
                 }
             },
-            _ => FileChanges::new(),
+            _ => (None, FileChanges::new()),
         };
         let uncommitted = if source.present {
             changes::uncommitted(&source.path).unwrap_or_else(|e| {
@@ -104,6 +106,7 @@ impl LaneChanges {
         }
         LaneChanges {
             committed_for: key,
+            merge_base,
             source,
             committed,
             uncommitted,

@@ -76,6 +76,20 @@ pub enum Command {
 
     /// Check the environment: git version, repository, configuration.
     Doctor,
+
+    /// Run the language server over stdin/stdout (what editors start).
+    #[command(
+        after_help = "Example (any LSP client):\n  command = [\"lanes\", \"lsp\"]\n\nstdout carries only LSP frames; logs go to stderr (LANES_LOG=debug for more)."
+    )]
+    Lsp(LspArgs),
+}
+
+/// Options of `lanes lsp`.
+#[derive(clap::Args, Debug)]
+pub struct LspArgs {
+    /// Accepted for clients that pass it: stdio is the only transport.
+    #[arg(long)]
+    pub stdio: bool,
 }
 
 /// `--json` alone.
@@ -115,8 +129,10 @@ impl Context {
 
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> Result<ExitCode> {
-    if let Command::Doctor = cli.command {
-        return Ok(doctor(cli.dir));
+    match cli.command {
+        Command::Doctor => return Ok(doctor(cli.dir)),
+        Command::Lsp(_) => return lsp(cli.dir),
+        _ => {}
     }
     let ctx = Context::open(cli.dir)?;
     match cli.command {
@@ -127,7 +143,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Remove(args) => remove::remove(&ctx, args),
         Command::Prune(args) => remove::prune(&ctx, args.json),
         Command::Check(args) => check::run(&ctx, args),
-        Command::Doctor => Ok(ExitCode::SUCCESS),
+        Command::Doctor | Command::Lsp(_) => Ok(ExitCode::SUCCESS),
     }
 }
 
@@ -137,6 +153,19 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
         .map_err(|e| lanes::Error::Config(format!("serialising output: {e}")))?;
     println!("{text}");
     Ok(())
+}
+
+fn lsp(dir: Option<PathBuf>) -> Result<ExitCode> {
+    if let Some(dir) = dir {
+        std::env::set_current_dir(&dir)
+            .map_err(lanes::Error::io(format!("entering {}", dir.display())))?;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(lanes::Error::io("starting the language server runtime"))?;
+    runtime.block_on(crate::lsp::serve());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn doctor(dir: Option<PathBuf>) -> ExitCode {

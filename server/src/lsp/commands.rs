@@ -1,0 +1,316 @@
+//! `workspace/executeCommand`: each command takes one JSON object and returns one, calling the same
+//! core operations as the CLI. Bad arguments are `InvalidParams` errors with a readable message;
+//! core errors carry `data: {kind, exitCode}` (kind: invalid, refused, no-such-lane, failed) so a
+//! client can, say, offer "Force" after a refusal.
+
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tower_lsp_server::jsonrpc::{Error as RpcError, ErrorCode, Result as RpcResult};
+use tower_lsp_server::lsp_types::{ExecuteCommandParams, ShowDocumentParams, Uri};
+
+use lanes::ops::{self, remove::RemoveOptions, start::StartRequest};
+use lanes::{Config, Repo, TicketKey};
+
+use super::progress;
+use super::server::Ctx;
+use super::{status, uri};
+
+/// Every command the server executes (advertised in `executeCommandProvider`).
+pub const COMMANDS: [&str; 7] = [
+    "lanes.start",
+    "lanes.list",
+    "lanes.switch",
+    "lanes.remove",
+    "lanes.openInLane",
+    "lanes.sync",
+    "lanes.status",
+];
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StartArgs {
+    ticket: String,
+    repo: Option<PathBuf>,
+    base: Option<String>,
+    branch: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RepoArgs {
+    repo: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+struct TicketArgs {
+    ticket: String,
+    repo: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RemoveArgs {
+    ticket: String,
+    repo: Option<PathBuf>,
+    #[serde(default)]
+    force: bool,
+    #[serde(default)]
+    keep_branch: bool,
+}
+
+#[derive(Deserialize)]
+struct OpenInLaneArgs {
+    uri: String,
+    ticket: String,
+    #[serde(default)]
+    show: bool,
+}
+
+/// Runs one command.
+pub async fn execute(ctx: &Ctx, params: ExecuteCommandParams) -> RpcResult<Value> {
+    let arg = params
+        .arguments
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| json!({}));
+    let token = params.work_done_progress_params.work_done_token;
+    let result = match params.command.as_str() {
+        "lanes.start" => start(ctx, parse(arg, "{\"ticket\": \"PROJ-1\"}")?, token).await,
+        "lanes.list" => list(ctx, parse(arg, "{}")?).await,
+        "lanes.switch" => switch(ctx, parse(arg, "{\"ticket\": \"PROJ-1\"}")?).await,
+        "lanes.remove" => remove(ctx, parse(arg, "{\"ticket\": \"PROJ-1\"}")?).await,
+        "lanes.openInLane" => {
+            open_in_lane(
+                ctx,
+                parse(arg, "{\"uri\": \"file:///…\", \"ticket\": \"PROJ-1\"}")?,
+            )
+            .await
+        }
+        "lanes.status" => Ok(status::compute(ctx).await.unwrap_or(Value::Null)),
+        "lanes.sync" => Err(RpcError {
+            code: ErrorCode::ServerError(-32001),
+            message:
+                "pull request sync is not configured: it is not available in this version of lanes"
+                    .into(),
+            data: Some(json!({"kind": "not-configured"})),
+        }),
+        other => Err(RpcError::invalid_params(format!(
+            "unknown command {other:?}; lanes knows {}",
+            COMMANDS.join(", ")
+        ))),
+    }?;
+    if matches!(params.command.as_str(), "lanes.start" | "lanes.remove") {
+        reload_sessions(ctx).await;
+    }
+    Ok(result)
+}
+
+fn parse<T: DeserializeOwned>(arg: Value, example: &str) -> RpcResult<T> {
+    if !arg.is_object() {
+        return Err(RpcError::invalid_params(format!(
+            "the argument must be one JSON object, e.g. {example}"
+        )));
+    }
+    serde_json::from_value(arg)
+        .map_err(|e| RpcError::invalid_params(format!("invalid arguments ({e}); e.g. {example}")))
+}
+
+/// A core error as a JSON-RPC error.
+fn core_error(e: lanes::Error) -> RpcError {
+    let kind = match &e {
+        lanes::Error::InvalidTicket { .. }
+        | lanes::Error::InvalidBranch(_)
+        | lanes::Error::Config(_) => "invalid",
+        lanes::Error::Refused { .. } => "refused",
+        lanes::Error::NoSuchLane(_) => "no-such-lane",
+        _ => "failed",
+    };
+    let code = if kind == "invalid" {
+        ErrorCode::InvalidParams
+    } else {
+        ErrorCode::ServerError(-32000 - i64::from(e.exit_code()))
+    };
+    RpcError {
+        code,
+        message: e.to_string().into(),
+        data: Some(json!({"kind": kind, "exitCode": e.exit_code()})),
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> RpcError {
+    RpcError {
+        code: ErrorCode::InternalError,
+        message: e.to_string().into(),
+        data: None,
+    }
+}
+
+/// The repository a command works on: `repo` if given, else the window's.
+fn target(ctx: &Ctx, repo: Option<PathBuf>) -> RpcResult<(Repo, Config)> {
+    let dir = match repo {
+        Some(dir) => dir,
+        None => {
+            let session = ctx.state.window_session().ok_or_else(|| {
+                RpcError::invalid_params(
+                    "no git repository in this workspace; pass {\"repo\": \"/path/to/repo\"}",
+                )
+            })?;
+            let session = session.lock().map_err(internal)?;
+            session.repo().anchor().to_path_buf()
+        }
+    };
+    let repo = Repo::discover(&dir).map_err(core_error)?;
+    let mut config = Config::load(repo.anchor()).map_err(core_error)?;
+    config.apply(ctx.state.settings());
+    config.validate().map_err(core_error)?;
+    Ok((repo, config))
+}
+
+async fn blocking<T, F>(work: F) -> RpcResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> RpcResult<T> + Send + 'static,
+{
+    tokio::task::spawn_blocking(work).await.map_err(internal)?
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> RpcResult<Value> {
+    serde_json::to_value(value).map_err(internal)
+}
+
+async fn start(
+    ctx: &Ctx,
+    args: StartArgs,
+    token: Option<tower_lsp_server::lsp_types::ProgressToken>,
+) -> RpcResult<Value> {
+    let ticket = TicketKey::parse(&args.ticket).map_err(core_error)?;
+    let c = ctx.clone();
+    let (repo_dir, title) = (args.repo.clone(), format!("Starting lane {ticket}"));
+    let request = StartRequest {
+        ticket: Some(ticket),
+        base: args.base,
+        branch: args.branch,
+        path: None,
+        fetch: None,
+    };
+    progress::run(ctx, token, title, move |reporter| {
+        let (repo, config) = target(&c, repo_dir)?;
+        let started = ops::start::start(&repo, &config, &request, reporter).map_err(core_error)?;
+        to_json(&started)
+    })
+    .await
+}
+
+async fn list(ctx: &Ctx, args: RepoArgs) -> RpcResult<Value> {
+    let c = ctx.clone();
+    blocking(move || {
+        let (repo, config) = target(&c, args.repo)?;
+        let lanes = ops::list(&repo, &config).map_err(core_error)?;
+        Ok(json!({ "lanes": lanes }))
+    })
+    .await
+}
+
+async fn switch(ctx: &Ctx, args: TicketArgs) -> RpcResult<Value> {
+    let c = ctx.clone();
+    blocking(move || {
+        let ticket = TicketKey::parse(&args.ticket).map_err(core_error)?;
+        let (repo, config) = target(&c, args.repo)?;
+        let entry = ops::find(&repo, &config, &ticket).map_err(core_error)?;
+        to_json(&ops::list::describe(&repo, &config, &entry))
+    })
+    .await
+}
+
+async fn remove(ctx: &Ctx, args: RemoveArgs) -> RpcResult<Value> {
+    let c = ctx.clone();
+    blocking(move || {
+        let ticket = TicketKey::parse(&args.ticket).map_err(core_error)?;
+        let (repo, config) = target(&c, args.repo)?;
+        let options = RemoveOptions {
+            force: args.force,
+            keep_branch: args.keep_branch,
+        };
+        let removed = ops::remove::remove(&repo, &config, &ticket, options).map_err(core_error)?;
+        to_json(&removed)
+    })
+    .await
+}
+
+async fn open_in_lane(ctx: &Ctx, args: OpenInLaneArgs) -> RpcResult<Value> {
+    let file_uri: Uri = args
+        .uri
+        .parse()
+        .map_err(|_| RpcError::invalid_params(format!("{:?} is not a URI", args.uri)))?;
+    let path = uri::to_path(&file_uri)
+        .ok_or_else(|| RpcError::invalid_params("only file: URIs can be opened in a lane"))?;
+    let ticket = TicketKey::parse(&args.ticket).map_err(core_error)?;
+    let c = ctx.clone();
+    let target_path = blocking(move || {
+        let session = c.state.session_for(&path).ok_or_else(|| {
+            RpcError::invalid_params(format!(
+                "{} is not in a repository of this workspace",
+                path.display()
+            ))
+        })?;
+        let session = session.lock().map_err(internal)?;
+        let own = session
+            .lane_of(&path)
+            .and_then(|e| e.path())
+            .map(Path::to_path_buf)
+            .ok_or_else(|| {
+                RpcError::invalid_params(format!("{} is not in a lane", path.display()))
+            })?;
+        let relative = path.strip_prefix(&own).map_err(internal)?.to_path_buf();
+        let lane = session
+            .entries()
+            .iter()
+            .find(|e| e.ticket.as_ref() == Some(&ticket))
+            .and_then(|e| e.path())
+            .ok_or_else(|| core_error(lanes::Error::NoSuchLane(ticket.to_string())))?;
+        Ok(lane.join(relative))
+    })
+    .await?;
+    let target_uri = uri::from_path(&target_path).ok_or_else(|| internal("cannot make a URI"))?;
+    let exists = target_path.exists();
+    let supports = ctx
+        .state
+        .client
+        .read()
+        .map(|c| c.show_document)
+        .unwrap_or(false);
+    if args.show && supports && exists {
+        let shown = ctx
+            .client
+            .show_document(ShowDocumentParams {
+                uri: target_uri.clone(),
+                external: None,
+                take_focus: Some(true),
+                selection: None,
+            })
+            .await;
+        if let Err(e) = shown {
+            tracing::warn!("the client would not show {}: {e}", target_uri.as_str());
+        }
+    }
+    Ok(json!({ "uri": target_uri.as_str(), "path": target_path, "exists": exists }))
+}
+
+/// After a command changed lanes: re-read them now rather than wait for the file watcher.
+async fn reload_sessions(ctx: &Ctx) {
+    let state = ctx.state.clone();
+    let _ = tokio::task::spawn_blocking(move || {
+        for entry in state.sessions.iter() {
+            if let Ok(mut session) = entry.value().lock() {
+                if let Err(e) = session.reload() {
+                    tracing::warn!("reloading lanes: {e}");
+                }
+            }
+        }
+    })
+    .await;
+    ctx.republish_all().await;
+    status::publish(ctx).await;
+}

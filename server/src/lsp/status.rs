@@ -1,0 +1,48 @@
+//! `lanes/status`: the lane of the window (ticket, title, branch, path, repo, dirty, ahead,
+//! behind, base, pr), sent when it changes and answered on request.
+
+use serde_json::Value;
+use tower_lsp_server::lsp_types::notification::Notification;
+
+use super::server::Ctx;
+
+/// The `lanes/status` notification.
+pub enum LanesStatus {}
+
+impl Notification for LanesStatus {
+    type Params = Value;
+    const METHOD: &'static str = "lanes/status";
+}
+
+/// The window's lane as JSON; None when the window is not in a repository.
+pub async fn compute(ctx: &Ctx) -> Option<Value> {
+    let state = ctx.state.clone();
+    tokio::task::spawn_blocking(move || {
+        let session = state.window_session()?;
+        let session = session.lock().ok()?;
+        let lane = state.window_lane(&session)?;
+        let entry = session.lane_of(&lane)?;
+        let described = lanes::ops::list::describe(session.repo(), session.config(), entry);
+        serde_json::to_value(described).ok()
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// Sends `lanes/status` if it differs from the last one sent.
+pub async fn publish(ctx: &Ctx) {
+    let Some(status) = compute(ctx).await else {
+        return;
+    };
+    let changed = match ctx.state.last_status.lock() {
+        Ok(mut last) if last.as_ref() != Some(&status) => {
+            *last = Some(status.clone());
+            true
+        }
+        _ => false,
+    };
+    if changed {
+        ctx.client.send_notification::<LanesStatus>(status).await;
+    }
+}

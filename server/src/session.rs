@@ -1,0 +1,292 @@
+//! A live view of one repository for long-running processes (the language server): its lanes, its
+//! configuration and its overlap index, kept current from file-change events. Everything here can
+//! be rebuilt from git at any time; it is a cache, not a source of truth.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use crate::config::{Config, ConfigLayer};
+use crate::error::Result;
+use crate::git::Repo;
+use crate::guard::{self, Finding};
+use crate::ops::check::sources;
+use crate::ops::{lanes_of, LaneEntry};
+use crate::overlap::{LaneSource, OverlapIndex};
+
+/// One repository, watched.
+pub struct RepoSession {
+    repo: Repo,
+    config: Config,
+    overrides: ConfigLayer,
+    entries: Vec<LaneEntry>,
+    index: OverlapIndex,
+}
+
+/// What a refresh changed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Refreshed {
+    /// The set of lanes or their branches changed (a lane was created, removed, or moved).
+    pub lanes: bool,
+    /// Worktrees whose changes were re-read.
+    pub worktrees: BTreeSet<PathBuf>,
+}
+
+impl Refreshed {
+    /// True when nothing was refreshed.
+    pub fn is_empty(&self) -> bool {
+        !self.lanes && self.worktrees.is_empty()
+    }
+}
+
+impl RepoSession {
+    /// Opens the repository containing `path`, with editor settings laid over its configuration.
+    /// Only committed changes are read here (fast); call [`RepoSession::scan_worktrees`] next for
+    /// the uncommitted ones.
+    pub fn open(path: &Path, overrides: ConfigLayer) -> Result<RepoSession> {
+        let repo = Repo::discover(path)?;
+        let config = merged_config(&repo, &overrides)?;
+        let entries = lanes_of(&repo, &config)?;
+        let committed_only: Vec<LaneSource> = sources(&repo, &config)?
+            .into_iter()
+            .map(|s| LaneSource {
+                present: false,
+                ..s
+            })
+            .collect();
+        let index = OverlapIndex::build(repo.common_dir(), committed_only)?;
+        Ok(RepoSession {
+            repo,
+            config,
+            overrides,
+            entries,
+            index,
+        })
+    }
+
+    /// Reads every lane's uncommitted changes (a scan of each worktree).
+    pub fn scan_worktrees(&mut self) -> Result<()> {
+        let all = sources(&self.repo, &self.config)?;
+        self.index.refresh(self.repo.common_dir(), all, true)
+    }
+
+    /// The repository.
+    pub fn repo(&self) -> &Repo {
+        &self.repo
+    }
+
+    /// The merged configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The lanes, as last read.
+    pub fn entries(&self) -> &[LaneEntry] {
+        &self.entries
+    }
+
+    /// The overlap index.
+    pub fn index(&self) -> &OverlapIndex {
+        &self.index
+    }
+
+    /// Replaces the editor settings and re-reads the configuration files.
+    pub fn set_overrides(&mut self, overrides: ConfigLayer) -> Result<()> {
+        self.config = merged_config(&self.repo, &overrides)?;
+        self.overrides = overrides;
+        self.reload()
+    }
+
+    /// Re-reads the lane list and every lane whose branch, base or directory changed.
+    pub fn reload(&mut self) -> Result<()> {
+        self.refresh_git_state(&BTreeSet::new()).map(drop)
+    }
+
+    /// The lane whose worktree contains `path` (the deepest one).
+    pub fn lane_of(&self, path: &Path) -> Option<&LaneEntry> {
+        self.entries
+            .iter()
+            .filter(|e| {
+                e.worktree
+                    .as_ref()
+                    .is_some_and(|w| path.starts_with(&w.path))
+            })
+            .max_by_key(|e| e.path().map(|p| p.components().count()))
+    }
+
+    /// Guard findings for a file (see [`guard::findings`]).
+    pub fn findings(
+        &self,
+        window_lane: Option<&Path>,
+        file: &Path,
+        buffer: Option<&[u8]>,
+    ) -> Result<Vec<Finding>> {
+        guard::findings(
+            self.repo.git(),
+            &self.index,
+            self.repo.anchor(),
+            window_lane,
+            file,
+            buffer,
+        )
+    }
+
+    /// Directories to watch: the git directory's refs, worktree records and lane records
+    /// (recursive = true), its top level, and every directory holding tracked files in each
+    /// worktree (one watch per directory, so ignored trees such as `node_modules` cost nothing).
+    pub fn watch_dirs(&self) -> Vec<(PathBuf, bool)> {
+        let common = self.repo.common_dir();
+        let mut dirs = vec![(common.to_path_buf(), false)];
+        for sub in ["refs", "worktrees", "lanes"] {
+            let dir = common.join(sub);
+            if sub == "lanes" {
+                // Our own directory: make sure it exists so that the first lane is seen.
+                let _ = std::fs::create_dir_all(&dir);
+            }
+            if dir.is_dir() {
+                dirs.push((dir, true));
+            }
+        }
+        for entry in &self.entries {
+            let Some(worktree) = entry.worktree.as_ref().filter(|w| !w.missing) else {
+                continue;
+            };
+            let mut tracked = BTreeSet::new();
+            tracked.insert(worktree.path.clone());
+            if let Ok(repo) = git2::Repository::open(&worktree.path) {
+                if let Ok(index) = repo.index() {
+                    for e in index.iter() {
+                        let rel = String::from_utf8_lossy(&e.path).into_owned();
+                        let mut dir = Path::new(&rel).parent();
+                        while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+                            if !tracked.insert(worktree.path.join(d)) {
+                                break;
+                            }
+                            dir = d.parent();
+                        }
+                    }
+                }
+            }
+            dirs.extend(tracked.into_iter().map(|d| (d, false)));
+        }
+        dirs
+    }
+
+    /// Refreshes what these changed paths (from a file watcher or the editor) can have changed:
+    /// files edited in a worktree are re-read alone; changes in the git directory (commits,
+    /// checkouts, new or removed lanes) re-read the lane list and the lanes that moved.
+    pub fn paths_changed(&mut self, paths: &[PathBuf]) -> Result<Refreshed> {
+        let common = self.repo.common_dir().to_path_buf();
+        let mut git_state = false;
+        let mut index_changed: BTreeSet<PathBuf> = BTreeSet::new();
+        let mut edited: BTreeMap<PathBuf, BTreeSet<String>> = BTreeMap::new();
+        for path in paths {
+            if let Ok(rel) = path.strip_prefix(&common) {
+                let rel = rel.to_string_lossy();
+                if rel.starts_with("objects") || rel.starts_with("logs") || rel.ends_with(".lock") {
+                    continue;
+                }
+                git_state = true;
+                if let Some(worktree) = self.worktree_of_index(&rel) {
+                    index_changed.insert(worktree);
+                }
+                continue;
+            }
+            let Some(lane) = self.lane_of(path).and_then(|e| e.path()) else {
+                continue;
+            };
+            let Ok(rel) = path.strip_prefix(lane) else {
+                continue;
+            };
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            if rel.is_empty() || rel == ".git" || rel.starts_with(".git/") || path.is_dir() {
+                continue;
+            }
+            edited.entry(lane.to_path_buf()).or_default().insert(rel);
+        }
+        let mut refreshed = if git_state {
+            self.refresh_git_state(&index_changed)?
+        } else {
+            Refreshed::default()
+        };
+        let current = sources(&self.repo, &self.config)?;
+        for (lane, files) in edited {
+            if refreshed.worktrees.contains(&lane) {
+                continue;
+            }
+            let Some(source) = current.iter().find(|s| s.path == lane).cloned() else {
+                continue;
+            };
+            let files: Vec<String> = files.into_iter().collect();
+            self.index
+                .refresh_files(self.repo.common_dir(), source, &files)?;
+            refreshed.worktrees.insert(lane);
+        }
+        Ok(refreshed)
+    }
+
+    /// `worktrees/<name>/index` or the top-level `index` → that worktree's directory.
+    fn worktree_of_index(&self, rel: &str) -> Option<PathBuf> {
+        let name = match rel.strip_suffix("/index") {
+            Some(prefix) => Some(prefix.strip_prefix("worktrees/")?),
+            None if rel == "index" => None,
+            None => return None,
+        };
+        self.entries
+            .iter()
+            .filter_map(|e| e.worktree.as_ref())
+            .find(|w| w.name.as_deref() == name)
+            .map(|w| w.path.clone())
+    }
+
+    fn refresh_git_state(&mut self, index_changed: &BTreeSet<PathBuf>) -> Result<Refreshed> {
+        let entries = lanes_of(&self.repo, &self.config)?;
+        let lanes_changed = !same_lanes(&self.entries, &entries);
+        self.entries = entries;
+        let current = sources(&self.repo, &self.config)?;
+        let stale: Vec<LaneSource> = current
+            .iter()
+            .filter(|s| {
+                index_changed.contains(&s.path)
+                    || self.index.lane(&s.path).is_none_or(|l| l.source != **s)
+            })
+            .cloned()
+            .collect();
+        let worktrees = stale.iter().map(|s| s.path.clone()).collect();
+        let known: BTreeSet<PathBuf> = current.iter().map(|s| s.path.clone()).collect();
+        let gone: Vec<PathBuf> = self
+            .index
+            .lanes()
+            .map(|l| l.source.path.clone())
+            .filter(|p| !known.contains(p))
+            .collect();
+        for lane in &gone {
+            self.index.forget(lane);
+        }
+        self.index.refresh(self.repo.common_dir(), stale, false)?;
+        Ok(Refreshed {
+            lanes: lanes_changed || !gone.is_empty(),
+            worktrees,
+        })
+    }
+}
+
+fn merged_config(repo: &Repo, overrides: &ConfigLayer) -> Result<Config> {
+    let mut config = Config::load(repo.anchor())?;
+    config.apply(overrides.clone());
+    config.validate()?;
+    Ok(config)
+}
+
+/// Same lanes on the same branches at the same places.
+fn same_lanes(a: &[LaneEntry], b: &[LaneEntry]) -> bool {
+    let key = |e: &LaneEntry| {
+        (
+            e.ticket.clone(),
+            e.path().map(Path::to_path_buf),
+            e.worktree
+                .as_ref()
+                .map(|w| (w.head.clone(), w.missing, w.locked.clone())),
+        )
+    };
+    a.len() == b.len() && a.iter().map(key).eq(b.iter().map(key))
+}
