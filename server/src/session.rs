@@ -96,6 +96,20 @@ impl RepoSession {
         self.reload()
     }
 
+    /// Re-reads the whole of the lanes whose worktrees are among `worktrees` (e.g. lanes that just
+    /// started being watched, which may have changed before the watch was in place).
+    pub fn rescan(&mut self, worktrees: &[PathBuf]) -> Result<bool> {
+        let stale: Vec<LaneSource> = sources(&self.repo, &self.config)?
+            .into_iter()
+            .filter(|s| worktrees.contains(&s.path))
+            .collect();
+        if stale.is_empty() {
+            return Ok(false);
+        }
+        self.index.refresh(self.repo.common_dir(), stale, false)?;
+        Ok(true)
+    }
+
     /// Re-reads the lane list and every lane whose branch, base or directory changed.
     pub fn reload(&mut self) -> Result<()> {
         self.refresh_git_state(&BTreeSet::new()).map(drop)

@@ -7,6 +7,8 @@ use std::process::{Command, Output};
 
 use tempfile::TempDir;
 
+pub mod lsp;
+
 /// The `lanes` binary under test.
 pub fn lanes_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_lanes"))
@@ -114,6 +116,11 @@ impl TestRepo {
         cmd.current_dir(&self.dir);
         self.isolate(&mut cmd);
         cmd
+    }
+
+    /// A language server started in the primary checkout.
+    pub fn lsp(&self) -> lsp::LspClient {
+        lsp::LspClient::spawn(self.lanes_cmd())
     }
 
     /// Runs `lanes args…` in `dir`.

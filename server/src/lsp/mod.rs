@@ -14,6 +14,7 @@ mod server;
 mod state;
 mod status;
 mod text;
+mod transport;
 mod uri;
 mod watch;
 
@@ -24,7 +25,11 @@ pub async fn serve() {
     let (service, socket) = LspService::build(server::Backend::new)
         .custom_method("lanes/status", server::Backend::status_request)
         .finish();
-    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-        .serve(service)
-        .await;
+    Server::new(
+        transport::checked(tokio::io::stdin()),
+        tokio::io::stdout(),
+        socket,
+    )
+    .serve(service)
+    .await;
 }

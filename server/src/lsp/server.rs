@@ -163,6 +163,29 @@ impl Ctx {
         }
     }
 
+    /// Re-reads the lanes whose worktrees are among `worktrees`, then what is shown.
+    pub async fn rescan(&self, worktrees: Vec<PathBuf>) {
+        let state = self.state.clone();
+        let any = tokio::task::spawn_blocking(move || {
+            let mut any = false;
+            for entry in state.sessions.iter() {
+                if let Ok(mut session) = entry.value().lock() {
+                    match session.rescan(&worktrees) {
+                        Ok(changed) => any |= changed,
+                        Err(e) => tracing::warn!("re-reading lanes: {e}"),
+                    }
+                }
+            }
+            any
+        })
+        .await
+        .unwrap_or(false);
+        if any {
+            self.republish_all().await;
+            status::publish(self).await;
+        }
+    }
+
     /// Refreshes the sessions after these paths changed, then what is shown.
     pub async fn paths_changed(&self, paths: Vec<PathBuf>) -> bool {
         let state = self.state.clone();
@@ -252,6 +275,9 @@ impl LanguageServer for Backend {
         if let Ok(mut s) = self.ctx.state.settings.write() {
             *s = settings;
         }
+        // Sessions open before the response, so every later message finds them (the committed
+        // changes only: uncommitted ones are scanned in the background after `initialized`).
+        self.ctx.open_sessions().await;
         let window = params.capabilities.window.as_ref();
         if let Ok(mut support) = self.ctx.state.client.write() {
             support.show_document = window
@@ -298,9 +324,9 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        self.ctx.open_sessions().await;
-        status::publish(&self.ctx).await;
-        match watch::Watcher::start(self.ctx.clone()) {
+        // Watching starts before the first status, so anything that happens after a client saw
+        // the status is noticed.
+        match watch::Watcher::start(self.ctx.clone()).await {
             Ok(watcher) => {
                 if let Ok(mut w) = self.watcher.lock() {
                     *w = Some(watcher);
@@ -308,6 +334,7 @@ impl LanguageServer for Backend {
             }
             Err(e) => tracing::warn!("file watching is off ({e}); lanes refresh on save only"),
         }
+        status::publish(&self.ctx).await;
         let ctx = self.ctx.clone();
         tokio::spawn(async move { ctx.scan_worktrees().await });
     }

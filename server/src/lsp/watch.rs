@@ -26,8 +26,8 @@ pub struct Watcher {
 }
 
 impl Watcher {
-    /// Starts watching the sessions' directories.
-    pub fn start(ctx: Ctx) -> notify::Result<Watcher> {
+    /// Starts watching the sessions' directories; returns once the first watches are in place.
+    pub async fn start(ctx: Ctx) -> notify::Result<Watcher> {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<PathBuf>();
         let inner = notify::recommended_watcher(move |event: notify::Result<Event>| match event {
             Ok(event) if changes_content(&event.kind) => {
@@ -43,7 +43,8 @@ impl Watcher {
             watched: Arc::new(Mutex::new(BTreeMap::new())),
             ctx,
         };
-        watcher.rewatch();
+        let first = watcher.clone();
+        let _ = tokio::task::spawn_blocking(move || first.rewatch_now()).await;
         tokio::spawn(watcher.clone().run(rx));
         Ok(watcher)
     }
@@ -52,10 +53,24 @@ impl Watcher {
     /// thread: listing tracked directories reads each worktree's index).
     pub fn rewatch(&self) {
         let this = self.clone();
-        tokio::task::spawn_blocking(move || this.rewatch_now());
+        tokio::spawn(async move { this.rewatch_and_rescan().await });
     }
 
-    fn rewatch_now(&self) {
+    /// Rewatches, then re-reads lanes that were not watched before: whatever changed in them
+    /// before their watch was in place is read now, and everything after raises an event.
+    async fn rewatch_and_rescan(&self) {
+        let this = self.clone();
+        let added = tokio::task::spawn_blocking(move || this.rewatch_now())
+            .await
+            .unwrap_or_default();
+        if !added.is_empty() {
+            self.ctx.rescan(added).await;
+        }
+    }
+
+    /// Updates the watches; returns the directories newly watched.
+    fn rewatch_now(&self) -> Vec<PathBuf> {
+        let mut added = Vec::new();
         let mut wanted: BTreeMap<PathBuf, bool> = BTreeMap::new();
         for entry in self.ctx.state.sessions.iter() {
             if let Ok(session) = entry.value().lock() {
@@ -63,7 +78,7 @@ impl Watcher {
             }
         }
         let (Ok(mut inner), Ok(mut watched)) = (self.inner.lock(), self.watched.lock()) else {
-            return;
+            return added;
         };
         let stale: Vec<PathBuf> = watched
             .iter()
@@ -85,11 +100,13 @@ impl Watcher {
             };
             match inner.watch(&dir, mode) {
                 Ok(()) => {
-                    watched.insert(dir, recursive);
+                    watched.insert(dir.clone(), recursive);
+                    added.push(dir);
                 }
                 Err(e) => tracing::debug!("cannot watch {}: {e}", dir.display()),
             }
         }
+        added
     }
 
     async fn run(self, mut rx: tokio::sync::mpsc::UnboundedReceiver<PathBuf>) {
@@ -109,7 +126,7 @@ impl Watcher {
             paths.sort();
             paths.dedup();
             if self.ctx.paths_changed(paths).await {
-                self.rewatch();
+                self.rewatch_and_rescan().await;
             }
         }
     }

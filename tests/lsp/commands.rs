@@ -1,0 +1,186 @@
+//! `workspace/executeCommand`.
+
+use serde_json::{json, Value};
+
+use crate::support::lsp::file_uri;
+use crate::support::TestRepo;
+
+fn started_lsp(repo: &TestRepo) -> crate::support::lsp::LspClient {
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&repo.dir], Value::Null);
+    lsp
+}
+
+#[test]
+fn initialize_lists_every_command() {
+    let repo = TestRepo::new();
+    let mut lsp = repo.lsp();
+    let result = lsp.initialize(&[&repo.dir], Value::Null);
+    let commands = &result["capabilities"]["executeCommandProvider"]["commands"];
+    for command in [
+        "lanes.start",
+        "lanes.list",
+        "lanes.switch",
+        "lanes.remove",
+        "lanes.openInLane",
+        "lanes.sync",
+    ] {
+        assert!(
+            commands.as_array().unwrap().contains(&json!(command)),
+            "{command} missing: {commands}"
+        );
+    }
+    assert_eq!(result["serverInfo"]["name"], "lanes");
+}
+
+#[test]
+fn start_creates_the_lane_on_disk_and_reports_progress() {
+    let repo = TestRepo::new();
+    let mut lsp = started_lsp(&repo);
+    let result = lsp
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "lanes.start", "arguments": [{"ticket": "PROJ-1"}], "workDoneToken": "tok-1"}),
+        )
+        .unwrap();
+    assert_eq!(result["created"], true);
+    assert_eq!(result["lane"]["ticket"], "PROJ-1");
+    assert_eq!(result["lane"]["branch"], "feature/PROJ-1");
+    assert_eq!(
+        result["lane"]["path"],
+        repo.lane_dir("PROJ-1").to_str().unwrap()
+    );
+    assert!(repo
+        .worktrees()
+        .contains("branch refs/heads/feature/PROJ-1"));
+    let begin = lsp.wait_notification("$/progress", |p| {
+        p["token"] == "tok-1" && p["value"]["kind"] == "begin"
+    });
+    assert!(begin["value"]["title"].as_str().unwrap().contains("PROJ-1"));
+    lsp.wait_notification("$/progress", |p| {
+        p["token"] == "tok-1" && p["value"]["kind"] == "end"
+    });
+}
+
+#[test]
+fn start_without_a_token_creates_one_when_the_client_supports_progress() {
+    let repo = TestRepo::new();
+    let mut lsp = started_lsp(&repo);
+    lsp.command("lanes.start", json!({"ticket": "PROJ-2"}))
+        .unwrap();
+    let create = lsp.wait_for("workDoneProgress/create", |m| {
+        m["method"] == "window/workDoneProgress/create"
+    });
+    let token = create["params"]["token"].clone();
+    lsp.wait_notification("$/progress", |p| {
+        p["token"] == token && p["value"]["kind"] == "end"
+    });
+}
+
+#[test]
+fn list_switch_and_remove_work_on_the_windows_repository() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "PROJ-1"]);
+    let mut lsp = started_lsp(&repo);
+    let list = lsp.command("lanes.list", json!({})).unwrap();
+    let tickets: Vec<&Value> = list["lanes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| &l["ticket"])
+        .collect();
+    assert_eq!(tickets, [&Value::Null, &json!("PROJ-1")]);
+    let lane = lsp
+        .command("lanes.switch", json!({"ticket": "PROJ-1"}))
+        .unwrap();
+    assert_eq!(lane["path"], repo.lane_dir("PROJ-1").to_str().unwrap());
+    let removed = lsp
+        .command("lanes.remove", json!({"ticket": "PROJ-1"}))
+        .unwrap();
+    assert_eq!(removed["branch_deleted"], true);
+    assert!(!repo.lane_dir("PROJ-1").exists());
+}
+
+#[test]
+fn a_refused_remove_is_an_error_saying_why_and_changes_nothing() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "PROJ-1"]);
+    repo.write(&repo.lane_dir("PROJ-1"), "README.md", "mine\n");
+    let before = repo.snapshot();
+    let mut lsp = started_lsp(&repo);
+    let error = lsp
+        .command("lanes.remove", json!({"ticket": "PROJ-1"}))
+        .unwrap_err();
+    assert!(
+        error["message"].as_str().unwrap().contains("uncommitted"),
+        "{error}"
+    );
+    assert_eq!(error["data"]["kind"], "refused");
+    assert_eq!(repo.snapshot(), before);
+    let forced = lsp.command("lanes.remove", json!({"ticket": "PROJ-1", "force": true}));
+    assert!(forced.is_ok(), "{forced:?}");
+}
+
+#[test]
+fn open_in_lane_returns_the_same_file_in_the_other_lane() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "PROJ-1"]);
+    let mut lsp = started_lsp(&repo);
+    let here = repo.dir.join("src/app.txt");
+    let result = lsp
+        .command(
+            "lanes.openInLane",
+            json!({"uri": file_uri(&here), "ticket": "PROJ-1"}),
+        )
+        .unwrap();
+    let there = repo.lane_dir("PROJ-1").join("src/app.txt");
+    assert_eq!(result["uri"], file_uri(&there));
+    assert_eq!(result["exists"], true);
+}
+
+#[test]
+fn sync_is_registered_and_says_it_is_not_configured() {
+    let repo = TestRepo::new();
+    let mut lsp = started_lsp(&repo);
+    let error = lsp.command("lanes.sync", json!({})).unwrap_err();
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("not configured"),
+        "{error}"
+    );
+}
+
+#[test]
+fn bad_or_missing_arguments_are_readable_errors_and_the_server_keeps_serving() {
+    let repo = TestRepo::new();
+    let mut lsp = started_lsp(&repo);
+    let cases = [
+        ("lanes.start", json!({})),
+        ("lanes.start", json!({"ticket": 42})),
+        ("lanes.start", json!("PROJ-1")),
+        ("lanes.start", json!({"ticket": "../../x"})),
+        ("lanes.switch", json!({"ticket": "NOPE-1"})),
+        (
+            "lanes.openInLane",
+            json!({"uri": "untitled:1", "ticket": "A-1"}),
+        ),
+        (
+            "lanes.openInLane",
+            json!({"uri": "not a uri", "ticket": "A-1"}),
+        ),
+        ("lanes.frobnicate", json!({})),
+    ];
+    for (command, argument) in cases {
+        let error = lsp.command(command, argument.clone()).unwrap_err();
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(
+            message.len() > 10,
+            "{command} {argument}: unhelpful error {error}"
+        );
+    }
+    assert!(lsp.command("lanes.list", json!({})).is_ok());
+    assert!(!repo.base().join("x").exists());
+    assert_eq!(lsp.shutdown(), Some(0));
+}

@@ -1,0 +1,69 @@
+//! Malformed and hostile input: the server answers or ignores, and keeps serving.
+
+use serde_json::{json, Value};
+
+use crate::support::TestRepo;
+
+#[test]
+fn malformed_frames_and_unknown_methods_do_not_stop_the_server() {
+    let repo = TestRepo::new();
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&repo.dir], Value::Null);
+    lsp.send_raw(b"Content-Length: 9\r\n\r\n{\"a\": 1,}");
+    lsp.send_raw(b"Content-Length: 2\r\n\r\n[]");
+    lsp.send(&json!({"jsonrpc": "2.0", "id": "x", "method": "lanes/unknown", "params": {}}));
+    let unknown = lsp.response_str("x");
+    assert_eq!(unknown["error"]["code"], -32601);
+    lsp.send(
+        &json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"bogus": true}}),
+    );
+    lsp.send(&json!({"jsonrpc": "2.0", "method": "$/unknownNotification", "params": null}));
+    assert!(lsp.command("lanes.list", json!({})).is_ok());
+    assert_eq!(lsp.shutdown(), Some(0));
+}
+
+#[test]
+fn documents_outside_the_workspace_or_not_files_are_ignored() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&repo.dir], Value::Null);
+    for uri in [
+        "untitled:Untitled-1",
+        "file:///etc/hostname",
+        "https://example.com/x.rs",
+        "file:///nonexistent/%FF%FE.rs",
+    ] {
+        lsp.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "x", "version": 1, "text": "x"}}),
+        );
+        lsp.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"range": {"start": {"line": 999, "character": 999}, "end": {"line": 0, "character": 0}}, "text": "y"}]}),
+        );
+    }
+    let huge = "x".repeat(5 << 20);
+    let path = repo.dir.join("huge.txt");
+    lsp.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": crate::support::lsp::file_uri(&path), "languageId": "x", "version": 1, "text": huge}}),
+    );
+    assert!(lsp.command("lanes.list", json!({})).is_ok());
+    assert_eq!(lsp.shutdown(), Some(0));
+}
+
+#[test]
+fn settings_with_unknown_keys_or_wrong_types_are_ignored_with_a_log_line() {
+    let repo = TestRepo::new();
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&repo.dir], json!({"branch": 7, "nonsense": true}));
+    lsp.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"lanes": {"branch": "lane/{ticket}", "extra": 1}}}),
+    );
+    let started = lsp
+        .command("lanes.start", json!({"ticket": "S-1"}))
+        .unwrap();
+    assert_eq!(started["lane"]["branch"], "lane/S-1");
+}

@@ -1,0 +1,85 @@
+//! `lanes/status`: the lane of the window.
+
+use serde_json::{json, Value};
+
+use crate::support::TestRepo;
+
+#[test]
+fn status_is_sent_after_initialized_with_the_windows_lane() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "PROJ-1"]);
+    repo.write(&repo.lane_dir("PROJ-1"), "README.md", "edited\n");
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&repo.lane_dir("PROJ-1")], Value::Null);
+    let status = lsp.wait_notification("lanes/status", |_| true);
+    assert_eq!(status["ticket"], "PROJ-1");
+    assert_eq!(status["branch"], "feature/PROJ-1");
+    assert_eq!(status["path"], repo.lane_dir("PROJ-1").to_str().unwrap());
+    assert_eq!(status["repo"], repo.dir.to_str().unwrap());
+    assert_eq!(status["dirty"], 1);
+    assert_eq!(status["ahead"], 0);
+    assert_eq!(status["behind"], 0);
+    assert_eq!(status["base"], "origin/main");
+    assert_eq!(status["pr"], Value::Null);
+    assert!(status.get("title").is_some());
+}
+
+#[test]
+fn the_status_request_answers_the_same_object() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "PROJ-1"]);
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&repo.lane_dir("PROJ-1")], Value::Null);
+    let sent = lsp.wait_notification("lanes/status", |_| true);
+    let answered = lsp.request("lanes/status", Value::Null).unwrap();
+    assert_eq!(sent, answered);
+}
+
+#[test]
+fn in_the_primary_checkout_the_ticket_is_null() {
+    let repo = TestRepo::new();
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&repo.dir], Value::Null);
+    let status = lsp.wait_notification("lanes/status", |_| true);
+    assert_eq!(status["ticket"], Value::Null);
+    assert_eq!(status["branch"], "main");
+    assert_eq!(status["primary"], true);
+}
+
+#[test]
+fn a_commit_in_the_window_lane_updates_the_status() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "PROJ-1"]);
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&repo.lane_dir("PROJ-1")], Value::Null);
+    lsp.wait_notification("lanes/status", |s| s["ahead"] == 0);
+    repo.commit(&repo.lane_dir("PROJ-1"), "new.txt", "n\n", "work");
+    let status = lsp.wait_notification("lanes/status", |s| s["ahead"] == 1);
+    assert_eq!(status["ticket"], "PROJ-1");
+}
+
+#[test]
+fn a_folder_outside_any_repository_gets_no_status_and_no_crash() {
+    let repo = TestRepo::new();
+    let plain = repo.base().join("plain");
+    std::fs::create_dir(&plain).unwrap();
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&plain], json!({}));
+    assert_eq!(
+        lsp.request("lanes/status", Value::Null).unwrap(),
+        Value::Null
+    );
+    let error = lsp.command("lanes.list", json!({})).unwrap_err();
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("no git repository"),
+        "{error}"
+    );
+    assert!(
+        !lsp.seen.iter().any(|m| m["method"] == "lanes/status"),
+        "no status for a folder outside git"
+    );
+    assert_eq!(lsp.shutdown(), Some(0));
+}
