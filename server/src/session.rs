@@ -2,7 +2,9 @@
 //! configuration and its overlap index, kept current from file-change events. Everything here can
 //! be rebuilt from git at any time; it is a cache, not a source of truth.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use git2::Oid;
 use std::path::{Path, PathBuf};
 
 use crate::config::{Config, ConfigLayer};
@@ -145,9 +147,11 @@ impl RepoSession {
     }
 
     /// Directories to watch: the git directory's refs, worktree records and lane records
-    /// (recursive = true), its top level, and every directory holding tracked files in each
-    /// worktree (one watch per directory, so ignored trees such as `node_modules` cost nothing).
-    pub fn watch_dirs(&self) -> Vec<(PathBuf, bool)> {
+    /// (recursive = true), its top level, and every directory of each lane's committed tree (one
+    /// watch per directory, so ignored trees such as `node_modules` cost nothing; a directory
+    /// new in a lane is watched once it is committed). Without `worktrees`, only the git
+    /// directory's part.
+    pub fn watch_dirs(&self, worktrees: bool) -> Vec<(PathBuf, bool)> {
         let common = self.repo.common_dir();
         let mut dirs = vec![(common.to_path_buf(), false)];
         for sub in ["refs", "worktrees", "lanes"] {
@@ -160,27 +164,28 @@ impl RepoSession {
                 dirs.push((dir, true));
             }
         }
+        if !worktrees {
+            return dirs;
+        }
+        // Directories come from each lane's HEAD tree; lanes share most trees, so each tree is
+        // listed once.
+        let mut listed: HashMap<Oid, Vec<PathBuf>> = HashMap::new();
         for entry in &self.entries {
             let Some(worktree) = entry.worktree.as_ref().filter(|w| !w.missing) else {
                 continue;
             };
-            let mut tracked = BTreeSet::new();
-            tracked.insert(worktree.path.clone());
-            if let Ok(repo) = git2::Repository::open(&worktree.path) {
-                if let Ok(index) = repo.index() {
-                    for e in index.iter() {
-                        let rel = String::from_utf8_lossy(&e.path).into_owned();
-                        let mut dir = Path::new(&rel).parent();
-                        while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
-                            if !tracked.insert(worktree.path.join(d)) {
-                                break;
-                            }
-                            dir = d.parent();
-                        }
-                    }
+            dirs.push((worktree.path.clone(), false));
+            let tree = self
+                .index
+                .lane(&worktree.path)
+                .and_then(|l| l.source.head)
+                .and_then(|head| self.repo.git().find_commit(head).ok())
+                .and_then(|c| c.tree().ok());
+            if let Some(tree) = tree {
+                for dir in tree_dirs(self.repo.git(), &tree, &mut listed) {
+                    dirs.push((worktree.path.join(dir), false));
                 }
             }
-            dirs.extend(tracked.into_iter().map(|d| (d, false)));
         }
         dirs
     }
@@ -282,6 +287,34 @@ impl RepoSession {
             worktrees,
         })
     }
+}
+
+/// Every directory (relative) below `tree`, memoised by tree id.
+fn tree_dirs(
+    repo: &git2::Repository,
+    tree: &git2::Tree<'_>,
+    memo: &mut HashMap<Oid, Vec<PathBuf>>,
+) -> Vec<PathBuf> {
+    if let Some(known) = memo.get(&tree.id()) {
+        return known.clone();
+    }
+    let mut out = Vec::new();
+    for entry in tree.iter() {
+        if entry.kind() != Some(git2::ObjectType::Tree) {
+            continue;
+        }
+        let Some(name) = entry.name() else {
+            continue;
+        };
+        out.push(PathBuf::from(name));
+        if let Ok(sub) = repo.find_tree(entry.id()) {
+            for below in tree_dirs(repo, &sub, memo) {
+                out.push(Path::new(name).join(below));
+            }
+        }
+    }
+    memo.insert(tree.id(), out.clone());
+    out
 }
 
 fn merged_config(repo: &Repo, overrides: &ConfigLayer) -> Result<Config> {

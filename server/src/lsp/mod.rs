@@ -25,11 +25,7 @@ pub async fn serve() {
     let (service, socket) = LspService::build(server::Backend::new)
         .custom_method("lanes/status", server::Backend::status_request)
         .finish();
-    Server::new(
-        transport::checked(tokio::io::stdin()),
-        tokio::io::stdout(),
-        socket,
-    )
-    .serve(service)
-    .await;
+    Server::new(transport::checked_stdin(), tokio::io::stdout(), socket)
+        .serve(service)
+        .await;
 }

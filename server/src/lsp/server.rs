@@ -277,7 +277,9 @@ impl LanguageServer for Backend {
         }
         // Sessions open before the response, so every later message finds them (the committed
         // changes only: uncommitted ones are scanned in the background after `initialized`).
+        let started = std::time::Instant::now();
         self.ctx.open_sessions().await;
+        tracing::debug!("sessions opened in {:?}", started.elapsed());
         let window = params.capabilities.window.as_ref();
         if let Ok(mut support) = self.ctx.state.client.write() {
             support.show_document = window
@@ -324,19 +326,33 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        // Watching starts before the first status, so anything that happens after a client saw
-        // the status is noticed.
-        match watch::Watcher::start(self.ctx.clone()).await {
+        // The git directories are watched before the first status, so lanes created or moved
+        // after a client saw it are noticed; the worktrees' directories follow in the background,
+        // then every worktree is scanned (which also covers edits made before its watch).
+        let started = std::time::Instant::now();
+        let watcher = match watch::Watcher::start(self.ctx.clone()).await {
             Ok(watcher) => {
                 if let Ok(mut w) = self.watcher.lock() {
-                    *w = Some(watcher);
+                    *w = Some(watcher.clone());
                 }
+                Some(watcher)
             }
-            Err(e) => tracing::warn!("file watching is off ({e}); lanes refresh on save only"),
-        }
+            Err(e) => {
+                tracing::warn!("file watching is off ({e}); lanes refresh on save only");
+                None
+            }
+        };
         status::publish(&self.ctx).await;
+        tracing::debug!("first status sent after {:?}", started.elapsed());
         let ctx = self.ctx.clone();
-        tokio::spawn(async move { ctx.scan_worktrees().await });
+        tokio::spawn(async move {
+            if let Some(watcher) = watcher {
+                watcher.watch_worktrees().await;
+                tracing::debug!("worktrees watched after {:?}", started.elapsed());
+            }
+            ctx.scan_worktrees().await;
+            tracing::debug!("worktrees scanned after {:?}", started.elapsed());
+        });
     }
 
     async fn shutdown(&self) -> RpcResult<()> {

@@ -26,7 +26,9 @@ pub struct Watcher {
 }
 
 impl Watcher {
-    /// Starts watching the sessions' directories; returns once the first watches are in place.
+    /// Starts watching the sessions' git directories; returns once those watches are in place.
+    /// The worktrees follow with [`Watcher::watch_worktrees`] (thousands of directories take a
+    /// while to register).
     pub async fn start(ctx: Ctx) -> notify::Result<Watcher> {
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<PathBuf>();
         let inner = notify::recommended_watcher(move |event: notify::Result<Event>| match event {
@@ -44,13 +46,19 @@ impl Watcher {
             ctx,
         };
         let first = watcher.clone();
-        let _ = tokio::task::spawn_blocking(move || first.rewatch_now()).await;
+        let _ = tokio::task::spawn_blocking(move || first.rewatch_now(false)).await;
         tokio::spawn(watcher.clone().run(rx));
         Ok(watcher)
     }
 
-    /// Brings the watched directories in line with the sessions' current lanes (on a blocking
-    /// thread: listing tracked directories reads each worktree's index).
+    /// Adds the worktrees' directories; returns once they are watched.
+    pub async fn watch_worktrees(&self) {
+        let this = self.clone();
+        let _ = tokio::task::spawn_blocking(move || this.rewatch_now(true)).await;
+    }
+
+    /// Brings the watched directories in line with the sessions' current lanes, in the
+    /// background.
     pub fn rewatch(&self) {
         let this = self.clone();
         tokio::spawn(async move { this.rewatch_and_rescan().await });
@@ -60,7 +68,7 @@ impl Watcher {
     /// before their watch was in place is read now, and everything after raises an event.
     async fn rewatch_and_rescan(&self) {
         let this = self.clone();
-        let added = tokio::task::spawn_blocking(move || this.rewatch_now())
+        let added = tokio::task::spawn_blocking(move || this.rewatch_now(true))
             .await
             .unwrap_or_default();
         if !added.is_empty() {
@@ -69,12 +77,12 @@ impl Watcher {
     }
 
     /// Updates the watches; returns the directories newly watched.
-    fn rewatch_now(&self) -> Vec<PathBuf> {
+    fn rewatch_now(&self, worktrees: bool) -> Vec<PathBuf> {
         let mut added = Vec::new();
         let mut wanted: BTreeMap<PathBuf, bool> = BTreeMap::new();
         for entry in self.ctx.state.sessions.iter() {
             if let Ok(session) = entry.value().lock() {
-                wanted.extend(session.watch_dirs());
+                wanted.extend(session.watch_dirs(worktrees));
             }
         }
         let (Ok(mut inner), Ok(mut watched)) = (self.inner.lock(), self.watched.lock()) else {

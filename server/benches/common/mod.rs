@@ -1,0 +1,117 @@
+//! Shared by the benchmarks: synthetic repositories built fast with `git fast-import`.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+pub fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+pub fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?} failed");
+}
+
+/// One `main` commit with `files` files of 40 lines in 30 folders, and `lanes` branches
+/// `feature/L-i` with two or three commits each changing a few files — written with one
+/// `git fast-import` stream.
+/// Path of the i-th file of a built repository.
+pub fn file_path(i: usize) -> String {
+    format!("src/mod{}/file{i}.rs", i % 30)
+}
+
+pub fn build_repo(dir: &Path, files: usize, lanes: usize) {
+    std::fs::create_dir_all(dir).expect("mkdir");
+    git(dir, &["init", "-q", "-b", "main"]);
+    let mut stream = Vec::new();
+    let content = |seed: usize| -> String {
+        (0..40)
+            .map(|l| format!("fn item_{seed}_{l}() {{ /* line {l} */ }}\n"))
+            .collect()
+    };
+    let path = file_path;
+    let data = |stream: &mut Vec<u8>, text: &str| {
+        writeln!(stream, "data {}", text.len()).ok();
+        stream.extend_from_slice(text.as_bytes());
+        stream.push(b'\n');
+    };
+    writeln!(stream, "commit refs/heads/main").ok();
+    writeln!(stream, "mark :1").ok();
+    writeln!(stream, "committer Bench <b@example.com> 1700000000 +0000").ok();
+    data(&mut stream, "initial");
+    for i in 0..files {
+        writeln!(stream, "M 100644 inline {}", path(i)).ok();
+        data(&mut stream, &content(i));
+    }
+    for lane in 0..lanes {
+        for c in 0..(2 + lane % 2) {
+            writeln!(stream, "commit refs/heads/feature/L-{lane}").ok();
+            writeln!(
+                stream,
+                "committer Bench <b@example.com> {} +0000",
+                1700000001 + lane * 10 + c
+            )
+            .ok();
+            data(&mut stream, &format!("L-{lane} change {c}"));
+            if c == 0 {
+                writeln!(stream, "from :1").ok();
+            }
+            let file = (lane * 7 + c * 13) % files;
+            let mut text = content(file);
+            text.insert_str(0, &format!("// lane {lane} commit {c}\n"));
+            writeln!(stream, "M 100644 inline {}", path(file)).ok();
+            data(&mut stream, &text);
+            if c == 0 && lane % 5 == 0 && file != 0 {
+                // Every fifth lane also edits one line of a file many lanes share.
+                let shared: String = content(0)
+                    .lines()
+                    .enumerate()
+                    .map(|(i, l)| {
+                        if i == lane % 40 {
+                            format!("// lane {lane}\n")
+                        } else {
+                            format!("{l}\n")
+                        }
+                    })
+                    .collect();
+                writeln!(stream, "M 100644 inline {}", path(0)).ok();
+                data(&mut stream, &shared);
+            }
+        }
+    }
+    let mut child = Command::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("git fast-import");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&stream)
+        .expect("stream");
+    assert!(child.wait().expect("fast-import").success());
+    git(dir, &["checkout", "-q", "main"]);
+}
+
+pub fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(|a, b| a.total_cmp(b));
+    samples[samples.len() / 2]
+}
