@@ -67,3 +67,103 @@ fn settings_with_unknown_keys_or_wrong_types_are_ignored_with_a_log_line() {
         .unwrap();
     assert_eq!(started["lane"]["branch"], "lane/S-1");
 }
+
+/// A deterministic stream of pseudo-random numbers (xorshift), so a failure replays.
+struct Noise(u64);
+
+impl Noise {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn value(&mut self, depth: u32) -> Value {
+        match self.next() % if depth > 2 { 5 } else { 7 } {
+            0 => Value::Null,
+            1 => json!(self.next() % 3 == 0),
+            2 => json!((self.next() % 2000) as i64 - 1000),
+            3 => json!(
+                [
+                    "file:///",
+                    "../../x",
+                    "PROJ-1",
+                    "",
+                    "\u{0}",
+                    "😀",
+                    "untitled:x"
+                ][(self.next() % 7) as usize]
+            ),
+            4 => json!(format!("file:///tmp/{}", self.next())),
+            5 => Value::Array(
+                (0..self.next() % 4)
+                    .map(|_| self.value(depth + 1))
+                    .collect(),
+            ),
+            _ => {
+                let keys = [
+                    "uri",
+                    "ticket",
+                    "textDocument",
+                    "range",
+                    "start",
+                    "line",
+                    "character",
+                    "version",
+                    "contentChanges",
+                    "text",
+                    "command",
+                    "arguments",
+                    "force",
+                ];
+                let mut map = serde_json::Map::new();
+                for _ in 0..self.next() % 5 {
+                    map.insert(
+                        keys[(self.next() % keys.len() as u64) as usize].into(),
+                        self.value(depth + 1),
+                    );
+                }
+                Value::Object(map)
+            }
+        }
+    }
+}
+
+#[test]
+fn random_params_to_every_method_never_stop_the_server() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&repo.dir], Value::Null);
+    let methods = [
+        "textDocument/didOpen",
+        "textDocument/didChange",
+        "textDocument/didSave",
+        "textDocument/didClose",
+        "textDocument/codeAction",
+        "workspace/executeCommand",
+        "workspace/didChangeConfiguration",
+        "workspace/didChangeWatchedFiles",
+        "workspace/didChangeWorkspaceFolders",
+        "lanes/status",
+        "$/cancelRequest",
+    ];
+    let mut noise = Noise(0x2545_f491_4f6c_dd1d);
+    for i in 0..300 {
+        let method = methods[(noise.next() % methods.len() as u64) as usize];
+        let params = noise.value(0);
+        if noise.next() % 2 == 0 {
+            lsp.send(&json!({"jsonrpc": "2.0", "id": format!("fuzz-{i}"), "method": method, "params": params}));
+        } else {
+            lsp.notify(method, params);
+        }
+    }
+    assert!(lsp.command("lanes.list", json!({})).is_ok());
+    assert_eq!(
+        repo.worktree_count(),
+        2,
+        "random commands created or removed nothing"
+    );
+    assert_eq!(lsp.shutdown(), Some(0));
+}
