@@ -82,7 +82,7 @@ impl Noise {
     fn value(&mut self, depth: u32) -> Value {
         match self.next() % if depth > 2 { 5 } else { 7 } {
             0 => Value::Null,
-            1 => json!(self.next() % 3 == 0),
+            1 => json!(self.next().is_multiple_of(3)),
             2 => json!((self.next() % 2000) as i64 - 1000),
             3 => json!(
                 [
@@ -153,7 +153,7 @@ fn random_params_to_every_method_never_stop_the_server() {
     for i in 0..300 {
         let method = methods[(noise.next() % methods.len() as u64) as usize];
         let params = noise.value(0);
-        if noise.next() % 2 == 0 {
+        if noise.next().is_multiple_of(2) {
             lsp.send(&json!({"jsonrpc": "2.0", "id": format!("fuzz-{i}"), "method": method, "params": params}));
         } else {
             lsp.notify(method, params);
