@@ -1,0 +1,251 @@
+-- lanes.nvim: one ticket → one branch → one git worktree, from Neovim.
+-- The `lanes lsp` server does the work; this plugin starts it, shows its status, and turns its
+-- commands into :Lanes subcommands with pickers (vim.ui.select / vim.ui.input, so telescope,
+-- fzf-lua or dressing take over when installed).
+local config = require('lanes.config')
+local lsp = require('lanes.lsp')
+local status = require('lanes.status')
+
+local M = {}
+
+local function notify(message, level)
+  vim.notify('lanes: ' .. message, level or vim.log.levels.INFO)
+end
+
+--- A JSON string field, or nil (JSON null arrives as nil or vim.NIL depending on the decoder).
+local function str(value)
+  return type(value) == 'string' and value or nil
+end
+
+local function err_message(err)
+  return type(err) == 'table' and (err.message or vim.inspect(err)) or tostring(err)
+end
+
+--- Configures the plugin and registers the language server.
+---@param opts lanes.Options|nil
+function M.setup(opts)
+  config.set(opts)
+  lsp.setup()
+  -- The code action "Start a lane for a ticket…" asks for the key here.
+  vim.lsp.commands['lanes.start'] = function(command)
+    local arg = command.arguments and command.arguments[1]
+    M.start(type(arg) == 'table' and arg.ticket or nil)
+  end
+end
+
+--- The current lane for a statusline ("" outside lanes); cheap enough for every redraw.
+function M.statusline()
+  return status.line()
+end
+
+--- The raw status table of the current lane (or nil).
+function M.status()
+  return status.current()
+end
+
+local function lane_label(lane)
+  local ticket = str(lane.ticket) or (lane.primary and '(primary)' or '-')
+  local branch = str(lane.branch) or '(detached)'
+  local bits = { ticket, branch }
+  if type(lane.dirty) == 'number' and lane.dirty > 0 then
+    table.insert(bits, lane.dirty .. '●')
+  end
+  if type(lane.ahead) == 'number' then
+    table.insert(bits, ('↑%d ↓%d'):format(lane.ahead, lane.behind or 0))
+  end
+  if type(lane.pr) == 'number' then
+    table.insert(bits, 'PR#' .. lane.pr)
+  end
+  return table.concat(bits, '  ')
+end
+
+--- Lists lanes and lets the user pick one (primary excluded unless `with_primary`).
+local function pick_lane(prompt, with_primary, callback)
+  lsp.execute('lanes.list', {}, function(err, result)
+    if err then
+      return notify(err_message(err), vim.log.levels.ERROR)
+    end
+    local lanes = vim.tbl_filter(function(l)
+      return with_primary or not l.primary
+    end, result and result.lanes or {})
+    if #lanes == 0 then
+      return notify('no lanes yet: start one with :Lanes start KEY')
+    end
+    vim.ui.select(lanes, { prompt = prompt, format_item = lane_label }, function(choice)
+      if choice then
+        callback(choice)
+      end
+    end)
+  end)
+end
+
+local function enter(path)
+  local how = config.options.switch
+  if how == 'tab' then
+    vim.cmd('tabnew')
+    vim.cmd.tcd(vim.fn.fnameescape(path))
+  elseif how == 'cd' then
+    vim.cmd.cd(vim.fn.fnameescape(path))
+  else
+    vim.cmd.tcd(vim.fn.fnameescape(path))
+  end
+end
+
+--- Starts (or reports) the lane of `ticket`; asks for the key when nil.
+function M.start(ticket)
+  if not ticket or ticket == '' then
+    vim.ui.input({ prompt = 'Ticket key (e.g. PROJ-123): ' }, function(input)
+      if input and input ~= '' then
+        M.start(input)
+      end
+    end)
+    return
+  end
+  lsp.execute('lanes.start', { ticket = ticket }, function(err, result)
+    if err then
+      return notify(err_message(err), vim.log.levels.ERROR)
+    end
+    local lane = result.lane
+    local verb = result.created and 'Started' or 'Already there:'
+    notify(('%s lane %s on %s at %s'):format(verb, lane.ticket, lane.branch, lane.path))
+  end)
+end
+
+--- Switches to a lane: picks one when `ticket` is nil.
+function M.switch(ticket)
+  local function go(lane)
+    enter(lane.path)
+    notify(('now in lane %s (%s)'):format(str(lane.ticket) or '(primary)', lane.path))
+  end
+  if ticket and ticket ~= '' then
+    lsp.execute('lanes.switch', { ticket = ticket }, function(err, lane)
+      if err then
+        return notify(err_message(err), vim.log.levels.ERROR)
+      end
+      go(lane)
+    end)
+  else
+    pick_lane('Switch to lane', true, go)
+  end
+end
+
+--- Syncs pull requests into lanes.
+function M.sync()
+  lsp.execute('lanes.sync', {}, function(err, result)
+    if err then
+      return notify(err_message(err), vim.log.levels.WARN)
+    end
+    notify('sync done: ' .. vim.inspect(result))
+  end)
+end
+
+--- Removes a lane; offers "Force" when the server refuses to lose work.
+function M.remove(ticket, force)
+  local function run(key, forced)
+    lsp.execute('lanes.remove', { ticket = key, force = forced or false }, function(err, result)
+      if err then
+        local kind = type(err.data) == 'table' and err.data.kind or nil
+        if kind == 'refused' and not forced then
+          notify(err_message(err), vim.log.levels.WARN)
+          vim.ui.select({ 'Cancel', 'Force remove (discards that work)' }, { prompt = 'Remove lane ' .. key .. '?' }, function(choice)
+            if choice and choice:match('^Force') then
+              run(key, true)
+            end
+          end)
+          return
+        end
+        return notify(err_message(err), vim.log.levels.ERROR)
+      end
+      notify(('removed lane %s (%s)'):format(result.ticket, result.path))
+    end)
+  end
+  if ticket and ticket ~= '' then
+    run(ticket, force)
+  else
+    pick_lane('Remove lane', false, function(lane)
+      run(lane.ticket, force)
+    end)
+  end
+end
+
+--- Opens the current file in another lane.
+function M.open(ticket)
+  local uri = vim.uri_from_bufnr(0)
+  local function go(key)
+    lsp.execute('lanes.openInLane', { uri = uri, ticket = key }, function(err, result)
+      if err then
+        return notify(err_message(err), vim.log.levels.ERROR)
+      end
+      if not result.exists then
+        notify(('%s does not exist in lane %s'):format(vim.fn.fnamemodify(result.path, ':~:.'), key), vim.log.levels.WARN)
+      end
+      vim.cmd.edit(vim.fn.fnameescape(result.path))
+    end)
+  end
+  if ticket and ticket ~= '' then
+    go(ticket)
+  else
+    pick_lane('Open this file in lane', false, function(lane)
+      go(lane.ticket)
+    end)
+  end
+end
+
+--- Prints every lane.
+function M.list()
+  lsp.execute('lanes.list', {}, function(err, result)
+    if err then
+      return notify(err_message(err), vim.log.levels.ERROR)
+    end
+    local lines = {}
+    for _, lane in ipairs(result.lanes or {}) do
+      table.insert(lines, lane_label(lane) .. '  ' .. lane.path)
+    end
+    vim.api.nvim_echo({ { table.concat(lines, '\n') } }, true, {})
+  end)
+end
+
+--- Subcommands of :Lanes.
+M.subcommands = {
+  start = M.start,
+  switch = M.switch,
+  sync = M.sync,
+  remove = M.remove,
+  open = M.open,
+  list = M.list,
+}
+
+--- :Lanes {sub} [KEY] [--force]
+function M.command(opts)
+  local args = opts.fargs
+  local sub = args[1]
+  local fn = sub and M.subcommands[sub]
+  if not fn then
+    return notify('usage: :Lanes start|switch|sync|remove|open|list [KEY]', vim.log.levels.ERROR)
+  end
+  fn(args[2], args[3] == '--force' or opts.bang)
+end
+
+--- Completion of subcommands and ticket keys.
+function M.complete(arglead, cmdline)
+  local words = vim.split(cmdline, '%s+', { trimempty = true })
+  local completing_sub = #words < 2 or (#words == 2 and arglead ~= '')
+  if completing_sub then
+    return vim.tbl_filter(function(s)
+      return s:find(arglead, 1, true) == 1
+    end, vim.tbl_keys(M.subcommands))
+  end
+  if words[2] == 'start' or words[2] == 'list' or words[2] == 'sync' then
+    return {}
+  end
+  local result = lsp.execute_sync('lanes.list', {}, 1000)
+  local keys = {}
+  for _, lane in ipairs(result and result.lanes or {}) do
+    if str(lane.ticket) and lane.ticket:find(arglead, 1, true) == 1 then
+      table.insert(keys, lane.ticket)
+    end
+  end
+  return keys
+end
+
+return M

@@ -1,0 +1,16 @@
+-- :Lanes — defined eagerly, everything else loads on first use.
+if vim.g.loaded_lanes then
+  return
+end
+vim.g.loaded_lanes = true
+
+vim.api.nvim_create_user_command('Lanes', function(opts)
+  require('lanes').command(opts)
+end, {
+  nargs = '+',
+  bang = true,
+  desc = 'Lanes: start, switch, sync, remove, open, list',
+  complete = function(arglead, cmdline)
+    return require('lanes').complete(arglead, cmdline)
+  end,
+})

@@ -1,0 +1,95 @@
+-- Shared by the headless Neovim tests: real repositories in temp dirs, the real `lanes` binary.
+local H = {}
+
+H.plugin_dir = vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':p:h:h')
+H.bin = assert(vim.env.LANES_BIN, 'set LANES_BIN to the lanes binary')
+vim.opt.rtp:prepend(H.plugin_dir)
+vim.cmd('runtime plugin/lanes.lua')
+
+function H.run(cmd, cwd)
+  local out = vim.system(cmd, { cwd = cwd, text = true }):wait()
+  if out.code ~= 0 then
+    error(('%s failed (%d): %s'):format(table.concat(cmd, ' '), out.code, out.stderr), 2)
+  end
+  return out.stdout
+end
+
+function H.git(dir, ...)
+  return H.run({ 'git', '-C', dir, ... })
+end
+
+function H.write(path, text)
+  vim.fn.mkdir(vim.fs.dirname(path), 'p')
+  local f = assert(io.open(path, 'w'))
+  f:write(text)
+  f:close()
+end
+
+function H.lines(n, edited, word)
+  local out = {}
+  for i = 1, n do
+    out[#out + 1] = (edited and edited[i]) and (word .. ' ' .. i) or ('line ' .. i)
+  end
+  return table.concat(out, '\n') .. '\n'
+end
+
+--- A repository `project` on `main` with README.md and src/app.txt (20 lines).
+function H.repo()
+  local base = vim.fn.resolve(vim.fn.tempname())
+  vim.fn.mkdir(base, 'p')
+  local dir = base .. '/project'
+  vim.fn.mkdir(dir, 'p')
+  H.git(dir, 'init', '-q', '-b', 'main')
+  H.write(dir .. '/README.md', '# project\n')
+  H.write(dir .. '/src/app.txt', H.lines(20))
+  H.git(dir, 'add', '.')
+  H.git(dir, 'commit', '-q', '-m', 'initial')
+  return { base = base, dir = dir, lane = function(t)
+    return base .. '/project-' .. t
+  end }
+end
+
+function H.lanes(dir, ...)
+  return H.run({ H.bin, ... }, dir)
+end
+
+--- Waits for `cond` (running the event loop); fails the test with `what` when it never holds.
+function H.wait(what, cond, ms)
+  if not vim.wait(ms or 15000, cond, 20) then
+    error('timed out waiting for ' .. what, 2)
+  end
+end
+
+function H.eq(expected, actual, what)
+  if not vim.deep_equal(expected, actual) then
+    error(('%s: expected %s, got %s'):format(what or 'value', vim.inspect(expected), vim.inspect(actual)), 2)
+  end
+end
+
+function H.contains(haystack, needle, what)
+  if not tostring(haystack):find(needle, 1, true) then
+    error(('%s: %q not found in %q'):format(what or 'text', needle, tostring(haystack)), 2)
+  end
+end
+
+--- Runs the named test functions, prints one line each, exits non-zero on failure.
+function H.run_tests(tests)
+  local failed = 0
+  for _, t in ipairs(tests) do
+    local ok, err = xpcall(t[2], debug.traceback)
+    if ok then
+      io.stdout:write('\nPASS ' .. t[1] .. '\n')
+    else
+      failed = failed + 1
+      io.stdout:write('\nFAIL ' .. t[1] .. '\n' .. tostring(err) .. '\n')
+    end
+    for _, c in ipairs(vim.lsp.get_clients()) do
+      c:stop(true)
+    end
+    vim.cmd('silent! %bwipeout!')
+  end
+  io.stdout:write('\n')
+  os.exit(failed == 0 and 0 or 1)
+end
+
+return H

@@ -1,0 +1,140 @@
+-- End to end in a real headless Neovim: nvim --clean --headless -l tests/lanes_spec.lua
+local H = dofile(vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':p:h') .. '/helpers.lua')
+local lanes = require('lanes')
+
+local function setup(opts)
+  lanes.setup(vim.tbl_extend('force', { cmd = { H.bin, 'lsp' } }, opts or {}))
+end
+
+H.run_tests({
+  {
+    'Lanes start creates the worktree and the statusline shows the lane after switching',
+    function()
+      local repo = H.repo()
+      setup()
+      vim.cmd.cd(repo.dir)
+      vim.cmd.edit(repo.dir .. '/README.md')
+      H.wait('the lanes client', function()
+        return #vim.lsp.get_clients({ name = 'lanes', bufnr = 0 }) > 0
+      end)
+      H.wait('the primary checkout in the statusline', function()
+        return lanes.statusline() == 'main · ↑0 ↓0'
+      end)
+      vim.cmd('Lanes start PROJ-1')
+      H.wait('the checked-out lane', function()
+        return vim.fn.filereadable(repo.lane('PROJ-1') .. '/src/app.txt') == 1
+      end)
+      H.contains(H.git(repo.dir, 'worktree', 'list', '--porcelain'), 'branch refs/heads/feature/PROJ-1', 'git worktree list')
+      vim.cmd('Lanes switch PROJ-1')
+      H.wait('the tab-local directory', function()
+        return vim.fn.getcwd() == repo.lane('PROJ-1')
+      end)
+      vim.cmd.edit(repo.lane('PROJ-1') .. '/README.md')
+      H.wait('the lane in the statusline', function()
+        return lanes.statusline():find('PROJ-1', 1, true) == 1
+      end)
+      H.eq('PROJ-1', lanes.status().ticket, 'status ticket')
+    end,
+  },
+  {
+    'a file also changed in another lane gets the also-changed diagnostic and the code action opens the other copy',
+    function()
+      local repo = H.repo()
+      H.lanes(repo.dir, 'start', 'A-1')
+      H.lanes(repo.dir, 'start', 'B-1')
+      H.write(repo.lane('A-1') .. '/src/app.txt', H.lines(20, { [5] = true }, 'a'))
+      setup()
+      vim.cmd.cd(repo.lane('B-1'))
+      vim.cmd.edit(repo.lane('B-1') .. '/src/app.txt')
+      local diagnostic
+      H.wait('the also-changed diagnostic', function()
+        for _, d in ipairs(vim.diagnostic.get(0)) do
+          if d.code == 'also-changed' then
+            diagnostic = d
+            return true
+          end
+        end
+        return false
+      end)
+      H.eq('lanes', diagnostic.source, 'source')
+      H.contains(diagnostic.message, 'A-1', 'message')
+      -- Typing on the same line turns it into a warning before saving.
+      vim.api.nvim_buf_set_lines(0, 4, 5, false, { 'typed 5' })
+      H.wait('the warning for overlapping unsaved edits', function()
+        for _, d in ipairs(vim.diagnostic.get(0)) do
+          if d.code == 'also-changed' and d.severity == vim.diagnostic.severity.WARN then
+            return true
+          end
+        end
+        return false
+      end)
+      vim.cmd('silent! write')
+      -- Code actions are offered for the diagnostics under the cursor.
+      vim.api.nvim_win_set_cursor(0, { 5, 0 })
+      vim.lsp.buf.code_action({
+        apply = true,
+        filter = function(action)
+          return action.title == 'Open in lane A-1'
+        end,
+      })
+      H.wait("the other lane's copy", function()
+        return vim.api.nvim_buf_get_name(0) == repo.lane('A-1') .. '/src/app.txt'
+      end)
+    end,
+  },
+  {
+    'Lanes remove offers Force when the lane has uncommitted work',
+    function()
+      local repo = H.repo()
+      H.lanes(repo.dir, 'start', 'D-1')
+      H.write(repo.lane('D-1') .. '/README.md', 'mine\n')
+      setup()
+      vim.cmd.cd(repo.dir)
+      local offered
+      vim.ui.select = function(items, _, on_choice)
+        offered = items
+        on_choice(items[#items])
+      end
+      vim.cmd('Lanes remove D-1')
+      H.wait('the lane to be removed after forcing', function()
+        return vim.fn.isdirectory(repo.lane('D-1')) == 0
+      end)
+      H.contains(table.concat(offered, '|'), 'Force remove', 'choices')
+    end,
+  },
+  {
+    'checkhealth reports OK with the binary and an error without it',
+    function()
+      setup()
+      vim.cmd('checkhealth lanes')
+      local text = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\n')
+      H.contains(text, 'OK lanes ', 'health with binary')
+      vim.cmd('tabclose!')
+      setup({ cmd = { '/nonexistent/lanes', 'lsp' } })
+      vim.cmd('checkhealth lanes')
+      text = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\n')
+      H.contains(text, 'ERROR', 'health without binary')
+      H.contains(text, 'not found', 'health without binary')
+    end,
+  },
+  {
+    'subcommands and ticket keys complete',
+    function()
+      local repo = H.repo()
+      H.lanes(repo.dir, 'start', 'C-9')
+      setup()
+      vim.cmd.cd(repo.dir)
+      vim.cmd.edit(repo.dir .. '/README.md')
+      H.eq({ 'start', 'switch', 'sync' }, (function()
+        local c = vim.fn.getcompletion('Lanes s', 'cmdline')
+        table.sort(c)
+        return c
+      end)(), 'subcommands')
+      H.wait('the lanes client', function()
+        local c = vim.lsp.get_clients({ name = 'lanes', bufnr = 0 })[1]
+        return c ~= nil and c.initialized
+      end)
+      H.eq({ 'C-9' }, vim.fn.getcompletion('Lanes switch C', 'cmdline'), 'ticket keys')
+    end,
+  },
+})
