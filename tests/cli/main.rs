@@ -7,5 +7,6 @@ mod support;
 mod check;
 mod help;
 mod list;
+mod moves;
 mod remove;
 mod start;

@@ -184,3 +184,88 @@ fn bad_or_missing_arguments_are_readable_errors_and_the_server_keeps_serving() {
     assert!(!repo.base().join("x").exists());
     assert_eq!(lsp.shutdown(), Some(0));
 }
+
+#[test]
+fn the_move_code_action_moves_a_change_to_the_lane_it_belongs_to() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.lanes_ok(&["start", "B-1"]);
+    let b = repo.lane_dir("B-1");
+    // An agent of A-1 wrote into B-1's worktree by mistake.
+    repo.write(
+        &b,
+        "src/app.txt",
+        &crate::support::edited_lines(20, &[5, 15], "for A"),
+    );
+    let file = b.join("src/app.txt");
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&b], Value::Null);
+    lsp.open(&file);
+    let actions = lsp
+        .request(
+            "textDocument/codeAction",
+            json!({
+                "textDocument": {"uri": file_uri(&file)},
+                "range": {"start": {"line": 4, "character": 0}, "end": {"line": 4, "character": 3}},
+                "context": {"diagnostics": []},
+            }),
+        )
+        .unwrap();
+    let action = actions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["title"] == "Move this change to lane A-1")
+        .unwrap_or_else(|| panic!("no move action in {actions:#}"))
+        .clone();
+    let result = lsp
+        .request(
+            "workspace/executeCommand",
+            json!({"command": action["command"]["command"], "arguments": action["command"]["arguments"]}),
+        )
+        .unwrap();
+    assert_eq!(result["to"], "A-1");
+    assert_eq!(
+        std::fs::read_to_string(repo.lane_dir("A-1").join("src/app.txt")).unwrap(),
+        crate::support::edited_lines(20, &[5], "for A")
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        crate::support::edited_lines(20, &[15], "for A")
+    );
+}
+
+#[test]
+fn no_move_action_is_offered_on_unchanged_lines() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.lanes_ok(&["start", "B-1"]);
+    let b = repo.lane_dir("B-1");
+    repo.write(
+        &b,
+        "src/app.txt",
+        &crate::support::edited_lines(20, &[15], "x"),
+    );
+    let file = b.join("src/app.txt");
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&b], Value::Null);
+    lsp.open(&file);
+    let actions = lsp
+        .request(
+            "textDocument/codeAction",
+            json!({
+                "textDocument": {"uri": file_uri(&file)},
+                "range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 0}},
+                "context": {"diagnostics": []},
+            }),
+        )
+        .unwrap();
+    assert!(
+        !actions
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["title"].as_str().unwrap().starts_with("Move")),
+        "{actions:#}"
+    );
+}

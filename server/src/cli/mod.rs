@@ -2,6 +2,7 @@
 
 mod check;
 mod list;
+mod moves;
 mod remove;
 mod start;
 mod table;
@@ -74,6 +75,18 @@ pub enum Command {
     )]
     Check(check::CheckArgs),
 
+    /// Move uncommitted changes (files or hunks) from this lane to another one.
+    #[command(
+        after_help = "Examples:\n  lanes move --to PROJ-7 src/login.rs          # the whole file's change\n  lanes move --to PROJ-7 src/login.rs:40-62    # only the hunks touching these lines\n  lanes move --to PROJ-7                       # every uncommitted change\n\nThe change is written to the target lane first and taken out of this one second, so an\ninterruption leaves it in at least one place. If it does not apply cleanly in the target,\nnothing changes (or pass --3way for conflict markers there)."
+    )]
+    Move(moves::MoveArgs),
+
+    /// List this lane's uncommitted hunks, or move them to their lanes by an assignment file.
+    #[command(
+        after_help = "Examples:\n  lanes untangle                   # hunk ids, lines and a preview\n  lanes untangle --json > hunks.json\n  echo '{\"src/a.rs@1a2b3c4d\": \"PROJ-7\"}' | lanes untangle --apply -"
+    )]
+    Untangle(moves::UntangleArgs),
+
     /// Check the environment: git version, repository, configuration.
     Doctor,
 
@@ -143,6 +156,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Remove(args) => remove::remove(&ctx, args),
         Command::Prune(args) => remove::prune(&ctx, args.json),
         Command::Check(args) => check::run(&ctx, args),
+        Command::Move(args) => moves::run_move(&ctx, args),
+        Command::Untangle(args) => moves::run_untangle(&ctx, args),
         Command::Doctor | Command::Lsp(_) => Ok(ExitCode::SUCCESS),
     }
 }

@@ -48,6 +48,25 @@ where
     }
 }
 
+/// Runs `git -C dir args…` and returns (exit code, stdout) whatever the exit code, for commands
+/// whose exit code is an answer (`git merge-file` counts conflicts in it).
+pub fn run_with_status<I, S>(dir: &Path, args: I) -> Result<(i32, Vec<u8>)>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    ensure_usable()?;
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| Error::GitUnavailable(format!("could not run git: {e}")))?;
+    Ok((output.status.code().unwrap_or(-1), output.stdout))
+}
+
 /// Checks once per process that `git` is on PATH and recent enough.
 pub fn ensure_usable() -> Result<()> {
     static CHECK: OnceLock<Result<(u32, u32), String>> = OnceLock::new();

@@ -5,6 +5,7 @@
 
 pub mod changes;
 pub mod cli;
+pub mod patch;
 pub mod status;
 pub mod worktrees;
 

@@ -19,12 +19,13 @@ use super::server::Ctx;
 use super::{status, uri};
 
 /// Every command the server executes (advertised in `executeCommandProvider`).
-pub const COMMANDS: [&str; 7] = [
+pub const COMMANDS: [&str; 8] = [
     "lanes.start",
     "lanes.list",
     "lanes.switch",
     "lanes.remove",
     "lanes.openInLane",
+    "lanes.moveChange",
     "lanes.sync",
     "lanes.status",
 ];
@@ -68,6 +69,16 @@ struct OpenInLaneArgs {
     show: bool,
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MoveChangeArgs {
+    uri: String,
+    ticket: String,
+    range: Option<tower_lsp_server::lsp_types::Range>,
+    #[serde(default)]
+    three_way: bool,
+}
+
 /// Runs one command.
 pub async fn execute(ctx: &Ctx, params: ExecuteCommandParams) -> RpcResult<Value> {
     let arg = params
@@ -88,6 +99,16 @@ pub async fn execute(ctx: &Ctx, params: ExecuteCommandParams) -> RpcResult<Value
             )
             .await
         }
+        "lanes.moveChange" => {
+            move_change(
+                ctx,
+                parse(
+                    arg,
+                    "{\"uri\": \"file:///…\", \"ticket\": \"PROJ-7\", \"range\": {…}}",
+                )?,
+            )
+            .await
+        }
         "lanes.status" => Ok(status::compute(ctx).await.unwrap_or(Value::Null)),
         "lanes.sync" => Err(RpcError {
             code: ErrorCode::ServerError(-32001),
@@ -101,7 +122,10 @@ pub async fn execute(ctx: &Ctx, params: ExecuteCommandParams) -> RpcResult<Value
             COMMANDS.join(", ")
         ))),
     }?;
-    if matches!(params.command.as_str(), "lanes.start" | "lanes.remove") {
+    if matches!(
+        params.command.as_str(),
+        "lanes.start" | "lanes.remove" | "lanes.moveChange"
+    ) {
         reload_sessions(ctx).await;
     }
     Ok(result)
@@ -296,6 +320,42 @@ async fn open_in_lane(ctx: &Ctx, args: OpenInLaneArgs) -> RpcResult<Value> {
         }
     }
     Ok(json!({ "uri": target_uri.as_str(), "path": target_path, "exists": exists }))
+}
+
+async fn move_change(ctx: &Ctx, args: MoveChangeArgs) -> RpcResult<Value> {
+    let file_uri: Uri = args
+        .uri
+        .parse()
+        .map_err(|_| RpcError::invalid_params(format!("{:?} is not a URI", args.uri)))?;
+    let path = uri::to_path(&file_uri)
+        .ok_or_else(|| RpcError::invalid_params("only file: URIs can be moved"))?;
+    let ticket = TicketKey::parse(&args.ticket).map_err(core_error)?;
+    let c = ctx.clone();
+    blocking(move || {
+        let (repo, config) = target(&c, path.parent().map(Path::to_path_buf))?;
+        let lane = ops::status(&repo, &config, &path).map_err(core_error)?;
+        let relative = path
+            .strip_prefix(&lane.path)
+            .map_err(internal)?
+            .to_string_lossy()
+            .replace('\\', "/");
+        let lines = args
+            .range
+            .map(|r| (r.start.line + 1, r.end.line.max(r.start.line) + 1));
+        let request = ops::moves::MoveRequest {
+            from: lane.path.clone(),
+            to: ticket,
+            selections: vec![ops::moves::Selection {
+                path: relative,
+                lines,
+            }],
+            hunk_ids: Vec::new(),
+            three_way: args.three_way,
+        };
+        let moved = ops::moves::move_changes(&repo, &config, &request).map_err(core_error)?;
+        to_json(&moved)
+    })
+    .await
 }
 
 /// After a command changed lanes: re-read them now rather than wait for the file watcher.

@@ -299,7 +299,10 @@ impl LanguageServer for Backend {
                 )),
                 code_action_provider: Some(CodeActionProviderCapability::Options(
                     CodeActionOptions {
-                        code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                        code_action_kinds: Some(vec![
+                            CodeActionKind::QUICKFIX,
+                            CodeActionKind::new("refactor.move"),
+                        ]),
                         ..Default::default()
                     },
                 )),
@@ -481,6 +484,8 @@ impl LanguageServer for Backend {
     }
 
     async fn code_action(&self, params: CodeActionParams) -> RpcResult<Option<CodeActionResponse>> {
-        Ok(Some(code_actions::for_params(&params)))
+        let mut actions = code_actions::for_params(&params);
+        actions.extend(code_actions::move_actions(&self.ctx, &params).await);
+        Ok(Some(actions))
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod list;
+pub mod moves;
 pub mod prune;
 pub mod remove;
 pub mod start;

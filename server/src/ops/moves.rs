@@ -1,0 +1,429 @@
+//! `lanes move` and `lanes untangle`: move uncommitted changes (whole files or single hunks) from
+//! one lane to another. The change is written to the target first and removed from the source
+//! second, so an interruption at any point leaves it in at least one place, never in none; a
+//! recovery copy of the patch stays in `$GIT_COMMON_DIR/lanes/moves/` until both steps are done.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::git::patch::{uncommitted_patches, FilePatch, PatchHunk};
+use crate::git::{cli, Repo};
+use crate::ops::list::find;
+use crate::ticket::TicketKey;
+
+/// Part of a file's uncommitted change: the hunks touching `lines` (1-based, inclusive, in the
+/// worktree's version), or the whole file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    /// Repository-relative path.
+    pub path: String,
+    /// Lines, or None for the whole file.
+    pub lines: Option<(u32, u32)>,
+}
+
+/// What to move where.
+#[derive(Debug, Clone)]
+pub struct MoveRequest {
+    /// The worktree the change is in.
+    pub from: PathBuf,
+    /// The lane it goes to.
+    pub to: TicketKey,
+    /// What to move; empty = every uncommitted change.
+    pub selections: Vec<Selection>,
+    /// Hunks by id (as `lanes untangle` lists them), instead of selections.
+    pub hunk_ids: Vec<String>,
+    /// When the patch does not apply cleanly, write conflict markers in the target instead of
+    /// refusing (the target's index is updated, as `git apply --3way` does).
+    pub three_way: bool,
+}
+
+/// What a move did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Moved {
+    /// Source worktree.
+    pub from: PathBuf,
+    /// Target ticket.
+    pub to: String,
+    /// Target worktree.
+    pub to_path: PathBuf,
+    /// Files touched.
+    pub files: Vec<String>,
+    /// Hunks moved (whole files without line hunks count as one).
+    pub hunks: usize,
+    /// Files left with conflict markers in the target (with `three_way`).
+    pub conflicts: Vec<String>,
+}
+
+/// An entry of `lanes untangle`: a hunk, or a whole file without line hunks (binary).
+#[derive(Debug, Clone, Serialize)]
+pub struct UntangleEntry {
+    /// Id to use in an assignment.
+    pub id: String,
+    /// Repository-relative path.
+    pub path: String,
+    /// The hunk, when the change has lines.
+    #[serde(flatten)]
+    pub hunk: Option<PatchHunk>,
+    /// Changed lines of the hunk, for a person or an agent to judge where it belongs.
+    pub preview: Vec<String>,
+}
+
+/// Lists the uncommitted hunks of a worktree.
+pub fn untangle_list(worktree: &Path) -> Result<Vec<UntangleEntry>> {
+    let mut out = Vec::new();
+    for file in uncommitted_patches(worktree, &[])? {
+        if file.hunks.is_empty() {
+            out.push(UntangleEntry {
+                id: format!("{}@whole", file.path),
+                path: file.path.clone(),
+                hunk: None,
+                preview: Vec::new(),
+            });
+        }
+        for hunk in &file.hunks {
+            out.push(UntangleEntry {
+                id: hunk.id.clone(),
+                path: file.path.clone(),
+                preview: hunk
+                    .text
+                    .lines()
+                    .skip(1)
+                    .filter(|l| l.starts_with('+') || l.starts_with('-'))
+                    .take(8)
+                    .map(str::to_string)
+                    .collect(),
+                hunk: Some(hunk.clone()),
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Applies an assignment (hunk id → ticket): one move per target lane, in ticket order.
+pub fn untangle_apply(
+    repo: &Repo,
+    config: &Config,
+    worktree: &Path,
+    assignment: &BTreeMap<String, String>,
+) -> Result<Vec<Moved>> {
+    let known: Vec<String> = untangle_list(worktree)?.into_iter().map(|e| e.id).collect();
+    if let Some(missing) = assignment.keys().find(|id| !known.contains(id)) {
+        return Err(Error::Conflict(format!(
+            "hunk {missing} is not among the uncommitted changes of {} (any more)\n  hint: run `lanes untangle` again for the current ids",
+            worktree.display()
+        )));
+    }
+    let mut by_ticket: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (id, ticket) in assignment {
+        by_ticket
+            .entry(ticket.clone())
+            .or_default()
+            .push(id.clone());
+    }
+    let mut done = Vec::new();
+    for (ticket, ids) in by_ticket {
+        let request = MoveRequest {
+            from: worktree.to_path_buf(),
+            to: TicketKey::parse(&ticket)?,
+            selections: Vec::new(),
+            hunk_ids: ids,
+            three_way: false,
+        };
+        done.push(move_changes(repo, config, &request)?);
+    }
+    Ok(done)
+}
+
+/// Moves the selected uncommitted changes to another lane.
+pub fn move_changes(repo: &Repo, config: &Config, request: &MoveRequest) -> Result<Moved> {
+    let target = find(repo, config, &request.to)?;
+    let to_path = target
+        .worktree
+        .as_ref()
+        .filter(|w| !w.missing)
+        .map(|w| w.path.clone())
+        .ok_or_else(|| Error::Conflict(format!("lane {} has no worktree directory", request.to)))?;
+    if to_path == request.from {
+        return Err(Error::Conflict(format!(
+            "the change is already in lane {}",
+            request.to
+        )));
+    }
+    let files: Vec<String> = request.selections.iter().map(|s| s.path.clone()).collect();
+    let patches = uncommitted_patches(&request.from, &files)?;
+    let (patch, files, hunks) = select(&patches, request);
+    if patch.is_empty() {
+        return Err(Error::Conflict(format!(
+            "nothing to move: no uncommitted change in {} matches the selection",
+            request.from.display()
+        )));
+    }
+
+    // The recovery copy: if anything stops between the two writes, the change is still here.
+    let moves = repo.common_dir().join("lanes").join("moves");
+    std::fs::create_dir_all(&moves).map_err(Error::io(format!("creating {}", moves.display())))?;
+    let recovery = moves.join(format!(
+        "{}-{}-to-{}.patch",
+        crate::store::now(),
+        std::process::id(),
+        request.to
+    ));
+    std::fs::write(&recovery, &patch)
+        .map_err(Error::io(format!("writing {}", recovery.display())))?;
+    let patch_arg = recovery.as_os_str();
+
+    // Every check runs before anything is written.
+    let checked = (|| {
+        let clean = cli::run(&to_path, ["apply".as_ref(), "--check".as_ref(), patch_arg]);
+        let merged = match (clean, request.three_way) {
+            (Ok(_), _) => None,
+            (Err(_), true) => Some(three_way_merge(&request.from, &to_path, &patch, &files)?),
+            (Err(e), false) => {
+                return Err(Error::Conflict(format!(
+                    "the change does not apply cleanly in lane {} ({}); nothing was changed\n{}\n  hint: bring the lane up to date, or pass --3way to write conflict markers there",
+                    request.to,
+                    to_path.display(),
+                    git_message(&e)
+                )))
+            }
+        };
+        cli::run(
+            &request.from,
+            [
+                "apply".as_ref(),
+                "-R".as_ref(),
+                "--check".as_ref(),
+                patch_arg,
+            ],
+        )
+        .map_err(|e| {
+            Error::Conflict(format!(
+                "the change cannot be taken out of {}: {}",
+                request.from.display(),
+                git_message(&e)
+            ))
+        })?;
+        Ok(merged)
+    })();
+    let merged = match checked {
+        Ok(merged) => merged,
+        Err(e) => {
+            let _ = std::fs::remove_file(&recovery);
+            return Err(e);
+        }
+    };
+
+    // 1. Write to the target.
+    let mut conflicts = Vec::new();
+    let written = match merged {
+        None => cli::run(&to_path, ["apply".as_ref(), patch_arg]).map(drop),
+        Some(merged) => merged.iter().try_for_each(|(file, text, conflicted)| {
+            if *conflicted {
+                conflicts.push(file.clone());
+            }
+            std::fs::write(to_path.join(file), text).map_err(Error::io(format!(
+                "writing {}",
+                to_path.join(file).display()
+            )))
+        }),
+    };
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&recovery);
+        return Err(Error::Conflict(format!(
+            "writing the change to lane {} failed: {}",
+            request.to,
+            git_message(&e)
+        )));
+    }
+    if std::env::var("LANES_FAULT_INJECT").as_deref() == Ok("move-after-target") {
+        // Test hook: die between the two writes, as a kill or a power cut would.
+        std::process::abort();
+    }
+    // 2. Take it out of the source.
+    cli::run(&request.from, ["apply".as_ref(), "-R".as_ref(), patch_arg]).map_err(|e| {
+        Error::Conflict(format!(
+            "the change was written to lane {} but could not be taken out of {}: {}\n  hint: it is now in both; the patch is kept at {}",
+            request.to,
+            request.from.display(),
+            git_message(&e),
+            recovery.display()
+        ))
+    })?;
+    unstage_reverted(&request.from, &files);
+    let _ = std::fs::remove_file(&recovery);
+    Ok(Moved {
+        from: request.from.clone(),
+        to: request.to.to_string(),
+        to_path,
+        files,
+        hunks,
+        conflicts,
+    })
+}
+
+/// The patch text, the files it touches and its hunk count.
+fn select(patches: &[FilePatch], request: &MoveRequest) -> (String, Vec<String>, usize) {
+    let mut text = String::new();
+    let mut files = Vec::new();
+    let mut count = 0;
+    for file in patches {
+        let chosen: Option<Vec<usize>> = if !request.hunk_ids.is_empty() {
+            if file.hunks.is_empty() {
+                request
+                    .hunk_ids
+                    .contains(&format!("{}@whole", file.path))
+                    .then(Vec::new)
+            } else {
+                let idx: Vec<usize> = (0..file.hunks.len())
+                    .filter(|i| request.hunk_ids.contains(&file.hunks[*i].id))
+                    .collect();
+                (!idx.is_empty()).then_some(idx)
+            }
+        } else if request.selections.is_empty() {
+            Some((0..file.hunks.len()).collect())
+        } else {
+            let picks: Vec<&Selection> = request
+                .selections
+                .iter()
+                .filter(|s| s.path == file.path)
+                .collect();
+            if picks.is_empty() {
+                None
+            } else if picks.iter().any(|s| s.lines.is_none()) || file.hunks.is_empty() {
+                Some((0..file.hunks.len()).collect())
+            } else {
+                let idx: Vec<usize> = (0..file.hunks.len())
+                    .filter(|i| {
+                        let h = &file.hunks[*i];
+                        let (a, b) = (
+                            h.new_start.max(1),
+                            h.new_start.max(1) + h.new_lines.max(1) - 1,
+                        );
+                        picks
+                            .iter()
+                            .filter_map(|s| s.lines)
+                            .any(|(from, to)| from <= b && a <= to)
+                    })
+                    .collect();
+                (!idx.is_empty()).then_some(idx)
+            }
+        };
+        let Some(idx) = chosen else {
+            continue;
+        };
+        if file.hunks.is_empty() || idx.len() == file.hunks.len() {
+            text.push_str(&file.text);
+            count += idx.len().max(1);
+        } else {
+            text.push_str(&file.with_hunks(&idx));
+            count += idx.len();
+        }
+        files.push(file.path.clone());
+    }
+    (text, files, count)
+}
+
+/// Merges the change into the target's copies with `git merge-file` (base: the source's
+/// committed version; theirs: that version with the change applied; ours: the target's file).
+/// Returns (file, merged text, has conflicts) for each file, writing nothing.
+fn three_way_merge(
+    source: &Path,
+    target: &Path,
+    patch: &str,
+    files: &[String],
+) -> Result<Vec<(String, Vec<u8>, bool)>> {
+    let repo = git2::Repository::open(source)
+        .map_err(Error::git(format!("opening {}", source.display())))?;
+    let head = repo
+        .head()
+        .and_then(|h| h.peel_to_tree())
+        .map_err(Error::git("reading HEAD"))?;
+    let diff =
+        git2::Diff::from_buffer(patch.as_bytes()).map_err(Error::git("reading the patch"))?;
+    let applied = repo
+        .apply_to_tree(&head, &diff, None)
+        .map_err(Error::git("applying the change to the committed version"))?;
+    let scratch = tempfile::tempdir().map_err(Error::io("creating a scratch directory"))?;
+    let mut out = Vec::new();
+    for file in files {
+        let base = head
+            .get_path(Path::new(file))
+            .ok()
+            .and_then(|e| repo.find_blob(e.id()).ok());
+        let theirs = applied
+            .get_path(Path::new(file), 0)
+            .and_then(|e| repo.find_blob(e.id).ok());
+        let (Some(base), Some(theirs)) = (base, theirs) else {
+            return Err(Error::Conflict(format!(
+                "{file} is added or deleted by the change and differs in the target: it cannot be merged line by line; nothing was changed"
+            )));
+        };
+        let ours = std::fs::read(target.join(file)).unwrap_or_default();
+        if base.is_binary() || theirs.is_binary() || ours.contains(&0) {
+            return Err(Error::Conflict(format!(
+                "{file} is binary and differs in the target; nothing was changed"
+            )));
+        }
+        let write = |name: &str, bytes: &[u8]| -> Result<PathBuf> {
+            let path = scratch.path().join(name);
+            std::fs::write(&path, bytes)
+                .map_err(Error::io(format!("writing {}", path.display())))?;
+            Ok(path)
+        };
+        let (o, b, t) = (
+            write("ours", &ours)?,
+            write("base", base.content())?,
+            write("theirs", theirs.content())?,
+        );
+        let args: Vec<&std::ffi::OsStr> = vec![
+            "merge-file".as_ref(),
+            "-p".as_ref(),
+            "-L".as_ref(),
+            "target lane".as_ref(),
+            "-L".as_ref(),
+            "committed".as_ref(),
+            "-L".as_ref(),
+            "moved change".as_ref(),
+            o.as_os_str(),
+            b.as_os_str(),
+            t.as_os_str(),
+        ];
+        let (code, merged) = cli::run_with_status(target, args)?;
+        if !(0..=127).contains(&code) {
+            return Err(Error::Conflict(format!("git merge-file failed on {file}")));
+        }
+        out.push((file.clone(), merged, code > 0));
+    }
+    Ok(out)
+}
+
+/// After the change left the source: files whose worktree copy is back to HEAD but whose staged
+/// version still holds the change are unstaged, so `git status` shows no trace of it.
+fn unstage_reverted(worktree: &Path, files: &[String]) {
+    let Ok(repo) = git2::Repository::open(worktree) else {
+        return;
+    };
+    let head = repo.head().ok().and_then(|h| h.peel_to_tree().ok());
+    for file in files {
+        let committed = head
+            .as_ref()
+            .and_then(|t| t.get_path(Path::new(file)).ok())
+            .and_then(|e| repo.find_blob(e.id()).ok())
+            .map(|b| b.content().to_vec());
+        let on_disk = std::fs::read(worktree.join(file)).ok();
+        if committed == on_disk {
+            let _ = cli::run(worktree, ["reset", "-q", "--", file.as_str()]);
+        }
+    }
+}
+
+fn git_message(e: &Error) -> String {
+    match e {
+        Error::GitCommand { stderr, .. } => stderr.clone(),
+        other => other.to_string(),
+    }
+}
