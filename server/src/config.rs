@@ -1,6 +1,7 @@
 //! Configuration: built-in defaults, then the user's config file, then the repository's `lanes.toml`,
 //! then command-line flags. Every layer uses the same keys (see README, "Configuration").
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -30,6 +31,26 @@ pub struct ConfigLayer {
     pub copy: Option<Vec<String>>,
     /// Shell commands run in a new lane's directory after it is created.
     pub setup: Option<Vec<String>>,
+    /// Repositories a ticket may span (user config only).
+    pub repos: Option<Vec<RepoSpec>>,
+    /// Named groups of those repositories (user config only).
+    pub groups: Option<BTreeMap<String, Vec<String>>>,
+    /// Directory for multi-repository workspace files (user config only); default: beside the
+    /// lanes.
+    pub workspace: Option<String>,
+}
+
+/// A repository entry of the user config: one clone (`name` + `path`), or every repository
+/// directly inside `parent`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RepoSpec {
+    /// Short name used with `--repo` (default: the directory name).
+    pub name: Option<String>,
+    /// Path of the clone (`~/` allowed).
+    pub path: Option<String>,
+    /// A folder whose git repositories are all included.
+    pub parent: Option<String>,
 }
 
 /// The merged configuration a command runs with.
@@ -47,6 +68,12 @@ pub struct Config {
     pub copy: Vec<String>,
     /// Setup commands for new lanes.
     pub setup: Vec<String>,
+    /// Repositories a ticket may span.
+    pub repos: Vec<RepoSpec>,
+    /// Groups of repositories by name.
+    pub groups: BTreeMap<String, Vec<String>>,
+    /// Directory for workspace files.
+    pub workspace: Option<String>,
 }
 
 impl Default for Config {
@@ -58,6 +85,9 @@ impl Default for Config {
             fetch: true,
             copy: Vec::new(),
             setup: Vec::new(),
+            repos: Vec::new(),
+            groups: BTreeMap::new(),
+            workspace: None,
         }
     }
 }
@@ -71,8 +101,28 @@ impl Config {
                 config.apply(layer);
             }
         }
-        if let Some(layer) = read_layer(&repo_root.join(REPO_CONFIG_FILE))? {
+        let repo_file = repo_root.join(REPO_CONFIG_FILE);
+        if let Some(layer) = read_layer(&repo_file)? {
+            if layer.repos.is_some() || layer.groups.is_some() || layer.workspace.is_some() {
+                return Err(Error::Config(format!(
+                    "config {}: `repos`, `groups` and `workspace` describe your machine and belong in your user config ({})",
+                    repo_file.display(),
+                    user_config_path().map(|p| p.display().to_string()).unwrap_or_else(|| "~/.config/lanes/config.toml".into())
+                )));
+            }
             config.apply(layer);
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Loads only the user config (for commands spanning several repositories).
+    pub fn load_user() -> Result<Config> {
+        let mut config = Config::default();
+        if let Some(user) = user_config_path() {
+            if let Some(layer) = read_layer(&user)? {
+                config.apply(layer);
+            }
         }
         config.validate()?;
         Ok(config)
@@ -87,7 +137,19 @@ impl Config {
             fetch,
             copy,
             setup,
+            repos,
+            groups,
+            workspace,
         } = layer;
+        if let Some(v) = repos {
+            self.repos = v;
+        }
+        if let Some(v) = groups {
+            self.groups = v;
+        }
+        if let Some(v) = workspace {
+            self.workspace = Some(v);
+        }
         if let Some(v) = branch {
             self.branch = v;
         }
@@ -116,6 +178,13 @@ impl Config {
             return Err(Error::Config(
                 "config: `branch` and `path` templates must both contain {ticket}, so that each ticket gets its own branch and worktree".into(),
             ));
+        }
+        for spec in &self.repos {
+            if spec.path.is_some() == spec.parent.is_some() {
+                return Err(Error::Config(
+                    "config: each [[repos]] entry needs either `path` (one clone) or `parent` (a folder of clones)".into(),
+                ));
+            }
         }
         for file in &self.copy {
             let p = Path::new(file);

@@ -8,5 +8,6 @@ mod check;
 mod help;
 mod list;
 mod moves;
+mod multi;
 mod remove;
 mod start;

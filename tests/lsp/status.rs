@@ -83,3 +83,34 @@ fn a_folder_outside_any_repository_gets_no_status_and_no_crash() {
     );
     assert_eq!(lsp.shutdown(), Some(0));
 }
+
+#[test]
+fn status_carries_the_same_tickets_lanes_in_other_configured_repositories() {
+    let repo = TestRepo::new();
+    let other = repo.base().join("web");
+    std::fs::create_dir_all(&other).unwrap();
+    repo.git_in(&other, &["init", "-q", "-b", "main"]);
+    repo.commit(&other, "README.md", "# web\n", "initial");
+    repo.write(
+        &repo.base(),
+        "xdg/lanes/config.toml",
+        &format!(
+            "[[repos]]\nname = \"api\"\npath = \"{}\"\n\n[[repos]]\nname = \"web\"\npath = \"{}\"\n",
+            repo.dir.display(),
+            other.display()
+        ),
+    );
+    repo.lanes_ok(&["start", "PROJ-9", "--all"]);
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&repo.lane_dir("PROJ-9")], Value::Null);
+    let status = lsp.wait_notification("lanes/status", |_| true);
+    assert_eq!(status["ticket"], "PROJ-9");
+    assert_eq!(status["others"][0]["repo"], "web");
+    assert_eq!(
+        status["others"][0]["path"],
+        repo.base().join("web-PROJ-9").to_str().unwrap()
+    );
+    let all = lsp.command("lanes.list", json!({"all": true})).unwrap();
+    assert_eq!(all["tickets"][0]["ticket"], "PROJ-9");
+    assert_eq!(all["tickets"][0]["lanes"].as_array().unwrap().len(), 2);
+}

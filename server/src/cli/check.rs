@@ -16,6 +16,55 @@ pub struct CheckArgs {
     /// Exit with 1 when changed line ranges of two lanes overlap.
     #[arg(long)]
     pub exit_code: bool,
+    /// Check every configured repository (each on its own).
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `lanes check --all`: each configured repository on its own.
+pub fn run_many(args: CheckArgs) -> Result<ExitCode> {
+    let user = lanes::Config::load_user()?;
+    let targets = lanes::ops::multi::choose(&user, &[], &[], true)?;
+    let outcomes = lanes::ops::multi::check_many(&targets);
+    if args.json {
+        print_json(&outcomes)?;
+    } else {
+        for outcome in &outcomes {
+            match (&outcome.ok, &outcome.error) {
+                (Some(overlaps), _) if overlaps.is_empty() => {
+                    println!("{}: no file is changed in more than one lane", outcome.repo)
+                }
+                (Some(overlaps), _) => {
+                    println!("{}:", outcome.repo);
+                    for o in overlaps {
+                        let state = if o.overlapping { "OVERLAP" } else { "shared" };
+                        let names: Vec<String> = o
+                            .lanes
+                            .iter()
+                            .map(|l| {
+                                l.ticket
+                                    .clone()
+                                    .or_else(|| l.branch.clone())
+                                    .unwrap_or_default()
+                            })
+                            .collect();
+                        println!("  {}  {state}  {}", o.path, names.join(", "));
+                    }
+                }
+                (None, Some(error)) => println!("{}: {error}", outcome.repo),
+                _ => {}
+            }
+        }
+    }
+    let conflict = outcomes
+        .iter()
+        .filter_map(|o| o.ok.as_ref())
+        .any(|overlaps| overlaps.iter().any(|o| o.overlapping));
+    Ok(if args.exit_code && conflict {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 pub fn run(ctx: &Context, args: CheckArgs) -> Result<ExitCode> {

@@ -36,6 +36,47 @@ pub fn list(ctx: &Context, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+pub fn list_many(json: bool) -> Result<ExitCode> {
+    let user = lanes::Config::load_user()?;
+    let targets = lanes::ops::multi::choose(&user, &[], &[], true)?;
+    let (tickets, problems) = lanes::ops::multi::list_many(&targets);
+    for problem in &problems {
+        eprintln!("warning: {problem}");
+    }
+    if json {
+        print_json(&tickets)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut rows = Vec::new();
+    for group in &tickets {
+        for (i, lane) in group.lanes.iter().enumerate() {
+            rows.push(vec![
+                if i == 0 {
+                    group.ticket.clone()
+                } else {
+                    String::new()
+                },
+                lane.repo.clone(),
+                lane.lane
+                    .branch
+                    .clone()
+                    .unwrap_or_else(|| "(detached)".into()),
+                lane.lane.dirty.map_or("-".into(), |d| d.to_string()),
+                distance(&lane.lane),
+                lane.lane.path.display().to_string(),
+            ]);
+        }
+    }
+    println!(
+        "{}",
+        table::render(
+            &["TICKET", "REPO", "BRANCH", "DIRTY", "AHEAD/BEHIND", "PATH"],
+            &rows
+        )
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn status(ctx: &Context, json: bool) -> Result<ExitCode> {
     let lane = ops::status(&ctx.repo, &ctx.config, &ctx.cwd)?;
     if json {

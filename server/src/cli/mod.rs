@@ -45,9 +45,9 @@ pub enum Command {
 
     /// List every lane of the repository, the primary checkout included.
     #[command(
-        after_help = "Examples:\n  lanes list\n  lanes list --json | jq '.[] | select(.dirty > 0) | .ticket'"
+        after_help = "Examples:\n  lanes list\n  lanes list --json | jq '.[] | select(.dirty > 0) | .ticket'\n  lanes list --all          # every configured repository, grouped by ticket"
     )]
-    List(JsonArg),
+    List(ListArgs),
 
     /// Show the lane of the current directory.
     #[command(
@@ -113,6 +113,17 @@ pub struct JsonArg {
     pub json: bool,
 }
 
+/// Options of `lanes list`.
+#[derive(clap::Args, Debug)]
+pub struct ListArgs {
+    /// Print JSON (a stable, documented shape) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Every configured repository, grouped by ticket.
+    #[arg(long)]
+    pub all: bool,
+}
+
 /// A ticket key alone.
 #[derive(clap::Args, Debug)]
 pub struct TicketArg {
@@ -145,6 +156,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Doctor => return Ok(doctor(cli.dir)),
         Command::Lsp(_) => return lsp(cli.dir),
+        Command::Start(args) if args.all || !args.repos.is_empty() || !args.groups.is_empty() => {
+            return start::run_many(args)
+        }
+        Command::List(args) if args.all => return list::list_many(args.json),
+        Command::Remove(args) if args.all || !args.repos.is_empty() || !args.groups.is_empty() => {
+            return remove::remove_many(args)
+        }
+        Command::Check(args) if args.all => return check::run_many(args),
         _ => {}
     }
     let ctx = Context::open(cli.dir)?;

@@ -21,6 +21,50 @@ pub struct RemoveArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Remove the lane in this configured repository (repeatable).
+    #[arg(long = "repo", value_name = "NAME")]
+    pub repos: Vec<String>,
+    /// Remove the lane in every repository of this configured group (repeatable).
+    #[arg(long = "group", value_name = "NAME")]
+    pub groups: Vec<String>,
+    /// Remove the lane in every configured repository that has it.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `lanes remove` across configured repositories: each with the same safety; refusals are
+/// reported and the others still removed (exit code 3 when any was refused).
+pub fn remove_many(args: RemoveArgs) -> Result<ExitCode> {
+    let ticket = TicketKey::parse(&args.ticket)?;
+    let user = lanes::Config::load_user()?;
+    let targets = lanes::ops::multi::choose(&user, &args.repos, &args.groups, args.all)?;
+    let options = RemoveOptions {
+        force: args.force,
+        keep_branch: args.keep_branch,
+    };
+    let outcomes = lanes::ops::multi::remove_many(&targets, &ticket, options);
+    if outcomes.is_empty() {
+        return Err(lanes::Error::NoSuchLane(ticket.to_string()));
+    }
+    if args.json {
+        print_json(&outcomes)?;
+    } else {
+        for outcome in &outcomes {
+            match (&outcome.ok, &outcome.error) {
+                (Some(removed), _) => {
+                    println!("{:<12} removed {}", outcome.repo, removed.path.display())
+                }
+                (None, Some(error)) => println!("{:<12} kept: {error}", outcome.repo),
+                _ => {}
+            }
+        }
+    }
+    let refused = outcomes.iter().any(|o| o.error.is_some());
+    Ok(if refused {
+        ExitCode::from(3)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 pub fn remove(ctx: &Context, args: RemoveArgs) -> Result<ExitCode> {

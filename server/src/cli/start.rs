@@ -27,6 +27,15 @@ pub struct StartArgs {
     /// Print the result as JSON: {created, created_branch, copied, warnings, lane}.
     #[arg(long)]
     pub json: bool,
+    /// Start the lane in this configured repository (repeatable; see `[[repos]]` in the user config).
+    #[arg(long = "repo", value_name = "NAME")]
+    pub repos: Vec<String>,
+    /// Start the lane in every repository of this configured group (repeatable).
+    #[arg(long = "group", value_name = "NAME")]
+    pub groups: Vec<String>,
+    /// Start the lane in every configured repository.
+    #[arg(long)]
+    pub all: bool,
 }
 
 struct Stderr;
@@ -35,6 +44,48 @@ impl Progress for Stderr {
     fn step(&self, message: &str) {
         eprintln!("{message}…");
     }
+}
+
+/// `lanes start` across configured repositories.
+pub fn run_many(args: StartArgs) -> Result<ExitCode> {
+    let user = lanes::Config::load_user()?;
+    let targets = lanes::ops::multi::choose(&user, &args.repos, &args.groups, args.all)?;
+    let request = StartRequest {
+        ticket: Some(TicketKey::parse(&args.ticket)?),
+        base: args.base,
+        branch: args.branch,
+        path: None,
+        fetch: args.no_fetch.then_some(false),
+    };
+    if args.path.is_some() {
+        return Err(lanes::Error::Config(
+            "--path names one directory: it cannot be used with --repo, --group or --all".into(),
+        ));
+    }
+    let started = lanes::ops::multi::start_many(&user, &targets, &request, &Stderr)?;
+    if args.json {
+        print_json(&started)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "Lane {} in {} repositories",
+        started.ticket,
+        started.lanes.len()
+    );
+    for lane in &started.lanes {
+        let verb = if lane.result.created {
+            "created"
+        } else {
+            "exists "
+        };
+        println!(
+            "  {:<12} {verb}  {}",
+            lane.repo,
+            lane.result.lane.path.display()
+        );
+    }
+    println!("  workspace  {}", started.workspace.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn run(ctx: &Context, args: StartArgs) -> Result<ExitCode> {

@@ -42,6 +42,8 @@ struct StartArgs {
 #[derive(Deserialize)]
 struct RepoArgs {
     repo: Option<PathBuf>,
+    #[serde(default)]
+    all: bool,
 }
 
 #[derive(Deserialize)]
@@ -230,6 +232,12 @@ async fn start(
 async fn list(ctx: &Ctx, args: RepoArgs) -> RpcResult<Value> {
     let c = ctx.clone();
     blocking(move || {
+        if args.all {
+            let user = Config::load_user().map_err(core_error)?;
+            let targets = ops::multi::choose(&user, &[], &[], true).map_err(core_error)?;
+            let (tickets, problems) = ops::multi::list_many(&targets);
+            return Ok(json!({ "tickets": tickets, "problems": problems }));
+        }
         let (repo, config) = target(&c, args.repo)?;
         let lanes = ops::list(&repo, &config).map_err(core_error)?;
         Ok(json!({ "lanes": lanes }))

@@ -230,7 +230,7 @@ fn settings_from(value: Option<Value>) -> (lanes::config::ConfigLayer, Vec<Strin
         warnings.push("lanes settings must be an object; ignored".into());
         return (Default::default(), warnings);
     };
-    const KNOWN: [&str; 6] = ["branch", "path", "base", "fetch", "copy", "setup"];
+    const KNOWN: [&str; 6] = ["branch", "path", "base", "fetch", "copy", "setup"]; // repos/groups stay in the user config
     let known: serde_json::Map<String, Value> = map
         .into_iter()
         .filter(|(k, v)| {

@@ -23,7 +23,16 @@ pub async fn compute(ctx: &Ctx) -> Option<Value> {
         let lane = state.window_lane(&session)?;
         let entry = session.lane_of(&lane)?;
         let described = lanes::ops::list::describe(session.repo(), session.config(), entry);
-        serde_json::to_value(described).ok()
+        let mut value = serde_json::to_value(&described).ok()?;
+        // The same ticket's lanes in the other configured repositories (microservices).
+        if let (Some(ticket), Ok(user)) = (&described.ticket, lanes::Config::load_user()) {
+            let others =
+                lanes::ops::multi::same_ticket_elsewhere(&user, ticket, session.repo().anchor());
+            value["others"] = serde_json::to_value(others).ok()?;
+        } else {
+            value["others"] = serde_json::json!([]);
+        }
+        Some(value)
     })
     .await
     .ok()

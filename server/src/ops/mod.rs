@@ -3,6 +3,7 @@
 pub mod check;
 pub mod list;
 pub mod moves;
+pub mod multi;
 pub mod prune;
 pub mod remove;
 pub mod start;

@@ -1,0 +1,417 @@
+//! One ticket across several repositories (microservices): the repositories named in the user
+//! config, a lane per repository with the same branch, a workspace file that opens them together.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::config::{home_dir, Config};
+use crate::error::{Error, Result};
+use crate::git::{canonical, status, Repo};
+use crate::lane::{normalize, Lane};
+use crate::ops::check::check;
+use crate::ops::list::{describe, lanes_of};
+use crate::ops::remove::{remove, RemoveOptions, Removed};
+use crate::ops::start::{start, Progress, StartRequest, Started};
+use crate::overlap::PathOverlap;
+use crate::ticket::TicketKey;
+
+/// A repository of the user config.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RepoTarget {
+    /// Its short name.
+    pub name: String,
+    /// Its directory.
+    pub path: PathBuf,
+}
+
+fn expand(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), home_dir()) {
+        (Some(rest), Some(home)) => home.join(rest),
+        _ => PathBuf::from(path),
+    }
+}
+
+/// The repositories of the user config, `parent` folders expanded.
+pub fn configured(config: &Config) -> Result<Vec<RepoTarget>> {
+    let mut out: Vec<RepoTarget> = Vec::new();
+    for spec in &config.repos {
+        if let Some(path) = &spec.path {
+            let path = canonical(&normalize(&expand(path)));
+            let name = spec.name.clone().unwrap_or_else(|| dir_name(&path));
+            out.push(RepoTarget { name, path });
+        } else if let Some(parent) = &spec.parent {
+            let parent = canonical(&normalize(&expand(parent)));
+            let entries = std::fs::read_dir(&parent).map_err(Error::io(format!(
+                "reading repos folder {}",
+                parent.display()
+            )))?;
+            let mut found: Vec<PathBuf> = entries
+                .flatten()
+                .map(|e| e.path())
+                // Primary checkouts only: lanes beside them have a `.git` file, not a directory.
+                .filter(|p| p.join(".git").is_dir())
+                .collect();
+            found.sort();
+            out.extend(found.into_iter().map(|path| RepoTarget {
+                name: dir_name(&path),
+                path: canonical(&path),
+            }));
+        }
+    }
+    let mut seen = BTreeMap::new();
+    for repo in &out {
+        if let Some(other) = seen.insert(repo.name.clone(), repo.path.clone()) {
+            return Err(Error::Config(format!(
+                "config: two repositories are named {:?} ({} and {}); give one a `name`",
+                repo.name,
+                other.display(),
+                repo.path.display()
+            )));
+        }
+    }
+    Ok(out)
+}
+
+fn dir_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().trim_end_matches(".git").to_string())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// The repositories selected by `--repo`, `--group` and `--all`.
+pub fn choose(
+    config: &Config,
+    names: &[String],
+    groups: &[String],
+    all: bool,
+) -> Result<Vec<RepoTarget>> {
+    let known = configured(config)?;
+    if known.is_empty() {
+        return Err(Error::Config(
+            "no repositories are configured\n  hint: list them in your user config, e.g.\n    [[repos]]\n    name = \"api\"\n    path = \"~/src/api\"".into(),
+        ));
+    }
+    if all {
+        return Ok(known);
+    }
+    let mut wanted: Vec<String> = names.to_vec();
+    for group in groups {
+        let members = config.groups.get(group).ok_or_else(|| {
+            Error::Config(format!(
+                "unknown group {group:?}; configured groups: {}",
+                config.groups.keys().cloned().collect::<Vec<_>>().join(", ")
+            ))
+        })?;
+        wanted.extend(members.iter().cloned());
+    }
+    let mut out: Vec<RepoTarget> = Vec::new();
+    for name in wanted {
+        let repo = known.iter().find(|r| r.name == name).ok_or_else(|| {
+            Error::Config(format!(
+                "unknown repository {name:?}; configured: {}",
+                known
+                    .iter()
+                    .map(|r| r.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+        if !out.contains(repo) {
+            out.push(repo.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// A result for one repository.
+#[derive(Debug, Clone, Serialize)]
+pub struct InRepo<T> {
+    /// The repository's name.
+    pub repo: String,
+    /// What happened there.
+    #[serde(flatten)]
+    pub result: T,
+}
+
+/// An outcome in one repository: `ok` or `error`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome<T> {
+    /// The repository's name.
+    pub repo: String,
+    /// The result, on success.
+    pub ok: Option<T>,
+    /// The error message, on failure.
+    pub error: Option<String>,
+}
+
+impl<T> Outcome<T> {
+    fn of(repo: &str, result: Result<T>) -> Outcome<T> {
+        match result {
+            Ok(v) => Outcome {
+                repo: repo.to_string(),
+                ok: Some(v),
+                error: None,
+            },
+            Err(e) => Outcome {
+                repo: repo.to_string(),
+                ok: None,
+                error: Some(e.to_string()),
+            },
+        }
+    }
+}
+
+/// What `start` did across repositories.
+#[derive(Debug, Clone, Serialize)]
+pub struct StartedMany {
+    /// The ticket.
+    pub ticket: String,
+    /// One lane per repository.
+    pub lanes: Vec<InRepo<Started>>,
+    /// The multi-root workspace file listing every lane folder.
+    pub workspace: PathBuf,
+}
+
+fn open(target: &RepoTarget) -> Result<(Repo, Config)> {
+    let named = |e: Error| Error::Conflict(format!("{}: {e}", target.name));
+    let repo = Repo::discover(&target.path).map_err(named)?;
+    let config = Config::load(repo.anchor()).map_err(named)?;
+    Ok((repo, config))
+}
+
+/// Starts the ticket's lane in each repository. If one fails, the lanes this call created are
+/// removed again when untouched (no new commit, no uncommitted file) and reported otherwise; the
+/// error names the repository.
+pub fn start_many(
+    user: &Config,
+    targets: &[RepoTarget],
+    request: &StartRequest,
+    progress: &dyn Progress,
+) -> Result<StartedMany> {
+    let ticket = request
+        .ticket
+        .clone()
+        .ok_or_else(|| Error::Config("a ticket key is required".into()))?;
+    let mut done: Vec<(RepoTarget, Started)> = Vec::new();
+    for target in targets {
+        progress.step(&format!("{}: starting lane {ticket}", target.name));
+        let result = open(target).and_then(|(repo, config)| {
+            start(&repo, &config, request, progress)
+                .map_err(|e| Error::Conflict(format!("{}: {e}", target.name)))
+        });
+        match result {
+            Ok(started) => done.push((target.clone(), started)),
+            Err(e) => return Err(roll_back(&ticket, done, e)),
+        }
+    }
+    let workspace = write_workspace(user, &ticket, &done)?;
+    Ok(StartedMany {
+        ticket: ticket.to_string(),
+        lanes: done
+            .into_iter()
+            .map(|(target, started)| InRepo {
+                repo: target.name,
+                result: started,
+            })
+            .collect(),
+        workspace,
+    })
+}
+
+fn roll_back(ticket: &TicketKey, done: Vec<(RepoTarget, Started)>, cause: Error) -> Error {
+    let mut rolled = Vec::new();
+    let mut kept = Vec::new();
+    for (target, started) in done.into_iter().filter(|(_, s)| s.created) {
+        let untouched = status::dirty_files(&started.lane.path).is_ok_and(|d| d.is_empty())
+            && open(&target).is_ok_and(|(repo, _)| {
+                let tip = started
+                    .lane
+                    .branch
+                    .as_deref()
+                    .and_then(|b| repo.git().refname_to_id(&format!("refs/heads/{b}")).ok())
+                    .map(|t| t.to_string());
+                tip.is_some() && tip == started.lane.head
+            });
+        let removed = untouched
+            && open(&target).is_ok_and(|(repo, config)| {
+                let options = RemoveOptions {
+                    force: false,
+                    keep_branch: !started.created_branch,
+                };
+                remove(&repo, &config, ticket, options).is_ok()
+            });
+        if removed {
+            rolled.push(target.name);
+        } else {
+            kept.push(format!("{} ({})", target.name, started.lane.path.display()));
+        }
+    }
+    let mut message = format!("cannot start {ticket}: {cause}");
+    if !rolled.is_empty() {
+        message.push_str(&format!(
+            "\n  rolled back the new lanes in: {}",
+            rolled.join(", ")
+        ));
+    }
+    if !kept.is_empty() {
+        message.push_str(&format!(
+            "\n  kept, since they changed meanwhile: {}",
+            kept.join(", ")
+        ));
+    }
+    Error::Conflict(message)
+}
+
+/// Writes `<ticket>.code-workspace` (VS Code multi-root) listing the lanes, atomically.
+fn write_workspace(
+    user: &Config,
+    ticket: &TicketKey,
+    lanes: &[(RepoTarget, Started)],
+) -> Result<PathBuf> {
+    let dir = match &user.workspace {
+        Some(dir) => normalize(&expand(dir)),
+        None => lanes
+            .first()
+            .and_then(|(_, s)| s.lane.path.parent().map(Path::to_path_buf))
+            .unwrap_or_else(|| PathBuf::from(".")),
+    };
+    std::fs::create_dir_all(&dir).map_err(Error::io(format!("creating {}", dir.display())))?;
+    let folders: Vec<serde_json::Value> = lanes
+        .iter()
+        .map(|(target, started)| {
+            serde_json::json!({
+                "name": format!("{} · {ticket}", target.name),
+                "path": started.lane.path,
+            })
+        })
+        .collect();
+    let body = serde_json::json!({ "folders": folders, "settings": {} });
+    let path = dir.join(format!("{ticket}.code-workspace"));
+    let text = serde_json::to_vec_pretty(&body)
+        .map_err(|e| Error::Config(format!("serialising the workspace file: {e}")))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir)
+        .map_err(Error::io(format!("writing {}", path.display())))?;
+    std::io::Write::write_all(&mut tmp, &text)
+        .map_err(Error::io(format!("writing {}", path.display())))?;
+    tmp.persist(&path)
+        .map_err(|e| Error::io(format!("writing {}", path.display()))(e.error))?;
+    Ok(path)
+}
+
+/// The lanes of one ticket across repositories.
+#[derive(Debug, Clone, Serialize)]
+pub struct TicketLanes {
+    /// The ticket.
+    pub ticket: String,
+    /// Its lanes, one per repository.
+    pub lanes: Vec<RepoLane>,
+}
+
+/// A lane with the name of its repository.
+#[derive(Debug, Clone, Serialize)]
+pub struct RepoLane {
+    /// The repository's configured name.
+    pub repo: String,
+    /// The lane.
+    pub lane: Lane,
+}
+
+/// Every lane of the repositories, grouped by ticket; repositories that cannot be read are
+/// reported in the second list.
+pub fn list_many(targets: &[RepoTarget]) -> (Vec<TicketLanes>, Vec<String>) {
+    let mut by_ticket: BTreeMap<String, Vec<RepoLane>> = BTreeMap::new();
+    let mut problems = Vec::new();
+    for target in targets {
+        let result = open(target).and_then(|(repo, config)| {
+            Ok(lanes_of(&repo, &config)?
+                .iter()
+                .filter(|e| e.ticket.is_some())
+                .map(|e| describe(&repo, &config, e))
+                .collect::<Vec<Lane>>())
+        });
+        match result {
+            Ok(lanes) => {
+                for lane in lanes {
+                    if let Some(ticket) = lane.ticket.clone() {
+                        by_ticket.entry(ticket).or_default().push(RepoLane {
+                            repo: target.name.clone(),
+                            lane,
+                        });
+                    }
+                }
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    let tickets = by_ticket
+        .into_iter()
+        .map(|(ticket, lanes)| TicketLanes { ticket, lanes })
+        .collect();
+    (tickets, problems)
+}
+
+/// Removes the ticket's lane in each repository that has one, each with the same safety as a
+/// single remove; one refusal does not stop the others.
+pub fn remove_many(
+    targets: &[RepoTarget],
+    ticket: &TicketKey,
+    options: RemoveOptions,
+) -> Vec<Outcome<Removed>> {
+    let mut out = Vec::new();
+    for target in targets {
+        let result =
+            open(target).and_then(|(repo, config)| remove(&repo, &config, ticket, options));
+        match result {
+            Err(Error::NoSuchLane(_)) => continue,
+            other => out.push(Outcome::of(&target.name, other)),
+        }
+    }
+    out
+}
+
+/// `lanes check` in each repository on its own (no cross-repository comparisons).
+pub fn check_many(targets: &[RepoTarget]) -> Vec<Outcome<Vec<PathOverlap>>> {
+    targets
+        .iter()
+        .map(|target| {
+            let result = open(target).and_then(|(repo, config)| check(&repo, &config));
+            Outcome::of(&target.name, result)
+        })
+        .collect()
+}
+
+/// Where a ticket's lane is in another repository.
+#[derive(Debug, Clone, Serialize)]
+pub struct LaneElsewhere {
+    /// The repository's configured name.
+    pub repo: String,
+    /// The lane's directory.
+    pub path: PathBuf,
+}
+
+/// The ticket's lanes in the configured repositories other than `except` (for `lanes/status`).
+pub fn same_ticket_elsewhere(user: &Config, ticket: &str, except: &Path) -> Vec<LaneElsewhere> {
+    let Ok(targets) = configured(user) else {
+        return Vec::new();
+    };
+    let Ok(key) = TicketKey::parse(ticket) else {
+        return Vec::new();
+    };
+    targets
+        .iter()
+        .filter(|t| canonical(&t.path) != canonical(except))
+        .filter_map(|t| {
+            let (repo, config) = open(t).ok()?;
+            let entry = lanes_of(&repo, &config)
+                .ok()?
+                .into_iter()
+                .find(|e| e.ticket.as_ref() == Some(&key))?;
+            Some(LaneElsewhere {
+                repo: t.name.clone(),
+                path: entry.path()?.to_path_buf(),
+            })
+        })
+        .collect()
+}
