@@ -1,0 +1,53 @@
+// The language client: starts `lanes lsp`, forwards settings, shows `lanes/status`.
+import * as vscode from 'vscode';
+import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import { settings } from './config';
+import { Lane } from './format';
+import { LaneStatus } from './status';
+
+export function createClient(binary: string, status: LaneStatus, startLane: () => Promise<void>): LanguageClient {
+  const serverOptions: ServerOptions = {
+    command: binary,
+    args: ['lsp'],
+    transport: TransportKind.stdio,
+  };
+  const clientOptions: LanguageClientOptions = {
+    // Every file on disk: the guard applies whatever the language.
+    documentSelector: [{ scheme: 'file' }],
+    initializationOptions: settings(),
+    synchronize: { configurationSection: 'lanes' },
+    outputChannelName: 'Lanes',
+    middleware: {
+      // "Start a lane for a ticket…" arrives without a key: ask for it here.
+      executeCommand: async (command, args, next) => {
+        if (command === 'lanes.start' && (args.length === 0 || !args[0]?.ticket)) {
+          return startLane();
+        }
+        return next(command, args);
+      },
+    },
+  };
+  const client = new LanguageClient('lanes', 'Lanes', serverOptions, clientOptions);
+  client.onNotification('lanes/status', (lane: Lane | null) => status.update(lane));
+  return client;
+}
+
+/** Runs a server command with one object argument. */
+export async function run<T>(client: LanguageClient, command: string, argument: object = {}): Promise<T> {
+  return client.sendRequest('workspace/executeCommand', { command, arguments: [argument] }) as Promise<T>;
+}
+
+/** The message of a JSON-RPC error. */
+export function errorMessage(error: unknown): string {
+  if (error && typeof error === 'object' && 'message' in error) {
+    return String((error as { message: unknown }).message);
+  }
+  return String(error);
+}
+
+export function isRefusal(error: unknown): boolean {
+  const data = (error as { data?: { kind?: string } } | undefined)?.data;
+  return data?.kind === 'refused';
+}
+
+export { vscode };

@@ -1,0 +1,130 @@
+// The "Lanes" commands of the command palette.
+import * as path from 'path';
+import * as vscode from 'vscode';
+import { LanguageClient } from 'vscode-languageclient/node';
+import { errorMessage, isRefusal, run } from './client';
+import { openInNewWindow } from './config';
+import { Lane, laneItem, ticketProblem } from './format';
+
+interface Started {
+  created: boolean;
+  lane: Lane;
+}
+
+async function pickLane(client: LanguageClient, placeHolder: string, withPrimary: boolean): Promise<Lane | undefined> {
+  const { lanes } = await run<{ lanes: Lane[] }>(client, 'lanes.list');
+  const candidates = lanes.filter((l) => withPrimary || !l.primary);
+  if (candidates.length === 0) {
+    vscode.window.showInformationMessage('No lanes yet: run "Lanes: Start Lane for Ticket…".');
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    candidates.map((lane) => ({ ...laneItem(lane), lane })),
+    { placeHolder, matchOnDescription: true, matchOnDetail: true },
+  );
+  return picked?.lane;
+}
+
+async function openFolder(folder: string): Promise<void> {
+  await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(folder), { forceNewWindow: openInNewWindow() });
+}
+
+export async function startLane(client: LanguageClient): Promise<void> {
+  const ticket = await vscode.window.showInputBox({
+    title: 'Start Lane for Ticket',
+    prompt: 'Ticket key: a Jira key, a GitHub issue (#42) or a short slug',
+    placeHolder: 'PROJ-123',
+    validateInput: (value) => ticketProblem(value),
+  });
+  if (!ticket) {
+    return;
+  }
+  try {
+    const started = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Starting lane ${ticket.trim()}…` },
+      () => run<Started>(client, 'lanes.start', { ticket: ticket.trim() }),
+    );
+    const verb = started.created ? 'Started' : 'Already there:';
+    const open = await vscode.window.showInformationMessage(
+      `${verb} lane ${started.lane.ticket} on ${started.lane.branch} at ${started.lane.path}`,
+      'Open Lane',
+    );
+    if (open) {
+      await openFolder(started.lane.path);
+    }
+  } catch (error) {
+    vscode.window.showErrorMessage(errorMessage(error));
+  }
+}
+
+export async function switchLane(client: LanguageClient): Promise<void> {
+  try {
+    const lane = await pickLane(client, 'Switch to lane', true);
+    if (lane) {
+      await openFolder(lane.path);
+    }
+  } catch (error) {
+    vscode.window.showErrorMessage(errorMessage(error));
+  }
+}
+
+export async function syncPullRequests(client: LanguageClient): Promise<void> {
+  try {
+    const summary = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Syncing pull requests…', cancellable: false },
+      () => run<unknown>(client, 'lanes.sync'),
+    );
+    vscode.window.showInformationMessage(`Pull requests synced: ${JSON.stringify(summary)}`);
+  } catch (error) {
+    vscode.window.showErrorMessage(errorMessage(error));
+  }
+}
+
+export async function removeLane(client: LanguageClient): Promise<void> {
+  try {
+    const lane = await pickLane(client, 'Remove lane', false);
+    if (!lane?.ticket) {
+      return;
+    }
+    try {
+      await run(client, 'lanes.remove', { ticket: lane.ticket });
+      vscode.window.showInformationMessage(`Removed lane ${lane.ticket}.`);
+    } catch (error) {
+      if (!isRefusal(error)) {
+        throw error;
+      }
+      const choice = await vscode.window.showErrorMessage(errorMessage(error), { modal: true }, 'Force');
+      if (choice === 'Force') {
+        await run(client, 'lanes.remove', { ticket: lane.ticket, force: true });
+        vscode.window.showInformationMessage(`Removed lane ${lane.ticket} (forced).`);
+      }
+    }
+  } catch (error) {
+    vscode.window.showErrorMessage(errorMessage(error));
+  }
+}
+
+export async function openFileInLane(client: LanguageClient): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.document.uri.scheme !== 'file') {
+    vscode.window.showInformationMessage('Open a file first.');
+    return;
+  }
+  try {
+    const lane = await pickLane(client, `Open ${path.basename(editor.document.fileName)} in lane`, true);
+    if (!lane?.ticket) {
+      return;
+    }
+    const result = await run<{ uri: string; exists: boolean }>(client, 'lanes.openInLane', {
+      uri: editor.document.uri.toString(),
+      ticket: lane.ticket,
+    });
+    if (!result.exists) {
+      vscode.window.showWarningMessage(`The file does not exist in lane ${lane.ticket}.`);
+      return;
+    }
+    await vscode.window.showTextDocument(vscode.Uri.parse(result.uri));
+  } catch (error) {
+    vscode.window.showErrorMessage(errorMessage(error));
+  }
+}

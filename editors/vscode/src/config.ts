@@ -1,0 +1,37 @@
+// Settings: where the binary is, how lanes open, and what the server gets.
+import * as fs from 'fs';
+import * as vscode from 'vscode';
+import { findOnPath, serverSettings } from './format';
+
+/** The `lanes` binary: `lanes.server.path`, else `lanes` on PATH, else undefined. */
+export function serverPath(): string | undefined {
+  const configured = vscode.workspace.getConfiguration('lanes').get<string>('server.path', '').trim();
+  if (configured) {
+    return configured;
+  }
+  const exists = (p: string) => {
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return fs.statSync(p).isFile();
+    } catch {
+      return false;
+    }
+  };
+  const name = process.platform === 'win32' ? 'lanes.exe' : 'lanes';
+  return findOnPath(name, process.env.PATH ?? '', exists, process.platform === 'win32' ? ';' : ':');
+}
+
+/** Settings for the server (the keys of lanes.toml). */
+export function settings(): Record<string, unknown> {
+  const section = vscode.workspace.getConfiguration('lanes');
+  const plain: Record<string, unknown> = {};
+  for (const key of ['branch', 'path', 'base', 'fetch', 'copy', 'setup']) {
+    plain[key] = section.get(key);
+  }
+  return serverSettings(plain);
+}
+
+/** Where Switch Lane opens a folder. */
+export function openInNewWindow(): boolean {
+  return vscode.workspace.getConfiguration('lanes').get<string>('switch.openIn', 'newWindow') === 'newWindow';
+}

@@ -1,0 +1,127 @@
+// Pure helpers (no `vscode` import), unit-tested with node's test runner.
+
+/** The lane object the server sends (`lanes/status`, `lanes.list`). */
+export interface Lane {
+  ticket: string | null;
+  title?: string | null;
+  branch: string | null;
+  path: string;
+  repo: string;
+  primary?: boolean;
+  base?: string | null;
+  dirty?: number | null;
+  ahead?: number | null;
+  behind?: number | null;
+  pr?: number | null;
+  others?: { repo: string; path: string }[];
+}
+
+/** Status bar text: `$(git-branch) PROJ-1 · 2● · ↑1 ↓0 · PR#42`. */
+export function statusText(lane: Lane): string {
+  const parts = [lane.ticket ?? lane.branch ?? '(detached)'];
+  if (typeof lane.dirty === 'number' && lane.dirty > 0) {
+    parts.push(`${lane.dirty}●`);
+  }
+  if (typeof lane.ahead === 'number' && typeof lane.behind === 'number') {
+    parts.push(`↑${lane.ahead} ↓${lane.behind}`);
+  }
+  if (typeof lane.pr === 'number') {
+    parts.push(`PR#${lane.pr}`);
+  }
+  return `$(git-branch) ${parts.join(' · ')}`;
+}
+
+/** Status bar tooltip: title, branch, path. */
+export function statusTooltip(lane: Lane): string {
+  const lines = [];
+  if (lane.ticket) {
+    lines.push(lane.title ? `${lane.ticket}: ${lane.title}` : `Lane ${lane.ticket}`);
+  } else {
+    lines.push('Primary checkout');
+  }
+  lines.push(`Branch: ${lane.branch ?? '(detached HEAD)'}`);
+  if (lane.base) {
+    lines.push(`Base: ${lane.base}`);
+  }
+  lines.push(lane.path);
+  for (const other of lane.others ?? []) {
+    lines.push(`Also in ${other.repo}: ${other.path}`);
+  }
+  lines.push('Click to switch lanes');
+  return lines.join('\n');
+}
+
+/** A quick-pick entry for a lane. */
+export function laneItem(lane: Lane): { label: string; description: string; detail: string } {
+  const bits = [lane.branch ?? '(detached)'];
+  if (typeof lane.dirty === 'number' && lane.dirty > 0) {
+    bits.push(`${lane.dirty} changed`);
+  }
+  if (typeof lane.ahead === 'number') {
+    bits.push(`↑${lane.ahead} ↓${lane.behind ?? 0}`);
+  }
+  if (typeof lane.pr === 'number') {
+    bits.push(`PR #${lane.pr}`);
+  }
+  return {
+    label: lane.ticket ?? (lane.primary ? '(primary checkout)' : lane.branch ?? '-'),
+    description: [lane.title, ...bits].filter(Boolean).join(' · '),
+    detail: lane.path,
+  };
+}
+
+/**
+ * Checks a ticket key as the user types (mirrors the server's rules, which stay authoritative):
+ * returns a message, or undefined when the key looks valid.
+ */
+export function ticketProblem(key: string): string | undefined {
+  const value = key.trim();
+  if (value === '') {
+    return 'Enter a ticket key, e.g. PROJ-123 or #42';
+  }
+  if (/^(?:[\w.-]+\/[\w.-]+)?#\d+$/.test(value)) {
+    return undefined;
+  }
+  if (value.length > 64) {
+    return 'At most 64 characters';
+  }
+  if (/[\s]/.test(value)) {
+    return 'No spaces';
+  }
+  if (/[/\\]/.test(value) || value.includes('..')) {
+    return 'No path separators or ".."';
+  }
+  if (!/^[A-Za-z0-9._-]+$/.test(value)) {
+    return 'Use letters, digits, "-", "_" and "."';
+  }
+  if (/^[-.]/.test(value) || /(\.|\.lock)$/.test(value)) {
+    return 'Cannot start with "-" or "." or end with "." or ".lock"';
+  }
+  return undefined;
+}
+
+/** The first executable named `name` on a PATH string, given a file-exists check. */
+export function findOnPath(name: string, pathVar: string, exists: (p: string) => boolean, sep = ':'): string | undefined {
+  for (const dir of pathVar.split(sep)) {
+    if (!dir) {
+      continue;
+    }
+    const candidate = `${dir.replace(/\/$/, '')}/${name}`;
+    if (exists(candidate)) {
+      return candidate;
+    }
+  }
+  return undefined;
+}
+
+/** The server settings from the `lanes` configuration section (only keys that are set). */
+export function serverSettings(section: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of ['branch', 'path', 'base', 'fetch', 'copy', 'setup']) {
+    const value = section[key];
+    if (value !== null && value !== undefined) {
+      out[key] = value;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,29 @@
+// The status bar item: the window's lane from `lanes/status`; hidden outside git.
+import * as vscode from 'vscode';
+import { Lane, statusText, statusTooltip } from './format';
+
+export class LaneStatus implements vscode.Disposable {
+  private readonly item: vscode.StatusBarItem;
+  current: Lane | undefined;
+
+  constructor() {
+    this.item = vscode.window.createStatusBarItem('lanes.status', vscode.StatusBarAlignment.Left, 100);
+    this.item.name = 'Lanes';
+    this.item.command = 'lanes.switchLane';
+  }
+
+  update(lane: Lane | null | undefined): void {
+    this.current = lane ?? undefined;
+    if (!lane) {
+      this.item.hide();
+      return;
+    }
+    this.item.text = statusText(lane);
+    this.item.tooltip = statusTooltip(lane);
+    this.item.show();
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}

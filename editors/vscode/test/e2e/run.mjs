@@ -1,0 +1,184 @@
+// End-to-end tests of the extension in a real VS Code (code-server), driven by headless Chromium
+// through playwright-core. Run by test/e2e/run.sh, which installs what is needed.
+// Env: LANES_BIN, CODE_SERVER (entry.js), NODE24 (node binary for code-server), VSIX, ARTIFACTS.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`set ${name}`);
+  return value;
+};
+const LANES_BIN = env('LANES_BIN');
+const ARTIFACTS = env('ARTIFACTS');
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+
+const scratch = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'lanes-vscode-')));
+const home = path.join(scratch, 'home');
+fs.mkdirSync(home);
+const gitconfig = path.join(scratch, 'gitconfig');
+fs.writeFileSync(gitconfig, '[user]\n\tname = Test\n\temail = test@example.com\n[init]\n\tdefaultBranch = main\n');
+const childEnv = {
+  ...process.env,
+  HOME: home,
+  XDG_CONFIG_HOME: path.join(scratch, 'xdg-config'),
+  XDG_DATA_HOME: path.join(scratch, 'xdg-data'),
+  XDG_CACHE_HOME: path.join(scratch, 'xdg-cache'),
+  GIT_CONFIG_GLOBAL: gitconfig,
+  GIT_CONFIG_NOSYSTEM: '1',
+};
+
+const git = (cwd, ...args) => execFileSync('git', args, { cwd, env: childEnv, encoding: 'utf8' });
+const lanes = (cwd, ...args) => execFileSync(LANES_BIN, args, { cwd, env: childEnv, encoding: 'utf8' });
+const lines = (edited = {}) => Array.from({ length: 20 }, (_, i) => edited[i + 1] ?? `line ${i + 1}`).join('\n') + '\n';
+
+// A repository with lanes A-1 and B-1; A-1 and B-1 both change line 5 (uncommitted).
+const repo = path.join(scratch, 'project');
+fs.mkdirSync(path.join(repo, 'src'), { recursive: true });
+git(repo, 'init', '-q', '-b', 'main');
+fs.writeFileSync(path.join(repo, 'README.md'), '# project\n');
+fs.writeFileSync(path.join(repo, 'src/app.txt'), lines());
+git(repo, 'add', '.');
+git(repo, 'commit', '-q', '-m', 'initial');
+lanes(repo, 'start', 'A-1');
+lanes(repo, 'start', 'B-1');
+const laneA = path.join(scratch, 'project-A-1');
+const laneB = path.join(scratch, 'project-B-1');
+fs.writeFileSync(path.join(laneA, 'src/app.txt'), lines({ 5: 'changed by A' }));
+fs.writeFileSync(path.join(laneB, 'src/app.txt'), lines({ 5: 'changed by B' }));
+
+// code-server with the packaged extension installed, in a fresh user-data dir.
+const user = path.join(scratch, 'user');
+const extensions = path.join(scratch, 'ext');
+fs.mkdirSync(path.join(user, 'User'), { recursive: true });
+fs.writeFileSync(
+  path.join(user, 'User', 'settings.json'),
+  JSON.stringify({
+    'lanes.server.path': LANES_BIN,
+    'lanes.switch.openIn': 'currentWindow',
+    'chat.disableAIFeatures': true,
+    'workbench.startupEditor': 'none',
+    'update.mode': 'none',
+    'telemetry.telemetryLevel': 'off',
+    'security.workspace.trust.enabled': false,
+    'workbench.tips.enabled': false,
+    'extensions.ignoreRecommendations': true,
+  }),
+);
+const codeServer = [env('CODE_SERVER')];
+execFileSync(env('NODE24'), [...codeServer, '--user-data-dir', user, '--extensions-dir', extensions, '--install-extension', env('VSIX')], { env: childEnv, stdio: 'inherit' });
+const port = 20000 + (process.pid % 20000);
+const server = spawn(
+  env('NODE24'),
+  [...codeServer, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
+    '--disable-getting-started-override', '--ignore-last-opened', '--reconnection-grace-time', '5', '--user-data-dir', user, '--extensions-dir', extensions, laneB],
+  { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] },
+);
+let serverLog = '';
+server.stdout.on('data', (d) => (serverLog += d));
+server.stderr.on('data', (d) => (serverLog += d));
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+});
+const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+page.setDefaultTimeout(30000);
+
+async function until(what, check, ms = 30000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+async function runCommand(title) {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
+  await input.press('Enter');
+}
+
+async function quickOpen(name) {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.fill(name);
+  await page.locator('.quick-input-widget .monaco-list-row').first().waitFor();
+  await input.press('Enter');
+}
+
+const results = [];
+async function scenario(name, body) {
+  try {
+    await body();
+    results.push([name, null]);
+    console.log(`PASS ${name}`);
+  } catch (error) {
+    results.push([name, error]);
+    console.log(`FAIL ${name}\n${error.stack}`);
+  }
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name.replace(/[^a-z0-9]+/gi, '-')}.png`) });
+}
+
+try {
+  await until('code-server listening', async () => {
+    try {
+      return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
+    } catch {
+      return false;
+    }
+  });
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(laneB)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60000 });
+
+  await scenario('the status bar shows the lane', async () => {
+    await page.locator('.statusbar-item', { hasText: 'B-1' }).first().waitFor({ timeout: 60000 });
+  });
+
+  await scenario('a file also changed in another lane shows the warning and the quick fix opens the other copy', async () => {
+    await quickOpen('app.txt');
+    await until('a warning in the Problems count', async () => {
+      const label = (await page.locator('#status\\.problems').getAttribute('aria-label')) ?? '';
+      return /Warnings: [1-9]/.test(label);
+    });
+    await runCommand('View: Focus Problems (Errors, Warnings, Infos)');
+    await page.locator('.markers-panel .monaco-list-row', { hasText: 'A-1' }).first().waitFor();
+    // Quick fix at the warning: go to line 5, then Ctrl+. and pick "Open in lane A-1".
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+G');
+    await page.locator('.quick-input-widget input').fill(':5');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Control+.');
+    await page.locator('.action-widget .monaco-list-row, .context-view .action-item', { hasText: 'Open in lane A-1' }).first().click();
+    await until("the other lane's copy in the editor", async () => {
+      const tab = page.locator('.tabs-container .tab.active');
+      const text = `${await tab.getAttribute('title').catch(() => '')} ${await tab.innerText().catch(() => '')}`;
+      return text.includes('project-A-1');
+    });
+  });
+
+  await scenario('Start Lane for Ticket creates the worktree', async () => {
+    await runCommand('Lanes: Start Lane for Ticket…');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill('NEW-7');
+    await input.press('Enter');
+    await until('the worktree on disk', async () => git(repo, 'worktree', 'list', '--porcelain').includes('branch refs/heads/feature/NEW-7'), 60000);
+    await page.locator('.notifications-toasts', { hasText: 'NEW-7' }).first().waitFor();
+  });
+} finally {
+  await browser.close();
+  server.kill('SIGTERM');
+  fs.writeFileSync(path.join(ARTIFACTS, 'code-server.log'), serverLog);
+}
+
+const failed = results.filter(([, e]) => e).length;
+console.log(`vscode: ${results.length - failed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

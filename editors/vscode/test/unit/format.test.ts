@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { findOnPath, laneItem, serverSettings, statusText, statusTooltip, ticketProblem } from '../../src/format';
+
+const lane = { ticket: 'PROJ-1', title: 'Fix login', branch: 'feature/PROJ-1', path: '/src/p-PROJ-1', repo: '/src/p', dirty: 2, ahead: 1, behind: 0, pr: 42, base: 'origin/main' };
+
+test('the status bar shows ticket, dirty count, ahead/behind and PR', () => {
+  assert.equal(statusText(lane), '$(git-branch) PROJ-1 · 2● · ↑1 ↓0 · PR#42');
+});
+
+test('the primary checkout shows its branch and a clean lane omits the dirty count', () => {
+  assert.equal(statusText({ ...lane, ticket: null, dirty: 0, pr: null }), '$(git-branch) feature/PROJ-1 · ↑1 ↓0');
+});
+
+test('the tooltip has the title and the branch', () => {
+  const tip = statusTooltip(lane);
+  assert.match(tip, /PROJ-1: Fix login/);
+  assert.match(tip, /Branch: feature\/PROJ-1/);
+});
+
+test('lane quick-pick items carry the path as detail', () => {
+  const item = laneItem(lane);
+  assert.equal(item.label, 'PROJ-1');
+  assert.equal(item.detail, '/src/p-PROJ-1');
+  assert.match(item.description, /2 changed/);
+});
+
+test('ticket keys are validated as the user types', () => {
+  assert.equal(ticketProblem('PROJ-123'), undefined);
+  assert.equal(ticketProblem('#42'), undefined);
+  assert.equal(ticketProblem('octo/widgets#7'), undefined);
+  for (const bad of ['', 'a b', '../../x', 'a/b', 'PRÖJ-1', '-rf', 'x.lock', 'A'.repeat(65)]) {
+    assert.notEqual(ticketProblem(bad), undefined, bad);
+  }
+});
+
+test('the binary is found on PATH', () => {
+  const found = findOnPath('lanes', '/usr/bin:/home/me/.cargo/bin', (p) => p === '/home/me/.cargo/bin/lanes');
+  assert.equal(found, '/home/me/.cargo/bin/lanes');
+  assert.equal(findOnPath('lanes', '/usr/bin', () => false), undefined);
+});
+
+test('only settings that are set reach the server', () => {
+  assert.deepEqual(serverSettings({ branch: 'lane/{ticket}', path: null, server: { path: '' } }), { branch: 'lane/{ticket}' });
+});
