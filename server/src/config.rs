@@ -38,6 +38,20 @@ pub struct ConfigLayer {
     /// Directory for multi-repository workspace files (user config only); default: beside the
     /// lanes.
     pub workspace: Option<String>,
+    /// Ticket provider: "none" (default) or "jira".
+    pub provider: Option<String>,
+    /// Jira settings.
+    pub jira: Option<JiraSettings>,
+    /// Network timeout in seconds (default 10).
+    pub timeout: Option<u64>,
+}
+
+/// `[jira]`: the site (credentials come from the environment only).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct JiraSettings {
+    /// The site, e.g. https://example.atlassian.net (`JIRA_URL` wins).
+    pub url: Option<String>,
 }
 
 /// A repository entry of the user config: one clone (`name` + `path`), or every repository
@@ -74,6 +88,12 @@ pub struct Config {
     pub groups: BTreeMap<String, Vec<String>>,
     /// Directory for workspace files.
     pub workspace: Option<String>,
+    /// Ticket provider.
+    pub provider: Option<String>,
+    /// Jira site.
+    pub jira_url: Option<String>,
+    /// Network timeout, seconds.
+    pub timeout: u64,
 }
 
 impl Default for Config {
@@ -88,6 +108,9 @@ impl Default for Config {
             repos: Vec::new(),
             groups: BTreeMap::new(),
             workspace: None,
+            provider: None,
+            jira_url: None,
+            timeout: 10,
         }
     }
 }
@@ -140,7 +163,19 @@ impl Config {
             repos,
             groups,
             workspace,
+            provider,
+            jira,
+            timeout,
         } = layer;
+        if let Some(v) = provider {
+            self.provider = Some(v);
+        }
+        if let Some(v) = jira.and_then(|j| j.url) {
+            self.jira_url = Some(v);
+        }
+        if let Some(v) = timeout {
+            self.timeout = v;
+        }
         if let Some(v) = repos {
             self.repos = v;
         }

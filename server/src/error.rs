@@ -84,6 +84,10 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The ticket provider (Jira) failed; nothing was created.
+    #[error("{0}")]
+    Provider(String),
+
     /// A lane was created but one of its setup commands failed.
     #[error("lane {ticket} was created at {}, but setup command `{command}` failed: {detail}", path.display())]
     SetupFailed {

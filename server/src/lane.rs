@@ -47,7 +47,7 @@ pub struct Lane {
 }
 
 /// Placeholders a template may use.
-const PLACEHOLDERS: [&str; 2] = ["ticket", "repo"];
+const PLACEHOLDERS: [&str; 3] = ["ticket", "repo", "slug"];
 
 /// Checks a template's placeholders without rendering it.
 pub fn check_template(what: &str, template: &str) -> Result<()> {
@@ -61,7 +61,7 @@ pub fn check_template(what: &str, template: &str) -> Result<()> {
         let name = &rest[open + 1..open + close];
         if !PLACEHOLDERS.contains(&name) {
             return Err(Error::Config(format!(
-                "config: `{what}` template {template:?} uses {{{name}}}; known placeholders: {{ticket}}, {{repo}}"
+                "config: `{what}` template {template:?} uses {{{name}}}; known placeholders: {{ticket}}, {{repo}}, {{slug}}"
             )));
         }
         rest = &rest[open + close + 1..];
@@ -69,11 +69,25 @@ pub fn check_template(what: &str, template: &str) -> Result<()> {
     Ok(())
 }
 
-/// Fills `{ticket}` and `{repo}` into a template.
+/// Fills `{ticket}` and `{repo}` into a template; `{slug}` (from the ticket's title) is left for
+/// [`with_slug`].
 pub fn render(template: &str, ticket: &TicketKey, repo_name: &str) -> String {
     template
         .replace("{ticket}", ticket.as_str())
         .replace("{repo}", repo_name)
+}
+
+/// Fills `{slug}`; without one, `-{slug}`/`_{slug}`/`{slug}` vanish (`feature/{ticket}-{slug}` →
+/// `feature/PROJ-1`).
+pub fn with_slug(template: &str, slug: &str) -> String {
+    if slug.is_empty() {
+        template
+            .replace("-{slug}", "")
+            .replace("_{slug}", "")
+            .replace("{slug}", "")
+    } else {
+        template.replace("{slug}", slug)
+    }
 }
 
 /// The branch name for a ticket, checked against git's ref-name rules.
@@ -140,7 +154,24 @@ pub fn ticket_from_branch(template: &str, branch: &str, repo_name: &str) -> Opti
     if suffix.contains("{ticket}") {
         return None;
     }
-    let middle = branch.strip_prefix(prefix)?.strip_suffix(suffix)?;
+    let rest = branch.strip_prefix(prefix)?;
+    if suffix.contains("{slug}") {
+        // `PROJ-12-fix-login`: the key is the leading `LETTERS-DIGITS`, the rest is the slug.
+        let mut parts = rest.split('-');
+        let (project, number) = (parts.next()?, parts.next()?);
+        let looks_like_key = project
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+            && !number.is_empty()
+            && number.bytes().all(|b| b.is_ascii_digit());
+        return if looks_like_key {
+            TicketKey::parse(&format!("{project}-{number}")).ok()
+        } else {
+            TicketKey::parse(rest).ok()
+        };
+    }
+    let middle = rest.strip_suffix(suffix)?;
     TicketKey::parse(middle).ok()
 }
 
@@ -197,6 +228,19 @@ mod tests {
         assert!(validate_branch("-x").is_err());
         assert!(validate_branch("a b").is_err());
         assert!(validate_branch("ok/branch").is_ok());
+    }
+
+    #[test]
+    fn slug_placeholders_fill_in_or_vanish() {
+        assert_eq!(
+            with_slug("feature/{ticket}-{slug}", "fix-login"),
+            "feature/{ticket}-fix-login"
+        );
+        assert_eq!(with_slug("feature/{ticket}-{slug}", ""), "feature/{ticket}");
+        assert_eq!(
+            ticket_from_branch("feature/{ticket}-{slug}", "feature/PROJ-12-fix-login", "r"),
+            Some(key("PROJ-12"))
+        );
     }
 
     #[test]

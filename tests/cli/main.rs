@@ -11,3 +11,4 @@ mod moves;
 mod multi;
 mod remove;
 mod start;
+mod tickets;

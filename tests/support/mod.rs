@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 
 use tempfile::TempDir;
 
+pub mod http;
 pub mod lsp;
 
 /// The `lanes` binary under test.

@@ -29,7 +29,40 @@ async function openFolder(folder: string): Promise<void> {
   await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(folder), { forceNewWindow: openInNewWindow() });
 }
 
+interface TicketSummary {
+  key: string;
+  title: string;
+  status: string | null;
+  lane: string | null;
+}
+
+/** "My tickets" from the provider when one is configured, else undefined. */
+async function myTickets(client: LanguageClient): Promise<TicketSummary[] | undefined> {
+  try {
+    return (await run<{ tickets: TicketSummary[] }>(client, 'lanes.tickets')).tickets;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function startLane(client: LanguageClient): Promise<void> {
+  const tickets = await myTickets(client);
+  if (tickets && tickets.length > 0) {
+    const typed = '$(edit) Type a ticket key…';
+    const picked = await vscode.window.showQuickPick(
+      [
+        ...tickets.map((t) => ({ label: t.key, description: [t.status, t.lane ? 'has a lane' : ''].filter(Boolean).join(' · '), detail: t.title })),
+        { label: typed, description: '', detail: '' },
+      ],
+      { placeHolder: 'Start a lane for one of your tickets', matchOnDetail: true },
+    );
+    if (!picked) {
+      return;
+    }
+    if (picked.label !== typed) {
+      return startTicket(client, picked.label);
+    }
+  }
   const ticket = await vscode.window.showInputBox({
     title: 'Start Lane for Ticket',
     prompt: 'Ticket key: a Jira key, a GitHub issue (#42) or a short slug',
@@ -39,6 +72,10 @@ export async function startLane(client: LanguageClient): Promise<void> {
   if (!ticket) {
     return;
   }
+  return startTicket(client, ticket);
+}
+
+async function startTicket(client: LanguageClient, ticket: string): Promise<void> {
   try {
     const started = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Starting lane ${ticket.trim()}…` },

@@ -105,6 +105,32 @@ pub fn status(ctx: &Context, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+pub fn tickets(ctx: &Context, json: bool) -> Result<ExitCode> {
+    let tickets = lanes::ops::tickets::my_tickets(&ctx.repo, &ctx.config)?;
+    if json {
+        print_json(&tickets)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let rows: Vec<Vec<String>> = tickets
+        .iter()
+        .map(|t| {
+            vec![
+                t.key.clone(),
+                t.status.clone().unwrap_or_default(),
+                t.title.clone(),
+                t.lane
+                    .as_ref()
+                    .map_or("-".into(), |p| p.display().to_string()),
+            ]
+        })
+        .collect();
+    println!(
+        "{}",
+        table::render(&["TICKET", "STATUS", "TITLE", "LANE"], &rows)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn switch(ctx: &Context, ticket: &TicketKey) -> Result<ExitCode> {
     let entry = ops::find(&ctx.repo, &ctx.config, ticket)?;
     match entry.worktree {

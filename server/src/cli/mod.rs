@@ -55,6 +55,12 @@ pub enum Command {
     )]
     Status(JsonArg),
 
+    /// List your open tickets from the ticket provider (Jira), with their lanes.
+    #[command(
+        after_help = "Examples:\n  lanes tickets\n  lanes tickets --json\n\nNeeds provider = \"jira\" in the config, JIRA_URL, and JIRA_EMAIL + JIRA_API_TOKEN (Cloud) or JIRA_PAT (Server/DC)."
+    )]
+    Tickets(JsonArg),
+
     /// Print the directory of a ticket's lane (for `cd "$(lanes switch KEY)"`).
     #[command(after_help = "Example:\n  cd \"$(lanes switch PROJ-123)\"")]
     Switch(TicketArg),
@@ -171,6 +177,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Start(args) => start::run(&ctx, args),
         Command::List(args) => list::list(&ctx, args.json),
         Command::Status(args) => list::status(&ctx, args.json),
+        Command::Tickets(args) => list::tickets(&ctx, args.json),
         Command::Switch(args) => list::switch(&ctx, &TicketKey::parse(&args.ticket)?),
         Command::Remove(args) => remove::remove(&ctx, args),
         Command::Prune(args) => remove::prune(&ctx, args.json),

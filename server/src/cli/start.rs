@@ -24,6 +24,9 @@ pub struct StartArgs {
     /// Do not fetch the base from its remote first.
     #[arg(long)]
     pub no_fetch: bool,
+    /// Do not ask the ticket provider (Jira): start from the key alone.
+    #[arg(long)]
+    pub offline: bool,
     /// Print the result as JSON: {created, created_branch, copied, warnings, lane}.
     #[arg(long)]
     pub json: bool,
@@ -56,6 +59,7 @@ pub fn run_many(args: StartArgs) -> Result<ExitCode> {
         branch: args.branch,
         path: None,
         fetch: args.no_fetch.then_some(false),
+        offline: args.offline,
     };
     if args.path.is_some() {
         return Err(lanes::Error::Config(
@@ -95,6 +99,7 @@ pub fn run(ctx: &Context, args: StartArgs) -> Result<ExitCode> {
         branch: args.branch,
         path: args.path.map(|p| ctx.cwd.join(p)),
         fetch: args.no_fetch.then_some(false),
+        offline: args.offline,
     };
     let started = start(&ctx.repo, &ctx.config, &request, &Stderr)?;
     for warning in &started.warnings {
@@ -120,6 +125,20 @@ pub fn run(ctx: &Context, args: StartArgs) -> Result<ExitCode> {
         println!("  branch  {branch}");
     }
     println!("  path    {}", lane.path.display());
+    if let Some(ticket) = &started.ticket {
+        println!(
+            "  ticket  {}{}",
+            ticket.title,
+            ticket
+                .status
+                .as_deref()
+                .map(|s| format!(" [{s}]"))
+                .unwrap_or_default()
+        );
+    }
+    if let Some(context) = &started.context {
+        println!("  context {}", context.display());
+    }
     if !started.copied.is_empty() {
         println!("  copied  {}", started.copied.join(", "));
     }

@@ -19,8 +19,9 @@ use super::server::Ctx;
 use super::{status, uri};
 
 /// Every command the server executes (advertised in `executeCommandProvider`).
-pub const COMMANDS: [&str; 8] = [
+pub const COMMANDS: [&str; 9] = [
     "lanes.start",
+    "lanes.tickets",
     "lanes.list",
     "lanes.switch",
     "lanes.remove",
@@ -37,6 +38,8 @@ struct StartArgs {
     repo: Option<PathBuf>,
     base: Option<String>,
     branch: Option<String>,
+    #[serde(default)]
+    offline: bool,
 }
 
 #[derive(Deserialize)]
@@ -92,6 +95,7 @@ pub async fn execute(ctx: &Ctx, params: ExecuteCommandParams) -> RpcResult<Value
     let result = match params.command.as_str() {
         "lanes.start" => start(ctx, parse(arg, "{\"ticket\": \"PROJ-1\"}")?, token).await,
         "lanes.list" => list(ctx, parse(arg, "{}")?).await,
+        "lanes.tickets" => tickets(ctx, parse(arg, "{}")?).await,
         "lanes.switch" => switch(ctx, parse(arg, "{\"ticket\": \"PROJ-1\"}")?).await,
         "lanes.remove" => remove(ctx, parse(arg, "{\"ticket\": \"PROJ-1\"}")?).await,
         "lanes.openInLane" => {
@@ -220,6 +224,7 @@ async fn start(
         branch: args.branch,
         path: None,
         fetch: None,
+        offline: args.offline,
     };
     progress::run(ctx, token, title, move |reporter| {
         let (repo, config) = target(&c, repo_dir)?;
@@ -241,6 +246,16 @@ async fn list(ctx: &Ctx, args: RepoArgs) -> RpcResult<Value> {
         let (repo, config) = target(&c, args.repo)?;
         let lanes = ops::list(&repo, &config).map_err(core_error)?;
         Ok(json!({ "lanes": lanes }))
+    })
+    .await
+}
+
+async fn tickets(ctx: &Ctx, args: RepoArgs) -> RpcResult<Value> {
+    let c = ctx.clone();
+    blocking(move || {
+        let (repo, config) = target(&c, args.repo)?;
+        let tickets = ops::tickets::my_tickets(&repo, &config).map_err(core_error)?;
+        Ok(json!({ "tickets": tickets }))
     })
     .await
 }

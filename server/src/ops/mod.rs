@@ -7,5 +7,6 @@ pub mod multi;
 pub mod prune;
 pub mod remove;
 pub mod start;
+pub mod tickets;
 
 pub use list::{find, lanes_of, list, status, LaneEntry};

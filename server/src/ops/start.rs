@@ -28,6 +28,8 @@ pub struct StartRequest {
     pub path: Option<PathBuf>,
     /// Fetch override (`--no-fetch` sets Some(false)).
     pub fetch: Option<bool>,
+    /// Do not ask the ticket provider (start from the key alone).
+    pub offline: bool,
 }
 
 /// The outcome of `start`.
@@ -43,6 +45,10 @@ pub struct Started {
     pub copied: Vec<String>,
     /// Things that did not stop the lane from being created but deserve a look.
     pub warnings: Vec<String>,
+    /// The ticket as the provider describes it (None without a provider or offline).
+    pub ticket: Option<crate::ticket::Ticket>,
+    /// Where the ticket's context was written for the lane's agent.
+    pub context: Option<PathBuf>,
 }
 
 /// Receives progress messages for long steps (fetch, setup commands).
@@ -68,12 +74,37 @@ pub fn start(
     let ticket = request.ticket.clone().ok_or_else(|| {
         Error::Config("a ticket key is required, e.g. `lanes start PROJ-123`".into())
     })?;
+    let store = Store::new(repo);
+    // Serialises concurrent starts of the same ticket (two windows, two agents): the second one
+    // waits here, then finds the lane the first one made.
+    let _lock = store.lock(&ticket)?;
+
+    // An existing lane is reported without asking the provider.
+    let mut details = None;
+    let known = lanes_of(repo, config)?
+        .iter()
+        .any(|e| !e.is_primary() && e.worktree.is_some() && e.ticket.as_ref() == Some(&ticket));
+    if !known && !request.offline {
+        let provider = crate::ticket::Provider::from_config(config)?;
+        if !matches!(provider, crate::ticket::Provider::None) {
+            progress.step(&format!("fetching ticket {ticket}"));
+        }
+        details = provider.ticket(&ticket)?;
+    }
+    let slug = details
+        .as_ref()
+        .map(|t| crate::ticket::slug(&t.title))
+        .unwrap_or_default();
     let branch = match &request.branch {
         Some(b) => {
             lane::validate_branch(b)?;
             b.clone()
         }
-        None => lane::branch_name(&config.branch, &ticket, repo.name())?,
+        None => lane::branch_name(
+            &lane::with_slug(&config.branch, &slug),
+            &ticket,
+            repo.name(),
+        )?,
     };
     let path = match &request.path {
         Some(p) => lane::normalize(
@@ -81,13 +112,13 @@ pub fn start(
                 .map(|d| d.join(p))
                 .unwrap_or(p.clone()),
         ),
-        None => lane::worktree_path(&config.path, &ticket, repo.name(), repo.anchor()),
+        None => lane::worktree_path(
+            &lane::with_slug(&config.path, &slug),
+            &ticket,
+            repo.name(),
+            repo.anchor(),
+        ),
     };
-
-    let store = Store::new(repo);
-    // Serialises concurrent starts of the same ticket (two windows, two agents): the second one
-    // waits here, then finds the lane the first one made.
-    let _lock = store.lock(&ticket)?;
 
     let entries = lanes_of(repo, config)?;
     let existing = entries.iter().find(|e| {
@@ -127,6 +158,8 @@ pub fn start(
             created_branch: false,
             copied: Vec::new(),
             warnings,
+            ticket: None,
+            context: None,
         });
     }
 
@@ -190,12 +223,16 @@ pub fn start(
         branch: branch.clone(),
         path: path.clone(),
         base: base.clone(),
-        title: None,
-        url: None,
+        title: details.as_ref().map(|t| t.title.clone()),
+        url: details.as_ref().and_then(|t| t.url.clone()),
         pr: None,
         created: now(),
     };
     store.save(&record)?;
+    let context = match &details {
+        Some(t) => Some(crate::ticket::write_context(&path, repo.common_dir(), t)?),
+        None => None,
+    };
 
     let copied = copy_files(repo, config, &path, &mut warnings);
     let entry = lanes_of(repo, config)?
@@ -211,6 +248,8 @@ pub fn start(
         created_branch,
         copied,
         warnings,
+        ticket: details,
+        context,
     })
 }
 

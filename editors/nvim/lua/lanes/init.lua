@@ -94,10 +94,29 @@ end
 --- Starts (or reports) the lane of `ticket`; asks for the key when nil.
 function M.start(ticket)
   if not ticket or ticket == '' then
-    vim.ui.input({ prompt = 'Ticket key (e.g. PROJ-123): ' }, function(input)
-      if input and input ~= '' then
-        M.start(input)
+    local function ask()
+      vim.ui.input({ prompt = 'Ticket key (e.g. PROJ-123): ' }, function(input)
+        if input and input ~= '' then
+          M.start(input)
+        end
+      end)
+    end
+    -- With a ticket provider, pick one of "my tickets"; otherwise type the key.
+    lsp.execute('lanes.tickets', {}, function(err, result)
+      local tickets = not err and result and result.tickets or {}
+      if #tickets == 0 then
+        return ask()
       end
+      vim.ui.select(tickets, {
+        prompt = 'Start a lane for',
+        format_item = function(t)
+          return ('%s  %s  %s'):format(t.key, str(t.status) or '', t.title)
+        end,
+      }, function(choice)
+        if choice then
+          M.start(choice.key)
+        end
+      end)
     end)
     return
   end
