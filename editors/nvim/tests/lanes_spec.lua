@@ -137,4 +137,35 @@ H.run_tests({
       H.eq({ 'C-9' }, vim.fn.getcompletion('Lanes switch C', 'cmdline'), 'ticket keys')
     end,
   },
+  {
+    'Lanes switch offers the folders of a ticket spanning several repositories',
+    function()
+      local api, web = H.repo(), H.repo()
+      local config_file = vim.env.XDG_CONFIG_HOME .. '/lanes/config.toml'
+      H.write(config_file, ('[[repos]]\nname = "api"\npath = "%s"\n[[repos]]\nname = "web"\npath = "%s"\n'):format(api.dir, web.dir))
+      H.lanes(api.dir, 'start', 'MULTI-1', '--all')
+      setup()
+      vim.cmd.cd(api.dir)
+      vim.cmd.edit(api.dir .. '/README.md')
+      H.wait('the lanes client', function()
+        local c = vim.lsp.get_clients({ name = 'lanes', bufnr = 0 })[1]
+        return c ~= nil and c.initialized
+      end)
+      local prompts = {}
+      vim.ui.select = function(items, opts, on_choice)
+        table.insert(prompts, opts.prompt)
+        if #prompts == 1 then
+          on_choice(items[1]) -- the multi-repository ticket
+        else
+          on_choice(items[2]) -- its second repository: web
+        end
+      end
+      vim.cmd('Lanes switch')
+      H.wait('the web lane as the tab directory', function()
+        return vim.fn.getcwd() == web.lane('MULTI-1')
+      end)
+      H.contains(prompts[2], 'MULTI-1', 'second picker')
+      os.remove(config_file)
+    end,
+  },
 })

@@ -94,11 +94,38 @@ async function startTicket(client: LanguageClient, ticket: string): Promise<void
   }
 }
 
+interface TicketLanes {
+  ticket: string;
+  lanes: { repo: string; lane: Lane }[];
+  workspace: string | null;
+}
+
+/** Tickets spanning several configured repositories with a workspace file (none when no
+ *  repositories are configured). */
+async function multiRepoTickets(client: LanguageClient): Promise<TicketLanes[]> {
+  try {
+    const { tickets } = await run<{ tickets: TicketLanes[] }>(client, 'lanes.list', { all: true });
+    return tickets.filter((t) => t.workspace && t.lanes.length > 1);
+  } catch {
+    return [];
+  }
+}
+
 export async function switchLane(client: LanguageClient): Promise<void> {
   try {
-    const lane = await pickLane(client, 'Switch to lane', true);
-    if (lane) {
-      await openFolder(lane.path);
+    const [{ lanes }, multi] = await Promise.all([run<{ lanes: Lane[] }>(client, 'lanes.list'), multiRepoTickets(client)]);
+    const items = [
+      ...multi.map((t) => ({
+        label: `$(multiple-windows) ${t.ticket}`,
+        description: `all ${t.lanes.length} repositories: ${t.lanes.map((l) => l.repo).join(', ')}`,
+        detail: t.workspace ?? '',
+        open: { path: t.workspace as string, workspace: true },
+      })),
+      ...lanes.map((lane) => ({ ...laneItem(lane), open: { path: lane.path, workspace: false } })),
+    ];
+    const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Switch to lane', matchOnDescription: true, matchOnDetail: true });
+    if (picked) {
+      await openFolder(picked.open.path);
     }
   } catch (error) {
     vscode.window.showErrorMessage(errorMessage(error));

@@ -39,7 +39,7 @@ pub fn list(ctx: &Context, json: bool) -> Result<ExitCode> {
 pub fn list_many(json: bool) -> Result<ExitCode> {
     let user = lanes::Config::load_user()?;
     let targets = lanes::ops::multi::choose(&user, &[], &[], true)?;
-    let (tickets, problems) = lanes::ops::multi::list_many(&targets);
+    let (tickets, problems) = lanes::ops::multi::list_many(&user, &targets);
     for problem in &problems {
         eprintln!("warning: {problem}");
     }

@@ -240,7 +240,7 @@ async fn list(ctx: &Ctx, args: RepoArgs) -> RpcResult<Value> {
         if args.all {
             let user = Config::load_user().map_err(core_error)?;
             let targets = ops::multi::choose(&user, &[], &[], true).map_err(core_error)?;
-            let (tickets, problems) = ops::multi::list_many(&targets);
+            let (tickets, problems) = ops::multi::list_many(&user, &targets);
             return Ok(json!({ "tickets": tickets, "problems": problems }));
         }
         let (repo, config) = target(&c, args.repo)?;

@@ -264,19 +264,34 @@ fn roll_back(ticket: &TicketKey, done: Vec<(RepoTarget, Started)>, cause: Error)
     Error::Conflict(message)
 }
 
+/// Where a ticket's workspace file goes: the configured `workspace` directory, else beside its
+/// first lane.
+fn workspace_path(user: &Config, ticket: &str, first_lane: Option<&Path>) -> PathBuf {
+    let dir = match &user.workspace {
+        Some(dir) => normalize(&expand(dir)),
+        None => first_lane
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(".")),
+    };
+    dir.join(format!("{ticket}.code-workspace"))
+}
+
 /// Writes `<ticket>.code-workspace` (VS Code multi-root) listing the lanes, atomically.
 fn write_workspace(
     user: &Config,
     ticket: &TicketKey,
     lanes: &[(RepoTarget, Started)],
 ) -> Result<PathBuf> {
-    let dir = match &user.workspace {
-        Some(dir) => normalize(&expand(dir)),
-        None => lanes
-            .first()
-            .and_then(|(_, s)| s.lane.path.parent().map(Path::to_path_buf))
-            .unwrap_or_else(|| PathBuf::from(".")),
-    };
+    let path = workspace_path(
+        user,
+        ticket.as_str(),
+        lanes.first().map(|(_, s)| s.lane.path.as_path()),
+    );
+    let dir = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&dir).map_err(Error::io(format!("creating {}", dir.display())))?;
     let folders: Vec<serde_json::Value> = lanes
         .iter()
@@ -288,7 +303,6 @@ fn write_workspace(
         })
         .collect();
     let body = serde_json::json!({ "folders": folders, "settings": {} });
-    let path = dir.join(format!("{ticket}.code-workspace"));
     let text = serde_json::to_vec_pretty(&body)
         .map_err(|e| Error::Config(format!("serialising the workspace file: {e}")))?;
     let mut tmp = tempfile::NamedTempFile::new_in(&dir)
@@ -307,6 +321,8 @@ pub struct TicketLanes {
     pub ticket: String,
     /// Its lanes, one per repository.
     pub lanes: Vec<RepoLane>,
+    /// Its multi-root workspace file, when one was written.
+    pub workspace: Option<PathBuf>,
 }
 
 /// A lane with the name of its repository.
@@ -320,7 +336,7 @@ pub struct RepoLane {
 
 /// Every lane of the repositories, grouped by ticket; repositories that cannot be read are
 /// reported in the second list.
-pub fn list_many(targets: &[RepoTarget]) -> (Vec<TicketLanes>, Vec<String>) {
+pub fn list_many(user: &Config, targets: &[RepoTarget]) -> (Vec<TicketLanes>, Vec<String>) {
     let mut by_ticket: BTreeMap<String, Vec<RepoLane>> = BTreeMap::new();
     let mut problems = Vec::new();
     for target in targets {
@@ -347,7 +363,14 @@ pub fn list_many(targets: &[RepoTarget]) -> (Vec<TicketLanes>, Vec<String>) {
     }
     let tickets = by_ticket
         .into_iter()
-        .map(|(ticket, lanes)| TicketLanes { ticket, lanes })
+        .map(|(ticket, lanes)| {
+            let file = workspace_path(user, &ticket, lanes.first().map(|l| l.lane.path.as_path()));
+            TicketLanes {
+                workspace: file.is_file().then_some(file),
+                ticket,
+                lanes,
+            }
+        })
         .collect();
     (tickets, problems)
 }

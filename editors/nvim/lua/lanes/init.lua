@@ -136,6 +136,19 @@ function M.switch(ticket)
     enter(lane.path)
     notify(('now in lane %s (%s)'):format(str(lane.ticket) or '(primary)', lane.path))
   end
+  -- A ticket spanning several repositories offers the list of its folders.
+  local function go_multi(group)
+    vim.ui.select(group.lanes, {
+      prompt = group.ticket .. ': which repository',
+      format_item = function(l)
+        return l.repo .. '  ' .. l.lane.path
+      end,
+    }, function(choice)
+      if choice then
+        go(choice.lane)
+      end
+    end)
+  end
   if ticket and ticket ~= '' then
     lsp.execute('lanes.switch', { ticket = ticket }, function(err, lane)
       if err then
@@ -144,7 +157,41 @@ function M.switch(ticket)
       go(lane)
     end)
   else
-    pick_lane('Switch to lane', true, go)
+    lsp.execute('lanes.list', { all = true }, function(err, result)
+      local multi = vim.tbl_filter(function(g)
+        return #g.lanes > 1
+      end, not err and result and result.tickets or {})
+      if #multi == 0 then
+        return pick_lane('Switch to lane', true, go)
+      end
+      lsp.execute('lanes.list', {}, function(err2, single)
+        if err2 then
+          return notify(err_message(err2), vim.log.levels.ERROR)
+        end
+        local items = {}
+        for _, g in ipairs(multi) do
+          table.insert(items, { multi = g })
+        end
+        for _, l in ipairs(single.lanes or {}) do
+          table.insert(items, { lane = l })
+        end
+        vim.ui.select(items, {
+          prompt = 'Switch to lane',
+          format_item = function(item)
+            if item.multi then
+              return ('%s  (%d repositories)'):format(item.multi.ticket, #item.multi.lanes)
+            end
+            return lane_label(item.lane)
+          end,
+        }, function(choice)
+          if choice and choice.multi then
+            go_multi(choice.multi)
+          elseif choice then
+            go(choice.lane)
+          end
+        end)
+      end)
+    end)
   end
 end
 
