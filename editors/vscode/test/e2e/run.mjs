@@ -153,8 +153,10 @@ try {
     // Quick fix at the warning: go to line 5, then Ctrl+. and pick "Open in lane A-1".
     await page.locator('.monaco-editor .view-lines').first().click();
     await page.keyboard.press('Control+G');
-    await page.locator('.quick-input-widget input').fill(':5');
-    await page.keyboard.press('Enter');
+    const goTo = page.locator('.quick-input-widget input');
+    await until('the go-to-line box', async () => ((await goTo.inputValue().catch(() => '')) ?? '').startsWith(':'));
+    await goTo.fill(':5');
+    await goTo.press('Enter');
     await page.keyboard.press('Control+.');
     await page.locator('.action-widget .monaco-list-row, .context-view .action-item', { hasText: 'Open in lane A-1' }).first().click();
     await until("the other lane's copy in the editor", async () => {
@@ -166,10 +168,14 @@ try {
 
   await scenario('Start Lane for Ticket creates the worktree', async () => {
     await runCommand('Lanes: Start Lane for Ticket…');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await input.fill('NEW-7');
-    await input.press('Enter');
+    // The command palette closes and the extension's input box opens: wait for the latter.
+    await page.locator('.quick-input-widget', { hasText: 'Start Lane for Ticket' }).waitFor();
+    await until('focus in the input box', () =>
+      page.evaluate(() => document.activeElement?.closest('.quick-input-widget') != null && document.activeElement.tagName === 'INPUT'),
+    );
+    await page.keyboard.type('NEW-7');
+    await until('the key in the input box', () => page.evaluate(() => document.activeElement?.value === 'NEW-7'));
+    await page.keyboard.press('Enter');
     await until('the worktree on disk', async () => git(repo, 'worktree', 'list', '--porcelain').includes('branch refs/heads/feature/NEW-7'), 60000);
     await page.locator('.notifications-toasts', { hasText: 'NEW-7' }).first().waitFor();
   });
