@@ -118,12 +118,7 @@ impl Default for Config {
 impl Config {
     /// Loads the user config and the repository's `lanes.toml` (either may be absent).
     pub fn load(repo_root: &Path) -> Result<Config> {
-        let mut config = Config::default();
-        if let Some(user) = user_config_path() {
-            if let Some(layer) = read_layer(&user)? {
-                config.apply(layer);
-            }
-        }
+        let mut config = Config::load_user()?;
         let repo_file = repo_root.join(REPO_CONFIG_FILE);
         if let Some(layer) = read_layer(&repo_file)? {
             if layer.repos.is_some() || layer.groups.is_some() || layer.workspace.is_some() {

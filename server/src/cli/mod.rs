@@ -103,6 +103,32 @@ pub enum Command {
     Lsp(LspArgs),
 }
 
+/// Which configured repositories a command spans (`[[repos]]` in the user config).
+#[derive(clap::Args, Debug, Default)]
+pub struct RepoSelection {
+    /// This configured repository (repeatable).
+    #[arg(long = "repo", value_name = "NAME")]
+    pub repos: Vec<String>,
+    /// Every repository of this configured group (repeatable).
+    #[arg(long = "group", value_name = "NAME")]
+    pub groups: Vec<String>,
+    /// Every configured repository.
+    #[arg(long)]
+    pub all: bool,
+}
+
+impl RepoSelection {
+    /// True when the command spans configured repositories rather than the current one.
+    pub fn any(&self) -> bool {
+        self.all || !self.repos.is_empty() || !self.groups.is_empty()
+    }
+
+    /// The selected repositories.
+    pub fn targets(&self, user: &lanes::Config) -> Result<Vec<lanes::ops::multi::RepoTarget>> {
+        lanes::ops::multi::choose(user, &self.repos, &self.groups, self.all)
+    }
+}
+
 /// Options of `lanes lsp`.
 #[derive(clap::Args, Debug)]
 pub struct LspArgs {
@@ -162,13 +188,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Doctor => return Ok(doctor(cli.dir)),
         Command::Lsp(_) => return lsp(cli.dir),
-        Command::Start(args) if args.all || !args.repos.is_empty() || !args.groups.is_empty() => {
-            return start::run_many(args)
-        }
+        Command::Start(args) if args.repos.any() => return start::run_many(args),
         Command::List(args) if args.all => return list::list_many(args.json),
-        Command::Remove(args) if args.all || !args.repos.is_empty() || !args.groups.is_empty() => {
-            return remove::remove_many(args)
-        }
+        Command::Remove(args) if args.repos.any() => return remove::remove_many(args),
         Command::Check(args) if args.all => return check::run_many(args),
         _ => {}
     }

@@ -21,15 +21,9 @@ pub struct RemoveArgs {
     /// Print the result as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Remove the lane in this configured repository (repeatable).
-    #[arg(long = "repo", value_name = "NAME")]
-    pub repos: Vec<String>,
-    /// Remove the lane in every repository of this configured group (repeatable).
-    #[arg(long = "group", value_name = "NAME")]
-    pub groups: Vec<String>,
-    /// Remove the lane in every configured repository that has it.
-    #[arg(long)]
-    pub all: bool,
+    /// Span configured repositories instead of the current one.
+    #[command(flatten)]
+    pub repos: super::RepoSelection,
 }
 
 /// `lanes remove` across configured repositories: each with the same safety; refusals are
@@ -37,7 +31,7 @@ pub struct RemoveArgs {
 pub fn remove_many(args: RemoveArgs) -> Result<ExitCode> {
     let ticket = TicketKey::parse(&args.ticket)?;
     let user = lanes::Config::load_user()?;
-    let targets = lanes::ops::multi::choose(&user, &args.repos, &args.groups, args.all)?;
+    let targets = args.repos.targets(&user)?;
     let options = RemoveOptions {
         force: args.force,
         keep_branch: args.keep_branch,

@@ -30,15 +30,9 @@ pub struct StartArgs {
     /// Print the result as JSON: {created, created_branch, copied, warnings, lane}.
     #[arg(long)]
     pub json: bool,
-    /// Start the lane in this configured repository (repeatable; see `[[repos]]` in the user config).
-    #[arg(long = "repo", value_name = "NAME")]
-    pub repos: Vec<String>,
-    /// Start the lane in every repository of this configured group (repeatable).
-    #[arg(long = "group", value_name = "NAME")]
-    pub groups: Vec<String>,
-    /// Start the lane in every configured repository.
-    #[arg(long)]
-    pub all: bool,
+    /// Span configured repositories instead of the current one.
+    #[command(flatten)]
+    pub repos: super::RepoSelection,
 }
 
 struct Stderr;
@@ -52,7 +46,7 @@ impl Progress for Stderr {
 /// `lanes start` across configured repositories.
 pub fn run_many(args: StartArgs) -> Result<ExitCode> {
     let user = lanes::Config::load_user()?;
-    let targets = lanes::ops::multi::choose(&user, &args.repos, &args.groups, args.all)?;
+    let targets = args.repos.targets(&user)?;
     let request = StartRequest {
         ticket: Some(TicketKey::parse(&args.ticket)?),
         base: args.base,

@@ -322,14 +322,16 @@ fn hunk_of(hunk: &git2::DiffHunk<'_>) -> Hunk {
     }
 }
 
-fn open_worktree(path: &Path) -> Result<Repository> {
+/// Opens a worktree's repository.
+pub fn open_worktree(path: &Path) -> Result<Repository> {
     Repository::open(path).map_err(Error::git(format!(
         "opening the worktree at {}",
         path.display()
     )))
 }
 
-fn head_tree<'r>(repo: &'r Repository, path: &Path) -> Result<Option<Tree<'r>>> {
+/// The tree HEAD points at; None on an unborn branch.
+pub fn head_tree<'r>(repo: &'r Repository, path: &Path) -> Result<Option<Tree<'r>>> {
     match repo.head().and_then(|h| h.peel_to_tree()) {
         Ok(tree) => Ok(Some(tree)),
         Err(e) if e.code() == git2::ErrorCode::UnbornBranch => Ok(None),
@@ -367,16 +369,7 @@ fn collect(diff: &Diff<'_>) -> Result<FileChanges> {
                     .entry(path)
                     .or_default()
                     .hunks
-                    .push(Hunk {
-                        old: LineRange {
-                            start: hunk.old_start(),
-                            lines: hunk.old_lines(),
-                        },
-                        new: LineRange {
-                            start: hunk.new_start(),
-                            lines: hunk.new_lines(),
-                        },
-                    });
+                    .push(hunk_of(&hunk));
             }
             true
         }),

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use git2::{DiffOptions, Oid, Repository};
+use git2::{DiffOptions, Oid};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -67,15 +67,8 @@ impl FilePatch {
 /// The uncommitted changes of the worktree at `path` (staged, unstaged, untracked), one patch per
 /// file, optionally only for `files`.
 pub fn uncommitted_patches(path: &Path, files: &[String]) -> Result<Vec<FilePatch>> {
-    let repo = Repository::open(path).map_err(Error::git(format!(
-        "opening the worktree at {}",
-        path.display()
-    )))?;
-    let head = match repo.head().and_then(|h| h.peel_to_tree()) {
-        Ok(tree) => Some(tree),
-        Err(e) if e.code() == git2::ErrorCode::UnbornBranch => None,
-        Err(e) => return Err(Error::git("reading HEAD")(e)),
-    };
+    let repo = super::changes::open_worktree(path)?;
+    let head = super::changes::head_tree(&repo, path)?;
     let mut opts = DiffOptions::new();
     opts.include_untracked(true)
         .recurse_untracked_dirs(true)

@@ -286,13 +286,20 @@ async fn remove(ctx: &Ctx, args: RemoveArgs) -> RpcResult<Value> {
     .await
 }
 
-async fn open_in_lane(ctx: &Ctx, args: OpenInLaneArgs) -> RpcResult<Value> {
-    let file_uri: Uri = args
-        .uri
+/// The path of a `file:` URI argument.
+fn file_arg(text: &str) -> RpcResult<PathBuf> {
+    let file_uri: Uri = text
         .parse()
-        .map_err(|_| RpcError::invalid_params(format!("{:?} is not a URI", args.uri)))?;
-    let path = uri::to_path(&file_uri)
-        .ok_or_else(|| RpcError::invalid_params("only file: URIs can be opened in a lane"))?;
+        .map_err(|_| RpcError::invalid_params(format!("{text:?} is not a URI")))?;
+    uri::to_path(&file_uri).ok_or_else(|| {
+        RpcError::invalid_params(format!(
+            "{text:?} is not a file: URI; lanes only knows files on disk"
+        ))
+    })
+}
+
+async fn open_in_lane(ctx: &Ctx, args: OpenInLaneArgs) -> RpcResult<Value> {
+    let path = file_arg(&args.uri)?;
     let ticket = TicketKey::parse(&args.ticket).map_err(core_error)?;
     let c = ctx.clone();
     let target_path = blocking(move || {
@@ -346,12 +353,7 @@ async fn open_in_lane(ctx: &Ctx, args: OpenInLaneArgs) -> RpcResult<Value> {
 }
 
 async fn move_change(ctx: &Ctx, args: MoveChangeArgs) -> RpcResult<Value> {
-    let file_uri: Uri = args
-        .uri
-        .parse()
-        .map_err(|_| RpcError::invalid_params(format!("{:?} is not a URI", args.uri)))?;
-    let path = uri::to_path(&file_uri)
-        .ok_or_else(|| RpcError::invalid_params("only file: URIs can be moved"))?;
+    let path = file_arg(&args.uri)?;
     let ticket = TicketKey::parse(&args.ticket).map_err(core_error)?;
     let c = ctx.clone();
     blocking(move || {
