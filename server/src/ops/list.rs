@@ -136,6 +136,17 @@ pub fn find(repo: &Repo, config: &Config, ticket: &TicketKey) -> Result<LaneEntr
 
 /// Reads a lane's state: dirty files, distance from its base, lock, missing directory.
 pub fn describe(repo: &Repo, config: &Config, entry: &LaneEntry) -> Lane {
+    describe_with(repo, config, entry, None)
+}
+
+/// [`describe`], with the dirty count given when the caller knows it (a worktree just checked
+/// out is clean: scanning its files again would only cost time).
+pub fn describe_with(
+    repo: &Repo,
+    config: &Config,
+    entry: &LaneEntry,
+    known_dirty: Option<usize>,
+) -> Lane {
     let worktree = entry.worktree.as_ref();
     let missing = worktree.is_none_or(|w| w.missing);
     let head = match worktree.map(|w| &w.head) {
@@ -153,8 +164,9 @@ pub fn describe(repo: &Repo, config: &Config, entry: &LaneEntry) -> Lane {
         Some(Ok((a, b))) => (Some(a), Some(b)),
         _ => (None, None),
     };
-    let dirty = match (missing, entry.path()) {
-        (false, Some(path)) => status::dirty_files(path).ok().map(|f| f.len()),
+    let dirty = match (missing, entry.path(), known_dirty) {
+        (false, _, Some(known)) => Some(known),
+        (false, Some(path), None) => status::dirty_files(path).ok().map(|f| f.len()),
         _ => None,
     };
     Lane {

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::git::worktrees::{self, Checkout};
 use crate::git::{canonical, cli, Repo};
 use crate::lane::{self, Lane};
-use crate::ops::list::{describe, lanes_of};
+use crate::ops::list::{describe, describe_with, lanes_of};
 use crate::store::{now, LaneRecord, Store, RECORD_VERSION};
 use crate::ticket::TicketKey;
 
@@ -81,7 +81,8 @@ pub fn start(
 
     // An existing lane is reported without asking the provider.
     let mut details = None;
-    let known = lanes_of(repo, config)?
+    let entries = lanes_of(repo, config)?;
+    let known = entries
         .iter()
         .any(|e| !e.is_primary() && e.worktree.is_some() && e.ticket.as_ref() == Some(&ticket));
     if !known && !request.offline {
@@ -120,7 +121,6 @@ pub fn start(
         ),
     };
 
-    let entries = lanes_of(repo, config)?;
     let existing = entries.iter().find(|e| {
         !e.is_primary()
             && e.worktree.is_some()
@@ -242,8 +242,10 @@ pub fn start(
             Error::Conflict(format!("lane {ticket} vanished right after it was created"))
         })?;
     run_setup(config, &record, progress)?;
+    // Nothing but git wrote into the new checkout: it is clean without scanning it.
+    let fresh_and_clean = copied.is_empty() && config.setup.is_empty() && context.is_none();
     Ok(Started {
-        lane: describe(repo, config, &entry),
+        lane: describe_with(repo, config, &entry, fresh_and_clean.then_some(0)),
         created: true,
         created_branch,
         copied,
