@@ -389,3 +389,25 @@ fn concurrent_starts_of_the_same_ticket_end_with_one_lane() {
     }
     assert_eq!(repo.worktree_count(), 6);
 }
+
+#[test]
+fn without_git_on_path_start_says_so_and_creates_nothing() {
+    let repo = TestRepo::new();
+    let empty = repo.base().join("empty-bin");
+    std::fs::create_dir(&empty).unwrap();
+    let before = repo.snapshot();
+    let out = repo
+        .lanes_cmd()
+        .env("PATH", &empty)
+        .args(["start", "PROJ-1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("git command-line tool was not found"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(repo.snapshot(), before);
+    assert!(!repo.lane_dir("PROJ-1").exists());
+}

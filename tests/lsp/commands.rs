@@ -269,3 +269,27 @@ fn no_move_action_is_offered_on_unchanged_lines() {
         "{actions:#}"
     );
 }
+
+#[test]
+fn a_cancelled_start_never_leaves_a_half_made_lane_and_the_server_serves_on() {
+    let repo = TestRepo::new();
+    let mut lsp = started_lsp(&repo);
+    lsp.send(
+        &json!({"jsonrpc": "2.0", "id": 900, "method": "workspace/executeCommand",
+        "params": {"command": "lanes.start", "arguments": [{"ticket": "CANCEL-1"}]}}),
+    );
+    lsp.notify("$/cancelRequest", json!({"id": 900}));
+    match lsp.response(900) {
+        Ok(result) => assert_eq!(result["created"], true),
+        Err(error) => assert_eq!(error["code"], -32800, "{error}"),
+    }
+    // Starting again waits for any cancelled work (same per-ticket lock) and then finds one
+    // complete lane, never a half-made one.
+    let again = lsp
+        .command("lanes.start", json!({"ticket": "CANCEL-1"}))
+        .unwrap();
+    assert_eq!(again["lane"]["branch"], "feature/CANCEL-1");
+    assert_eq!(again["lane"]["missing"], false);
+    assert!(repo.lane_dir("CANCEL-1").join("README.md").is_file());
+    assert_eq!(repo.worktree_count(), 2);
+}
