@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod error;
+pub mod forge;
 pub mod git;
 pub mod guard;
 pub mod lane;

@@ -54,6 +54,8 @@ pub fn run_many(args: StartArgs) -> Result<ExitCode> {
         path: None,
         fetch: args.no_fetch.then_some(false),
         offline: args.offline,
+        pr: None,
+        title: None,
     };
     if args.path.is_some() {
         return Err(lanes::Error::Config(
@@ -94,6 +96,8 @@ pub fn run(ctx: &Context, args: StartArgs) -> Result<ExitCode> {
         path: args.path.map(|p| ctx.cwd.join(p)),
         fetch: args.no_fetch.then_some(false),
         offline: args.offline,
+        pr: None,
+        title: None,
     };
     let started = start(&ctx.repo, &ctx.config, &request, &Stderr)?;
     for warning in &started.warnings {

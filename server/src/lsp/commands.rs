@@ -225,6 +225,8 @@ async fn start(
         path: None,
         fetch: None,
         offline: args.offline,
+        pr: None,
+        title: None,
     };
     progress::run(ctx, token, title, move |reporter| {
         let (repo, config) = target(&c, repo_dir)?;

@@ -30,6 +30,10 @@ pub struct StartRequest {
     pub fetch: Option<bool>,
     /// Do not ask the ticket provider (start from the key alone).
     pub offline: bool,
+    /// The pull request the lane is for.
+    pub pr: Option<u64>,
+    /// A title to record when no provider supplies one (a pull request's).
+    pub title: Option<String>,
 }
 
 /// The outcome of `start`.
@@ -223,9 +227,12 @@ pub fn start(
         branch: branch.clone(),
         path: path.clone(),
         base: base.clone(),
-        title: details.as_ref().map(|t| t.title.clone()),
+        title: details
+            .as_ref()
+            .map(|t| t.title.clone())
+            .or_else(|| request.title.clone()),
         url: details.as_ref().and_then(|t| t.url.clone()),
-        pr: None,
+        pr: request.pr,
         created: now(),
     };
     store.save(&record)?;

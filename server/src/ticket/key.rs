@@ -66,6 +66,11 @@ impl TicketKey {
         Ok(TicketKey(key))
     }
 
+    /// The key of a pull request without a ticket: `PR-<number>` (valid by construction).
+    pub fn pull_request(number: u64) -> TicketKey {
+        TicketKey(format!("PR-{number}"))
+    }
+
     /// The key as text.
     pub fn as_str(&self) -> &str {
         &self.0

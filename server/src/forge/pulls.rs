@@ -1,0 +1,293 @@
+//! Pull requests → lanes. All of a repository's pull-request heads are fetched in one `git fetch`
+//! (credential helpers, SSH config and `url.<base>.insteadOf` apply) into hidden refs
+//! `refs/lanes/pull/N`; then each pull request gets a lane on `pr/N-<head-branch>`, or its lane is
+//! fast-forwarded. A lane with local changes, or whose branch diverged, is left exactly as it is
+//! and reported: nothing here resets, stashes or deletes work.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::git::{cli, status, Repo};
+use crate::ops::list::lanes_of;
+use crate::ops::start::{start, Progress, StartRequest};
+use crate::ticket::{slug, TicketKey};
+
+/// A pull request as the forge describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullRequest {
+    /// Its number.
+    pub number: u64,
+    /// Its title.
+    pub title: String,
+    /// The head branch's name (in the author's repository; forks included).
+    pub head_ref: String,
+    /// A draft.
+    pub draft: bool,
+}
+
+/// What happened to one pull request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PrAction {
+    /// A lane was created.
+    Created,
+    /// The lane was fast-forwarded.
+    Updated,
+    /// The lane already had the pull request's head.
+    UpToDate,
+    /// The lane was left alone (see `reason`).
+    Skipped,
+}
+
+/// The outcome for one pull request.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrOutcome {
+    /// Pull request number.
+    pub number: u64,
+    /// What happened.
+    pub action: PrAction,
+    /// Why it was skipped.
+    pub reason: Option<String>,
+    /// The lane's ticket.
+    pub ticket: String,
+    /// The lane's branch.
+    pub branch: String,
+    /// The lane's directory.
+    pub path: Option<PathBuf>,
+    /// A draft pull request.
+    pub draft: bool,
+}
+
+/// The ticket of a pull request: a Jira-like key in its title or branch (`PROJ-123`), else `PR-N`.
+pub fn ticket_of(pr: &PullRequest) -> TicketKey {
+    [pr.title.as_str(), pr.head_ref.as_str()]
+        .iter()
+        .find_map(|text| jira_key(text))
+        .and_then(|k| TicketKey::parse(&k).ok())
+        .unwrap_or_else(|| TicketKey::pull_request(pr.number))
+}
+
+fn jira_key(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let start = i;
+        if chars[i].is_ascii_uppercase() && (i == 0 || !chars[i - 1].is_ascii_alphanumeric()) {
+            let mut j = i + 1;
+            while j < chars.len() && (chars[j].is_ascii_uppercase() || chars[j].is_ascii_digit()) {
+                j += 1;
+            }
+            if j < chars.len() && chars[j] == '-' && j - start >= 2 {
+                let mut k = j + 1;
+                while k < chars.len() && chars[k].is_ascii_digit() {
+                    k += 1;
+                }
+                if k > j + 1 && (k == chars.len() || !chars[k].is_ascii_alphanumeric()) {
+                    return Some(chars[start..k].iter().collect());
+                }
+            }
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The local branch of a pull request: `pr/N-<head-branch-slug>`.
+pub fn branch_of(pr: &PullRequest) -> String {
+    let tail = slug(&pr.head_ref);
+    if tail.is_empty() {
+        format!("pr/{}", pr.number)
+    } else {
+        format!("pr/{}-{tail}", pr.number)
+    }
+}
+
+/// Fetches the pull requests' heads from `remote` and creates or fast-forwards their lanes.
+pub fn bring(
+    repo: &Repo,
+    config: &Config,
+    remote: &str,
+    prs: &[PullRequest],
+    progress: &dyn Progress,
+) -> Result<Vec<PrOutcome>> {
+    if prs.is_empty() {
+        return Ok(Vec::new());
+    }
+    progress.step(&format!(
+        "fetching {} pull request(s) from {remote}",
+        prs.len()
+    ));
+    let mut args = vec!["fetch".to_string(), "--no-tags".into(), remote.to_string()];
+    args.extend(
+        prs.iter()
+            .map(|pr| format!("+refs/pull/{0}/head:refs/lanes/pull/{0}", pr.number)),
+    );
+    cli::run(repo.anchor(), &args)?;
+    prs.iter()
+        .map(|pr| bring_one(repo, config, pr, progress))
+        .collect()
+}
+
+fn bring_one(
+    repo: &Repo,
+    config: &Config,
+    pr: &PullRequest,
+    progress: &dyn Progress,
+) -> Result<PrOutcome> {
+    let git = repo.git();
+    let tip = git
+        .refname_to_id(&format!("refs/lanes/pull/{}", pr.number))
+        .map_err(Error::git(format!(
+            "reading the head of pull request {}",
+            pr.number
+        )))?;
+    let ticket = ticket_of(pr);
+    let branch = branch_of(pr);
+    let outcome = |action, reason: Option<String>, path: Option<PathBuf>| PrOutcome {
+        number: pr.number,
+        action,
+        reason,
+        ticket: ticket.to_string(),
+        branch: branch.clone(),
+        path,
+        draft: pr.draft,
+    };
+    let lane = lanes_of(repo, config)?
+        .into_iter()
+        .find(|e| !e.is_primary() && e.worktree.is_some() && e.branch() == Some(branch.as_str()));
+    let Some(lane) = lane else {
+        // No lane yet: make (or fast-forward) the branch, then the lane on it.
+        let local = git.refname_to_id(&format!("refs/heads/{branch}")).ok();
+        let mut reason = None;
+        match local {
+            None => {
+                let commit = git
+                    .find_commit(tip)
+                    .map_err(Error::git("reading the pull request's head"))?;
+                git.branch(&branch, &commit, false)
+                    .map_err(Error::git(format!("creating branch {branch}")))?;
+            }
+            Some(local) if local != tip => {
+                if git.graph_descendant_of(tip, local).unwrap_or(false) {
+                    git.reference(
+                        &format!("refs/heads/{branch}"),
+                        tip,
+                        true,
+                        "lanes: fast-forward to the pull request",
+                    )
+                    .map_err(Error::git(format!("updating {branch}")))?;
+                } else {
+                    reason = Some(format!(
+                        "PR {}: branch {branch} diverged from the pull request, not updated",
+                        pr.number
+                    ));
+                }
+            }
+            Some(_) => {}
+        }
+        progress.step(&format!("creating the lane of PR {}", pr.number));
+        let request = StartRequest {
+            ticket: Some(ticket.clone()),
+            branch: Some(branch.clone()),
+            offline: true,
+            fetch: Some(false),
+            pr: Some(pr.number),
+            title: Some(pr.title.clone()),
+            ..StartRequest::default()
+        };
+        let started = start(repo, config, &request, progress)?;
+        if !started.created || started.lane.branch.as_deref() != Some(branch.as_str()) {
+            let why = format!(
+                "PR {}: ticket {ticket} already has a lane at {} on {}; not created",
+                pr.number,
+                started.lane.path.display(),
+                started.lane.branch.as_deref().unwrap_or("a detached HEAD")
+            );
+            return Ok(outcome(
+                PrAction::Skipped,
+                Some(why),
+                Some(started.lane.path),
+            ));
+        }
+        return Ok(outcome(PrAction::Created, reason, Some(started.lane.path)));
+    };
+    let path = lane.path().map(PathBuf::from);
+    let Some(dir) = path
+        .clone()
+        .filter(|_| lane.worktree.as_ref().is_some_and(|w| !w.missing))
+    else {
+        return Ok(outcome(
+            PrAction::Skipped,
+            Some(format!("PR {}: its lane's directory is missing", pr.number)),
+            path,
+        ));
+    };
+    let local = git
+        .refname_to_id(&format!("refs/heads/{branch}"))
+        .map_err(Error::git(format!("reading {branch}")))?;
+    if local == tip {
+        return Ok(outcome(PrAction::UpToDate, None, path));
+    }
+    if !status::dirty_files(&dir)?.is_empty() {
+        return Ok(outcome(
+            PrAction::Skipped,
+            Some(format!("PR {}: local changes, not updated", pr.number)),
+            path,
+        ));
+    }
+    if !git.graph_descendant_of(tip, local).unwrap_or(false) {
+        let why = if git.graph_descendant_of(local, tip).unwrap_or(false) {
+            "local commits not in the pull request, not updated"
+        } else {
+            "diverged from the pull request, not updated"
+        };
+        return Ok(outcome(
+            PrAction::Skipped,
+            Some(format!("PR {}: {why}", pr.number)),
+            path,
+        ));
+    }
+    progress.step(&format!("fast-forwarding the lane of PR {}", pr.number));
+    cli::run(&dir, ["merge", "--ff-only", "--quiet", &tip.to_string()])?;
+    Ok(outcome(PrAction::Updated, None, path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pr(number: u64, title: &str, head: &str) -> PullRequest {
+        PullRequest {
+            number,
+            title: title.into(),
+            head_ref: head.into(),
+            draft: false,
+        }
+    }
+
+    #[test]
+    fn the_ticket_comes_from_the_title_or_branch_else_the_number() {
+        assert_eq!(
+            ticket_of(&pr(7, "PROJ-12: fix login", "x")).as_str(),
+            "PROJ-12"
+        );
+        assert_eq!(
+            ticket_of(&pr(7, "Fix login", "feature/AB-3-login")).as_str(),
+            "AB-3"
+        );
+        assert_eq!(ticket_of(&pr(7, "Fix login", "fix-login")).as_str(), "PR-7");
+        assert_eq!(ticket_of(&pr(7, "utf-8 handling", "x")).as_str(), "PR-7");
+    }
+
+    #[test]
+    fn branches_are_named_after_the_number_and_head() {
+        assert_eq!(
+            branch_of(&pr(42, "t", "feature/Fix_Login")),
+            "pr/42-feature-fix-login"
+        );
+        assert_eq!(branch_of(&pr(42, "t", "")), "pr/42");
+    }
+}

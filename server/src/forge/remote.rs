@@ -1,0 +1,93 @@
+//! owner/name of a repository from its remote URL: `https://host/owner/name(.git)`,
+//! `ssh://git@host[:port]/owner/name(.git)`, `git@host:owner/name(.git)`.
+
+/// A repository on a forge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoId {
+    /// Host, e.g. github.com.
+    pub host: String,
+    /// Owner (user or organisation).
+    pub owner: String,
+    /// Repository name, without `.git`.
+    pub name: String,
+}
+
+/// Parses a remote URL; None for local paths and shapes that name no owner/name.
+pub fn parse(url: &str) -> Option<RepoId> {
+    let url = url.trim();
+    let (host, path) = if let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .or_else(|| url.strip_prefix("ssh://"))
+        .or_else(|| url.strip_prefix("git://"))
+    {
+        let (authority, path) = rest.split_once('/')?;
+        let host = authority.rsplit('@').next()?.split(':').next()?;
+        (host.to_string(), path.to_string())
+    } else if let Some((user_host, path)) = url.split_once(':') {
+        // scp-like `git@host:owner/name`; a Windows drive or a local path is not a forge.
+        if user_host.contains('/') || user_host.len() < 2 {
+            return None;
+        }
+        let host = user_host.rsplit('@').next()?;
+        (host.to_string(), path.to_string())
+    } else {
+        return None;
+    };
+    let path = path.trim_matches('/');
+    let path = path.strip_suffix(".git").unwrap_or(path);
+    let mut parts = path.rsplitn(2, '/');
+    let name = parts.next()?.to_string();
+    let owner = parts.next()?.rsplit('/').next()?.to_string();
+    let ok = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    };
+    (ok(&owner) && ok(&name) && !host.is_empty()).then_some(RepoId { host, owner, name })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(host: &str, owner: &str, name: &str) -> Option<RepoId> {
+        Some(RepoId {
+            host: host.into(),
+            owner: owner.into(),
+            name: name.into(),
+        })
+    }
+
+    #[test]
+    fn reads_https_ssh_and_scp_like_urls() {
+        assert_eq!(
+            parse("https://github.com/octo/widgets.git"),
+            id("github.com", "octo", "widgets")
+        );
+        assert_eq!(
+            parse("https://github.com/octo/widgets"),
+            id("github.com", "octo", "widgets")
+        );
+        assert_eq!(
+            parse("ssh://git@github.com:22/octo/widgets.git"),
+            id("github.com", "octo", "widgets")
+        );
+        assert_eq!(
+            parse("git@github.com:octo/widgets.git"),
+            id("github.com", "octo", "widgets")
+        );
+        assert_eq!(
+            parse("https://user@ghe.example.com/team/api/"),
+            id("ghe.example.com", "team", "api")
+        );
+    }
+
+    #[test]
+    fn local_paths_are_not_forges() {
+        assert_eq!(parse("/srv/git/widgets.git"), None);
+        assert_eq!(parse("../widgets"), None);
+        assert_eq!(parse("C:/repos/widgets"), None);
+        assert_eq!(parse("https://github.com/"), None);
+    }
+}
