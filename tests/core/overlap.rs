@@ -17,6 +17,15 @@ fn open(repo: &TestRepo) -> (Repo, Config) {
     (Repo::discover(&repo.dir).unwrap(), Config::default())
 }
 
+/// The index source of the lane of `ticket`.
+fn source_of(r: &Repo, c: &Config, ticket: &str) -> lanes::overlap::LaneSource {
+    sources(r, c)
+        .unwrap()
+        .into_iter()
+        .find(|s| s.ticket.as_deref() == Some(ticket))
+        .unwrap()
+}
+
 fn tickets_changing(index: &OverlapIndex, path: &str) -> Vec<String> {
     let mut t: Vec<String> = index
         .lanes_changing(path)
@@ -98,11 +107,7 @@ fn refreshing_saved_files_picks_up_a_new_edit() {
     let mut index = index(&r, &c).unwrap();
     assert!(tickets_changing(&index, "README.md").is_empty());
     repo.write(&repo.lane_dir("B-1"), "README.md", "edited\n");
-    let lane = sources(&r, &c)
-        .unwrap()
-        .into_iter()
-        .find(|s| s.ticket.as_deref() == Some("B-1"))
-        .unwrap();
+    let lane = source_of(&r, &c, "B-1");
     index
         .refresh_files(r.common_dir(), lane, &["README.md".to_string()])
         .unwrap();
@@ -117,11 +122,7 @@ fn refreshing_saved_files_drops_an_edit_that_was_reverted() {
     let mut index = index(&r, &c).unwrap();
     assert_eq!(tickets_changing(&index, "README.md"), ["B-1"]);
     repo.write(&repo.lane_dir("B-1"), "README.md", "# project\n");
-    let lane = sources(&r, &c)
-        .unwrap()
-        .into_iter()
-        .find(|s| s.ticket.as_deref() == Some("B-1"))
-        .unwrap();
+    let lane = source_of(&r, &c, "B-1");
     index
         .refresh_files(r.common_dir(), lane, &["README.md".to_string()])
         .unwrap();
@@ -136,11 +137,7 @@ fn refreshing_saved_files_keeps_the_committed_change_of_that_file() {
     let (r, c) = open(&repo);
     let mut index = index(&r, &c).unwrap();
     repo.write(&b, "src/app.txt", &edited_lines(20, &[2, 15], "b"));
-    let lane = sources(&r, &c)
-        .unwrap()
-        .into_iter()
-        .find(|s| s.ticket.as_deref() == Some("B-1"))
-        .unwrap();
+    let lane = source_of(&r, &c, "B-1");
     index
         .refresh_files(r.common_dir(), lane, &["src/app.txt".to_string()])
         .unwrap();

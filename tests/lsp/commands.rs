@@ -201,22 +201,11 @@ fn the_move_code_action_moves_a_change_to_the_lane_it_belongs_to() {
     let mut lsp = repo.lsp();
     lsp.initialize(&[&b], Value::Null);
     lsp.open(&file);
-    let actions = lsp
-        .request(
-            "textDocument/codeAction",
-            json!({
-                "textDocument": {"uri": file_uri(&file)},
-                "range": {"start": {"line": 4, "character": 0}, "end": {"line": 4, "character": 3}},
-                "context": {"diagnostics": []},
-            }),
-        )
-        .unwrap();
+    let actions = lsp.code_actions(&file, 4, json!([]));
     let action = actions
-        .as_array()
-        .unwrap()
         .iter()
         .find(|a| a["title"] == "Move this change to lane A-1")
-        .unwrap_or_else(|| panic!("no move action in {actions:#}"))
+        .unwrap_or_else(|| panic!("no move action in {actions:#?}"))
         .clone();
     let result = lsp
         .request(
@@ -250,23 +239,12 @@ fn no_move_action_is_offered_on_unchanged_lines() {
     let mut lsp = repo.lsp();
     lsp.initialize(&[&b], Value::Null);
     lsp.open(&file);
-    let actions = lsp
-        .request(
-            "textDocument/codeAction",
-            json!({
-                "textDocument": {"uri": file_uri(&file)},
-                "range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 0}},
-                "context": {"diagnostics": []},
-            }),
-        )
-        .unwrap();
+    let actions = lsp.code_actions(&file, 1, json!([]));
     assert!(
         !actions
-            .as_array()
-            .unwrap()
             .iter()
             .any(|a| a["title"].as_str().unwrap().starts_with("Move")),
-        "{actions:#}"
+        "{actions:#?}"
     );
 }
 

@@ -212,27 +212,14 @@ fn the_open_in_lane_code_action_opens_the_other_lanes_copy() {
     let mut lsp = window(&repo, "B-1");
     lsp.open(&file);
     let diagnostics = lsp.wait_diagnostics(&file, has("also-changed"));
-    let actions = lsp
-        .request(
-            "textDocument/codeAction",
-            json!({
-                "textDocument": {"uri": file_uri(&file)},
-                "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
-                "context": {"diagnostics": diagnostics},
-            }),
-        )
-        .unwrap();
+    let actions = lsp.code_actions(&file, 0, json!(diagnostics));
     let titles: Vec<&str> = actions
-        .as_array()
-        .unwrap()
         .iter()
         .map(|a| a["title"].as_str().unwrap())
         .collect();
     assert!(titles.contains(&"Open in lane A-1"), "{titles:?}");
     assert!(titles.contains(&"Start a lane for a ticket…"), "{titles:?}");
     let open = actions
-        .as_array()
-        .unwrap()
         .iter()
         .find(|a| a["title"] == "Open in lane A-1")
         .unwrap();

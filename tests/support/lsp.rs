@@ -245,6 +245,21 @@ impl LspClient {
         );
     }
 
+    /// `textDocument/codeAction` on one line of `path` with these diagnostics in its context.
+    pub fn code_actions(&mut self, path: &Path, line: u32, diagnostics: Value) -> Vec<Value> {
+        let result = self
+            .request(
+                "textDocument/codeAction",
+                json!({
+                    "textDocument": {"uri": file_uri(path)},
+                    "range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 3}},
+                    "context": {"diagnostics": diagnostics},
+                }),
+            )
+            .expect("codeAction succeeds");
+        result.as_array().cloned().unwrap_or_default()
+    }
+
     /// `shutdown` then `exit`; returns the exit code.
     pub fn shutdown(mut self) -> Option<i32> {
         self.request("shutdown", Value::Null)
