@@ -42,8 +42,22 @@ pub struct ConfigLayer {
     pub provider: Option<String>,
     /// Jira settings.
     pub jira: Option<JiraSettings>,
+    /// GitHub settings.
+    pub github: Option<GitHubSettings>,
     /// Network timeout in seconds (default 10).
     pub timeout: Option<u64>,
+}
+
+/// `[github]`: the API (the token comes from the environment or `gh` only).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GitHubSettings {
+    /// REST API root for GitHub Enterprise, e.g. https://ghe.example.com/api/v3
+    /// (`GITHUB_API_URL` wins; default https://api.github.com).
+    pub api_url: Option<String>,
+    /// Host of the git remotes this API serves (default: github.com for api.github.com, else
+    /// the API's host).
+    pub host: Option<String>,
 }
 
 /// `[jira]`: the site (credentials come from the environment only).
@@ -92,6 +106,10 @@ pub struct Config {
     pub provider: Option<String>,
     /// Jira site.
     pub jira_url: Option<String>,
+    /// GitHub REST API root, when not api.github.com.
+    pub github_api_url: Option<String>,
+    /// Host of the remotes on that GitHub.
+    pub github_host: Option<String>,
     /// Network timeout, seconds.
     pub timeout: u64,
 }
@@ -110,6 +128,8 @@ impl Default for Config {
             workspace: None,
             provider: None,
             jira_url: None,
+            github_api_url: None,
+            github_host: None,
             timeout: 10,
         }
     }
@@ -160,8 +180,17 @@ impl Config {
             workspace,
             provider,
             jira,
+            github,
             timeout,
         } = layer;
+        if let Some(g) = github {
+            if let Some(v) = g.api_url {
+                self.github_api_url = Some(v);
+            }
+            if let Some(v) = g.host {
+                self.github_host = Some(v);
+            }
+        }
         if let Some(v) = provider {
             self.provider = Some(v);
         }

@@ -44,6 +44,8 @@ pub struct Lane {
     pub behind: Option<usize>,
     /// Pull request number, for lanes made from a pull request.
     pub pr: Option<u64>,
+    /// The pull request's state as last synced: open, draft, closed or merged.
+    pub pr_state: Option<String>,
 }
 
 /// Placeholders a template may use.

@@ -38,6 +38,9 @@ pub struct LaneRecord {
     /// Pull request number, for lanes of pull requests.
     #[serde(default)]
     pub pr: Option<u64>,
+    /// The pull request's state as last synced: open, draft, closed or merged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pr_state: Option<String>,
     /// Creation time, seconds since the Unix epoch.
     pub created: u64,
 }

@@ -11,4 +11,5 @@ mod moves;
 mod multi;
 mod remove;
 mod start;
+mod sync;
 mod tickets;

@@ -6,42 +6,8 @@ use lanes::{Config, Repo};
 
 use crate::support::TestRepo;
 
-/// Pushes a commit changing `file` on top of `base` as the head of pull request `number`;
-/// returns its id.
 fn push_pr(repo: &TestRepo, number: u64, base: &str, file: &str, text: &str) -> String {
-    let work = repo
-        .base()
-        .join(format!("author-{number}-{}", repo.rev("HEAD")));
-    if !work.exists() {
-        repo.git_in(
-            &repo.base(),
-            &[
-                "clone",
-                "-q",
-                repo.remote.to_str().unwrap(),
-                work.to_str().unwrap(),
-            ],
-        );
-    }
-    repo.git_in(&work, &["fetch", "-q", "origin", base]);
-    repo.git_in(
-        &work,
-        &["checkout", "-q", "--force", "--detach", "FETCH_HEAD"],
-    );
-    repo.commit(&work, file, text, &format!("PR {number}: {text}"));
-    repo.git_in(
-        &work,
-        &[
-            "push",
-            "-q",
-            "--force",
-            "origin",
-            &format!("HEAD:refs/pull/{number}/head"),
-        ],
-    );
-    repo.git_in(&work, &["rev-parse", "HEAD"])
-        .trim()
-        .to_string()
+    repo.push_pull_request(number, base, file, text)
 }
 
 fn pr(number: u64, title: &str) -> PullRequest {

@@ -7,6 +7,7 @@ use std::process::{Command, Output};
 
 use tempfile::TempDir;
 
+pub mod github;
 pub mod http;
 pub mod lsp;
 
@@ -71,6 +72,62 @@ impl TestRepo {
     /// The temp directory everything lives in (canonical).
     pub fn base(&self) -> PathBuf {
         self.root.path().canonicalize().unwrap()
+    }
+
+    /// Points `origin` at `https://github.com/<full>.git`, reached through a `url.<base>.insteadOf`
+    /// rewrite to the local bare remote in the user's git config: what a user's clone of a GitHub
+    /// repository looks like, with the network replaced by a directory.
+    pub fn on_github(&self, full: &str) {
+        let url = format!("https://github.com/{full}.git");
+        self.git(&["remote", "set-url", "origin", &url]);
+        self.rewrite_url(&url, &self.remote);
+    }
+
+    /// Adds `url.<to>.insteadOf = <from>` to the user's git config of this fixture.
+    pub fn rewrite_url(&self, from: &str, to: &Path) {
+        let config = self.base().join("gitconfig");
+        let mut text = std::fs::read_to_string(&config).unwrap();
+        text.push_str(&format!(
+            "[url \"{}\"]\n\tinsteadOf = {from}\n",
+            to.display()
+        ));
+        std::fs::write(config, text).unwrap();
+    }
+
+    /// Pushes a commit changing `file` on top of `base` (a ref of the remote) as the head of pull
+    /// request `number` (`refs/pull/N/head` on the bare remote); returns the commit id.
+    pub fn push_pull_request(&self, number: u64, base: &str, file: &str, text: &str) -> String {
+        let work = self.base().join(format!("author-{number}"));
+        if !work.exists() {
+            self.git_in(
+                &self.base(),
+                &[
+                    "clone",
+                    "-q",
+                    self.remote.to_str().unwrap(),
+                    work.to_str().unwrap(),
+                ],
+            );
+        }
+        self.git_in(&work, &["fetch", "-q", "origin", base]);
+        self.git_in(
+            &work,
+            &["checkout", "-q", "--force", "--detach", "FETCH_HEAD"],
+        );
+        self.commit(&work, file, text, &format!("PR {number}: {text}"));
+        self.git_in(
+            &work,
+            &[
+                "push",
+                "-q",
+                "--force",
+                "origin",
+                &format!("HEAD:refs/pull/{number}/head"),
+            ],
+        );
+        self.git_in(&work, &["rev-parse", "HEAD"])
+            .trim()
+            .to_string()
     }
 
     /// Where the default template puts the lane of `ticket`.

@@ -5,6 +5,7 @@ mod list;
 mod moves;
 mod remove;
 mod start;
+mod sync;
 mod table;
 
 use std::path::PathBuf;
@@ -60,6 +61,12 @@ pub enum Command {
         after_help = "Examples:\n  lanes tickets\n  lanes tickets --json\n\nNeeds provider = \"jira\" in the config, JIRA_URL, and JIRA_EMAIL + JIRA_API_TOKEN (Cloud) or JIRA_PAT (Server/DC)."
     )]
     Tickets(JsonArg),
+
+    /// Bring your open pull requests into lanes, across this repository and your configured ones.
+    #[command(
+        after_help = "Examples:\n  lanes sync                       # create or fast-forward a lane per open PR of yours\n  lanes sync --review-requested    # also the PRs waiting for your review\n  lanes sync --prune               # remove lanes of closed/merged PRs (only when clean)\n  lanes sync --json\n\nNeeds a token: GITHUB_TOKEN or GH_TOKEN, or `gh auth login`. GitHub Enterprise: GITHUB_API_URL\nor `api_url` under [github] in the config. A lane with local changes or local commits is never\nupdated or removed; it is reported."
+    )]
+    Sync(sync::SyncArgs),
 
     /// Print the directory of a ticket's lane (for `cd "$(lanes switch KEY)"`).
     #[command(after_help = "Example:\n  cd \"$(lanes switch PROJ-123)\"")]
@@ -192,6 +199,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::List(args) if args.all => return list::list_many(args.json),
         Command::Remove(args) if args.repos.any() => return remove::remove_many(args),
         Command::Check(args) if args.all => return check::run_many(args),
+        Command::Sync(args) => return sync::run(cli.dir, args),
         _ => {}
     }
     let ctx = Context::open(cli.dir)?;
@@ -206,7 +214,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Check(args) => check::run(&ctx, args),
         Command::Move(args) => moves::run_move(&ctx, args),
         Command::Untangle(args) => moves::run_untangle(&ctx, args),
-        Command::Doctor | Command::Lsp(_) => Ok(ExitCode::SUCCESS),
+        Command::Doctor | Command::Lsp(_) | Command::Sync(_) => Ok(ExitCode::SUCCESS),
     }
 }
 

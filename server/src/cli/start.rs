@@ -56,6 +56,7 @@ pub fn run_many(args: StartArgs) -> Result<ExitCode> {
         offline: args.offline,
         pr: None,
         title: None,
+        pr_state: None,
     };
     if args.path.is_some() {
         return Err(lanes::Error::Config(
@@ -98,6 +99,7 @@ pub fn run(ctx: &Context, args: StartArgs) -> Result<ExitCode> {
         offline: args.offline,
         pr: None,
         title: None,
+        pr_state: None,
     };
     let started = start(&ctx.repo, &ctx.config, &request, &Stderr)?;
     for warning in &started.warnings {

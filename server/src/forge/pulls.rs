@@ -11,8 +11,9 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::git::{cli, status, Repo};
-use crate::ops::list::lanes_of;
+use crate::ops::list::{lanes_of, LaneEntry};
 use crate::ops::start::{start, Progress, StartRequest};
+use crate::store::Store;
 use crate::ticket::{slug, TicketKey};
 
 /// A pull request as the forge describes it.
@@ -22,10 +23,22 @@ pub struct PullRequest {
     pub number: u64,
     /// Its title.
     pub title: String,
-    /// The head branch's name (in the author's repository; forks included).
+    /// The head branch's name (in the author's repository; forks included). Empty when not
+    /// looked up: a pull request that already has a lane is found by its number.
     pub head_ref: String,
     /// A draft.
     pub draft: bool,
+}
+
+impl PullRequest {
+    /// `draft` or `open`, as recorded in the lane.
+    pub fn state(&self) -> &'static str {
+        if self.draft {
+            "draft"
+        } else {
+            "open"
+        }
+    }
 }
 
 /// What happened to one pull request.
@@ -126,14 +139,25 @@ pub fn bring(
             .map(|pr| format!("+refs/pull/{0}/head:refs/lanes/pull/{0}", pr.number)),
     );
     cli::run(repo.anchor(), &args)?;
+    let lanes = lanes_of(repo, config)?;
     prs.iter()
-        .map(|pr| bring_one(repo, config, pr, progress))
+        .map(|pr| bring_one(repo, config, &lanes, pr, progress))
         .collect()
+}
+
+/// The lane of pull request `number`, if it has one.
+pub fn lane_of_pr(lanes: &[LaneEntry], number: u64) -> Option<&LaneEntry> {
+    lanes.iter().find(|e| {
+        !e.is_primary()
+            && e.worktree.is_some()
+            && e.record.as_ref().and_then(|r| r.pr) == Some(number)
+    })
 }
 
 fn bring_one(
     repo: &Repo,
     config: &Config,
+    lanes: &[LaneEntry],
     pr: &PullRequest,
     progress: &dyn Progress,
 ) -> Result<PrOutcome> {
@@ -144,8 +168,21 @@ fn bring_one(
             "reading the head of pull request {}",
             pr.number
         )))?;
-    let ticket = ticket_of(pr);
-    let branch = branch_of(pr);
+    let lane = lane_of_pr(lanes, pr.number).or_else(|| {
+        let branch = branch_of(pr);
+        lanes.iter().find(|e| {
+            !e.is_primary() && e.worktree.is_some() && e.branch() == Some(branch.as_str())
+        })
+    });
+    if let Some(lane) = lane {
+        remember(repo, lane, pr)?;
+    }
+    let ticket = lane
+        .and_then(|l| l.ticket.clone())
+        .unwrap_or_else(|| ticket_of(pr));
+    let branch = lane
+        .and_then(|l| l.branch().map(str::to_string))
+        .unwrap_or_else(|| branch_of(pr));
     let outcome = |action, reason: Option<String>, path: Option<PathBuf>| PrOutcome {
         number: pr.number,
         action,
@@ -155,9 +192,6 @@ fn bring_one(
         path,
         draft: pr.draft,
     };
-    let lane = lanes_of(repo, config)?
-        .into_iter()
-        .find(|e| !e.is_primary() && e.worktree.is_some() && e.branch() == Some(branch.as_str()));
     let Some(lane) = lane else {
         // No lane yet: make (or fast-forward) the branch, then the lane on it.
         let local = git.refname_to_id(&format!("refs/heads/{branch}")).ok();
@@ -196,6 +230,7 @@ fn bring_one(
             fetch: Some(false),
             pr: Some(pr.number),
             title: Some(pr.title.clone()),
+            pr_state: Some(pr.state().to_string()),
             ..StartRequest::default()
         };
         let started = start(repo, config, &request, progress)?;
@@ -253,6 +288,25 @@ fn bring_one(
     progress.step(&format!("fast-forwarding the lane of PR {}", pr.number));
     cli::run(&dir, ["merge", "--ff-only", "--quiet", &tip.to_string()])?;
     Ok(outcome(PrAction::Updated, None, path))
+}
+
+/// Records the pull request's current title and state in its lane's record.
+fn remember(repo: &Repo, lane: &LaneEntry, pr: &PullRequest) -> Result<()> {
+    let Some(record) = &lane.record else {
+        return Ok(());
+    };
+    let state = Some(pr.state().to_string());
+    let title = Some(pr.title.clone())
+        .filter(|t| !t.is_empty())
+        .or(record.title.clone());
+    if record.pr == Some(pr.number) && record.pr_state == state && record.title == title {
+        return Ok(());
+    }
+    let mut record = record.clone();
+    record.pr = Some(pr.number);
+    record.pr_state = state;
+    record.title = title;
+    Store::new(repo).save(&record)
 }
 
 #[cfg(test)]

@@ -60,6 +60,8 @@ pub fn unique_commits(
         };
         let elsewhere = (name.starts_with("refs/heads/") && name != own)
             || name.starts_with("refs/remotes/")
+            // Pull-request heads fetched by `lanes sync`: those commits live on the forge.
+            || name.starts_with("refs/lanes/pull/")
             || name.starts_with("refs/tags/");
         if !elsewhere {
             continue;

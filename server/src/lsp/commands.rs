@@ -227,6 +227,7 @@ async fn start(
         offline: args.offline,
         pr: None,
         title: None,
+        pr_state: None,
     };
     progress::run(ctx, token, title, move |reporter| {
         let (repo, config) = target(&c, repo_dir)?;

@@ -191,5 +191,6 @@ pub fn describe_with(
         ahead,
         behind,
         pr: entry.record.as_ref().and_then(|r| r.pr),
+        pr_state: entry.record.as_ref().and_then(|r| r.pr_state.clone()),
     }
 }

@@ -34,6 +34,8 @@ pub struct StartRequest {
     pub pr: Option<u64>,
     /// A title to record when no provider supplies one (a pull request's).
     pub title: Option<String>,
+    /// State of that pull request (open, draft).
+    pub pr_state: Option<String>,
 }
 
 /// The outcome of `start`.
@@ -148,6 +150,7 @@ pub fn start(
                 title: None,
                 url: None,
                 pr: None,
+                pr_state: None,
                 created: now(),
             };
             store.save(&record)?;
@@ -233,6 +236,7 @@ pub fn start(
             .or_else(|| request.title.clone()),
         url: details.as_ref().and_then(|t| t.url.clone()),
         pr: request.pr,
+        pr_state: request.pr_state.clone(),
         created: now(),
     };
     store.save(&record)?;

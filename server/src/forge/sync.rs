@@ -1,0 +1,650 @@
+//! `lanes sync`: every open pull request of the user, across the repositories at hand, gets a lane
+//! that is kept up to date. GitHub is asked as little as possible — one search across all
+//! repositories (paged), conditional so that an unchanged answer is a free 304; head branches are
+//! looked up only for pull requests that have no lane yet, and states only for lanes whose pull
+//! request left the open list. The git fetches run concurrently, a few repositories at a time.
+//! Every failure is reported for its repository; the others go on.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::github::{ApiError, ApiStats, GitHub};
+use super::pulls::{bring, lane_of_pr, PrOutcome, PullRequest};
+use super::remote::{self, RepoId};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::git::Repo;
+use crate::ops::list::lanes_of;
+use crate::ops::multi::RepoTarget;
+use crate::ops::remove::{remove, RemoveOptions};
+use crate::ops::start::Progress;
+use crate::store::Store;
+
+/// Repositories named in one search query (GitHub bounds a query's length).
+const REPOS_PER_QUERY: usize = 30;
+/// Search pages read at most (GitHub serves 1,000 results).
+const MAX_SEARCH_PAGES: usize = 10;
+/// Pages of a repository's open pull requests read while looking for head branches.
+const MAX_LIST_PAGES: usize = 5;
+/// Repositories fetched at the same time.
+pub const DEFAULT_JOBS: usize = 4;
+
+/// What to sync.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Also pull requests whose review is requested from the user.
+    pub review_requested: bool,
+    /// Remove the lanes of closed or merged pull requests (only when nothing would be lost).
+    pub prune: bool,
+    /// Repositories fetched concurrently.
+    pub jobs: usize,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            review_requested: false,
+            prune: false,
+            jobs: DEFAULT_JOBS,
+        }
+    }
+}
+
+/// A lane of a pull request that is no longer open.
+#[derive(Debug, Clone, Serialize)]
+pub struct Closed {
+    /// Pull request number.
+    pub number: u64,
+    /// The lane's ticket.
+    pub ticket: String,
+    /// `closed` or `merged`.
+    pub state: String,
+    /// The lane's directory.
+    pub path: Option<PathBuf>,
+    /// True when `--prune` removed the lane.
+    pub removed: bool,
+    /// Why it was kept.
+    pub reason: Option<String>,
+}
+
+/// The outcome for one repository.
+#[derive(Debug, Clone, Serialize)]
+pub struct RepoSync {
+    /// The repository's name.
+    pub repo: String,
+    /// Its directory.
+    pub path: PathBuf,
+    /// `owner/name` on the forge, when one of its remotes is there.
+    pub forge: Option<String>,
+    /// The remote pull requests are fetched from.
+    pub remote: Option<String>,
+    /// One entry per open pull request.
+    pub pulls: Vec<PrOutcome>,
+    /// Lanes of pull requests that were closed or merged.
+    pub closed: Vec<Closed>,
+    /// What went wrong for this repository; the others were synced regardless.
+    pub error: Option<String>,
+}
+
+/// The outcome of a sync.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncReport {
+    /// One entry per repository.
+    pub repos: Vec<RepoSync>,
+    /// Requests made to the API.
+    pub api: ApiStats,
+}
+
+impl SyncReport {
+    /// True when some repository failed.
+    pub fn failed(&self) -> bool {
+        self.repos.iter().any(|r| r.error.is_some())
+    }
+}
+
+/// Syncs the repository at `current` (when it is one) and the user's configured repositories,
+/// with the GitHub client the configuration describes.
+pub fn sync_here(
+    current: Option<&Path>,
+    options: &SyncOptions,
+    progress: &dyn Progress,
+) -> Result<SyncReport> {
+    let user = Config::load_user()?;
+    let repo = current.and_then(|dir| Repo::discover(dir).ok());
+    let config = match &repo {
+        Some(repo) => Config::load(repo.anchor())?,
+        None => user.clone(),
+    };
+    let targets = targets(repo.as_ref(), crate::ops::multi::configured(&user)?);
+    if targets.is_empty() {
+        return Err(Error::Config(
+            "nothing to sync: run lanes sync inside a repository, or list repositories under [[repos]] in your user config".into(),
+        ));
+    }
+    let github = GitHub::from_env(&config)?;
+    let host = forge_host(github.api_root(), config.github_host.as_deref());
+    Ok(sync(&github, &host, &targets, options, progress))
+}
+
+/// The repositories to sync: the one at `current` (if any) and the user's configured ones, each
+/// once.
+pub fn targets(current: Option<&Repo>, configured: Vec<RepoTarget>) -> Vec<RepoTarget> {
+    let mut out: Vec<RepoTarget> = Vec::new();
+    if let Some(repo) = current {
+        out.push(RepoTarget {
+            name: repo.name().to_string(),
+            path: repo.anchor().to_path_buf(),
+        });
+    }
+    for target in configured {
+        if !out.iter().any(|t| same_dir(&t.path, &target.path)) {
+            out.push(target);
+        }
+    }
+    out
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    crate::git::canonical(a) == crate::git::canonical(b)
+}
+
+/// The forge host whose remotes this API serves: `github.com` for api.github.com, else the API's
+/// own host (GitHub Enterprise), unless configured.
+pub fn forge_host(api: &str, configured: Option<&str>) -> String {
+    if let Some(host) = configured.filter(|h| !h.is_empty()) {
+        return host.to_ascii_lowercase();
+    }
+    let rest = api.split_once("://").map_or(api, |(_, r)| r);
+    let host = rest.split(['/', ':']).next().unwrap_or(rest);
+    if host.eq_ignore_ascii_case("api.github.com") {
+        "github.com".into()
+    } else {
+        host.to_ascii_lowercase()
+    }
+}
+
+/// The remote pull requests are fetched from: `upstream` when it is on the forge (the usual
+/// fork set-up), else `origin`, else the first remote there. Reads the URL as configured, before
+/// `insteadOf` rewrites, because that is what names the repository.
+pub fn forge_remote(repo: &Repo, host: &str) -> Option<(String, RepoId)> {
+    let config = repo.git().config().ok()?;
+    let mut remotes = repo.remotes();
+    remotes.sort_by_key(|r| match r.as_str() {
+        "upstream" => 0,
+        "origin" => 1,
+        _ => 2,
+    });
+    remotes.into_iter().find_map(|name| {
+        let url = config.get_string(&format!("remote.{name}.url")).ok()?;
+        let id = remote::parse(&url)?;
+        id.host.eq_ignore_ascii_case(host).then_some((name, id))
+    })
+}
+
+/// A pull request as the search found it.
+#[derive(Debug, Clone)]
+struct Hit {
+    number: u64,
+    title: String,
+    draft: bool,
+}
+
+/// One repository on its way through the sync.
+struct Work {
+    target: RepoTarget,
+    repo: Option<(Repo, Config)>,
+    forge: Option<(String, RepoId)>,
+    result: RepoSync,
+    open: BTreeMap<u64, Hit>,
+    heads: BTreeMap<u64, String>,
+    searched: bool,
+}
+
+impl Work {
+    fn key(&self) -> Option<String> {
+        self.forge
+            .as_ref()
+            .map(|(_, id)| format!("{}/{}", id.owner, id.name).to_ascii_lowercase())
+    }
+
+    fn fail(&mut self, message: impl Into<String>) {
+        if self.result.error.is_none() {
+            self.result.error = Some(message.into());
+        }
+    }
+}
+
+/// Syncs the pull requests of `targets`.
+pub fn sync(
+    github: &GitHub,
+    host: &str,
+    targets: &[RepoTarget],
+    options: &SyncOptions,
+    progress: &dyn Progress,
+) -> SyncReport {
+    let mut work: Vec<Work> = targets.iter().map(|t| open(t, host)).collect();
+
+    progress.step(&format!(
+        "searching your open pull requests in {} repositories",
+        work.iter().filter(|w| w.forge.is_some()).count()
+    ));
+    let mut queries = vec![("author:@me", false)];
+    if options.review_requested {
+        queries.push(("review-requested:@me", true));
+    }
+    search(github, &mut work, &queries);
+
+    for w in work.iter_mut().filter(|w| w.searched) {
+        if let Err(e) = head_refs_needed(github, w) {
+            w.fail(e.message);
+        }
+    }
+    fetch_all(&mut work, options.jobs, progress);
+    for w in work
+        .iter_mut()
+        .filter(|w| w.searched && w.result.error.is_none())
+    {
+        if let Err(e) = closed_lanes(github, w, options.prune, progress) {
+            w.fail(e.to_string());
+        }
+    }
+    github.save_cache();
+    SyncReport {
+        repos: work.into_iter().map(|w| w.result).collect(),
+        api: github.stats(),
+    }
+}
+
+fn open(target: &RepoTarget, host: &str) -> Work {
+    let mut work = Work {
+        target: target.clone(),
+        repo: None,
+        forge: None,
+        result: RepoSync {
+            repo: target.name.clone(),
+            path: target.path.clone(),
+            forge: None,
+            remote: None,
+            pulls: Vec::new(),
+            closed: Vec::new(),
+            error: None,
+        },
+        open: BTreeMap::new(),
+        heads: BTreeMap::new(),
+        searched: false,
+    };
+    let opened = Repo::discover(&target.path).and_then(|repo| {
+        let config = Config::load(repo.anchor())?;
+        Ok((repo, config))
+    });
+    match opened {
+        Ok((repo, config)) => {
+            work.forge = forge_remote(&repo, host);
+            match &work.forge {
+                Some((remote, id)) => {
+                    work.result.forge = Some(format!("{}/{}", id.owner, id.name));
+                    work.result.remote = Some(remote.clone());
+                }
+                None => work.fail(format!("no remote on {host}; nothing to sync")),
+            }
+            work.repo = Some((repo, config));
+        }
+        Err(e) => work.fail(e.to_string()),
+    }
+    work
+}
+
+/// Runs the searches over every repository with a forge remote, in chunks; a repository the
+/// token cannot see is reported and left out instead of failing the whole query.
+fn search(github: &GitHub, work: &mut [Work], queries: &[(&str, bool)]) {
+    let keys: Vec<(usize, String)> = work
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.result.error.is_none())
+        .filter_map(|(i, w)| w.key().map(|k| (i, k)))
+        .collect();
+    for chunk in keys.chunks(REPOS_PER_QUERY) {
+        let mut chunk: Vec<(usize, String)> = chunk.to_vec();
+        for (qualifier, _) in queries {
+            let mut found = run_query(github, qualifier, &chunk);
+            if matches!(&found, Err(e) if e.status == Some(422)) {
+                // GitHub refuses a query naming a repository the token cannot see: find which.
+                chunk.retain(|(i, key)| match github.get(&format!("/repos/{key}"), &format!("looking up {key}")) {
+                    Ok(_) => true,
+                    Err(e) => {
+                        work[*i].fail(if e.status == Some(404) {
+                            format!("GitHub has no repository {key}, or the token cannot see it (404); skipped")
+                        } else {
+                            e.message
+                        });
+                        false
+                    }
+                });
+                found = run_query(github, qualifier, &chunk);
+            }
+            match found {
+                Ok(items) => {
+                    for item in items {
+                        let Some((key, hit)) = read_hit(&item) else {
+                            continue;
+                        };
+                        if let Some((i, _)) = chunk.iter().find(|(_, k)| *k == key) {
+                            work[*i].open.entry(hit.number).or_insert(hit);
+                        }
+                    }
+                    for (i, _) in &chunk {
+                        work[*i].searched = true;
+                    }
+                }
+                Err(e) => {
+                    for (i, _) in &chunk {
+                        work[*i].searched = false;
+                        work[*i].fail(e.message.clone());
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn run_query(
+    github: &GitHub,
+    qualifier: &str,
+    chunk: &[(usize, String)],
+) -> std::result::Result<Vec<Value>, ApiError> {
+    if chunk.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = format!("is:pr is:open {qualifier}");
+    for (_, key) in chunk {
+        query.push_str(" repo:");
+        query.push_str(key);
+    }
+    let path = format!(
+        "/search/issues?q={}&sort=created&order=desc&per_page=100",
+        crate::ticket::jira::urlencode(&query)
+    );
+    github.get_all(
+        &path,
+        "searching your pull requests",
+        MAX_SEARCH_PAGES,
+        |body| body["items"].as_array(),
+    )
+}
+
+/// `owner/name` (lower case) and the pull request of a search result.
+fn read_hit(item: &Value) -> Option<(String, Hit)> {
+    item.get("pull_request")?;
+    let repo_url = item["repository_url"].as_str()?;
+    let mut parts = repo_url.trim_end_matches('/').rsplit('/');
+    let name = parts.next()?;
+    let owner = parts.next()?;
+    Some((
+        format!("{owner}/{name}").to_ascii_lowercase(),
+        Hit {
+            number: item["number"].as_u64()?,
+            title: item["title"].as_str().unwrap_or_default().to_string(),
+            draft: item["draft"].as_bool().unwrap_or(false),
+        },
+    ))
+}
+
+/// The pull requests of this repository to bring, with head branches looked up for those that
+/// have no lane yet (search results do not carry them): the repository's open pull requests,
+/// newest first, until all are found; any left over one by one.
+fn head_refs_needed(github: &GitHub, w: &mut Work) -> std::result::Result<(), ApiError> {
+    let (Some((repo, config)), Some(key)) = (&w.repo, w.key()) else {
+        return Ok(());
+    };
+    let lanes = lanes_of(repo, config).map_err(|e| ApiError {
+        status: None,
+        message: e.to_string(),
+    })?;
+    let mut missing: BTreeSet<u64> = w
+        .open
+        .keys()
+        .copied()
+        .filter(|n| lane_of_pr(&lanes, *n).is_none())
+        .collect();
+    let mut heads: BTreeMap<u64, String> = BTreeMap::new();
+    if missing.len() > 1 {
+        let mut next = Some(format!(
+            "/repos/{key}/pulls?state=open&sort=created&direction=desc&per_page=100"
+        ));
+        let mut pages = 0;
+        while let Some(path) = next.take() {
+            let page = github.get(&path, &format!("listing the pull requests of {key}"))?;
+            pages += 1;
+            for pull in page.body.as_array().into_iter().flatten() {
+                if let (Some(n), Some(head)) =
+                    (pull["number"].as_u64(), pull["head"]["ref"].as_str())
+                {
+                    if missing.remove(&n) {
+                        heads.insert(n, head.to_string());
+                    }
+                }
+            }
+            if !missing.is_empty() && pages < MAX_LIST_PAGES {
+                next = page.next;
+            }
+        }
+    }
+    for n in std::mem::take(&mut missing) {
+        let page = github.get(
+            &format!("/repos/{key}/pulls/{n}"),
+            &format!("reading pull request {n} of {key}"),
+        )?;
+        if let Some(head) = page.body["head"]["ref"].as_str() {
+            heads.insert(n, head.to_string());
+        }
+    }
+    w.heads = heads;
+    Ok(())
+}
+
+/// Fetches and brings the pull requests of every searched repository, `jobs` at a time. Progress
+/// messages come back over a channel so that `progress` is only used on this thread.
+fn fetch_all(work: &mut [Work], jobs: usize, progress: &dyn Progress) {
+    let pending: Vec<usize> = work
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.searched && w.result.error.is_none() && !w.open.is_empty())
+        .map(|(i, _)| i)
+        .collect();
+    if pending.is_empty() {
+        return;
+    }
+    let total: usize = pending.iter().map(|i| work[*i].open.len()).sum();
+    progress.step(&format!(
+        "bringing {total} pull request(s) from {} repositories",
+        pending.len()
+    ));
+    let (tx, rx) = mpsc::channel::<Message>();
+    let jobs_input: Vec<(usize, PathBuf, String, Vec<PullRequest>)> = pending
+        .iter()
+        .filter_map(|i| {
+            let w = &work[*i];
+            let (remote, _) = w.forge.as_ref()?;
+            Some((*i, w.target.path.clone(), remote.clone(), w.pull_requests()))
+        })
+        .collect();
+    let inputs = std::sync::Mutex::new(jobs_input);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, pending.len()) {
+            let tx = tx.clone();
+            let inputs = &inputs;
+            scope.spawn(move || loop {
+                let next = inputs.lock().ok().and_then(|mut q| q.pop());
+                let Some((i, path, remote, prs)) = next else {
+                    break;
+                };
+                let relay = Relay(tx.clone());
+                let result = Repo::discover(&path).and_then(|repo| {
+                    let config = Config::load(repo.anchor())?;
+                    bring(&repo, &config, &remote, &prs, &relay)
+                });
+                let _ = tx.send(Message::Done(i, result));
+            });
+        }
+        drop(tx);
+        let mut done = 0;
+        for message in rx {
+            match message {
+                Message::Step(text) => progress.step(&text),
+                Message::Done(i, result) => {
+                    done += work[i].open.len();
+                    match result {
+                        Ok(outcomes) => work[i].result.pulls = outcomes,
+                        Err(e) => work[i].fail(e.to_string()),
+                    }
+                    progress.step(&format!(
+                        "{done} of {total} pull requests: {} done",
+                        work[i].result.repo
+                    ));
+                }
+            }
+        }
+    });
+}
+
+enum Message {
+    Step(String),
+    Done(usize, Result<Vec<PrOutcome>>),
+}
+
+/// Progress from a worker thread, sent to the thread that owns the real one.
+struct Relay(mpsc::Sender<Message>);
+
+impl Progress for Relay {
+    fn step(&self, message: &str) {
+        let _ = self.0.send(Message::Step(message.to_string()));
+    }
+}
+
+impl Work {
+    fn pull_requests(&self) -> Vec<PullRequest> {
+        self.open
+            .values()
+            .map(|hit| PullRequest {
+                number: hit.number,
+                title: hit.title.clone(),
+                head_ref: self.heads.get(&hit.number).cloned().unwrap_or_default(),
+                draft: hit.draft,
+            })
+            .collect()
+    }
+}
+
+/// Lanes whose pull request left the open list: their state is asked once (and recorded), and
+/// with `prune` a closed or merged one is removed — only when `lanes remove` would remove it
+/// without force, i.e. nothing uncommitted and no commit that exists nowhere else.
+fn closed_lanes(github: &GitHub, w: &mut Work, prune: bool, progress: &dyn Progress) -> Result<()> {
+    let (Some((repo, config)), Some(key)) = (&w.repo, w.key()) else {
+        return Ok(());
+    };
+    let lanes = lanes_of(repo, config)?;
+    let store = Store::new(repo);
+    for lane in &lanes {
+        let Some(record) = &lane.record else { continue };
+        let Some(number) = record.pr else { continue };
+        if w.open.contains_key(&number) || lane.is_primary() {
+            continue;
+        }
+        let known = record
+            .pr_state
+            .as_deref()
+            .filter(|s| matches!(*s, "closed" | "merged"));
+        let state = match known {
+            Some(state) => state.to_string(),
+            None => {
+                let page = github.get(
+                    &format!("/repos/{key}/pulls/{number}"),
+                    &format!("reading pull request {number} of {key}"),
+                )?;
+                let merged = page.body["merged"].as_bool() == Some(true)
+                    || page.body["merged_at"].is_string();
+                match page.body["state"].as_str() {
+                    Some("closed") if merged => "merged".to_string(),
+                    Some("closed") => "closed".to_string(),
+                    // Still open (e.g. no longer awaiting the user's review): not ours to judge.
+                    _ => continue,
+                }
+            }
+        };
+        if record.pr_state.as_deref() != Some(state.as_str()) {
+            let mut updated = record.clone();
+            updated.pr_state = Some(state.clone());
+            store.save(&updated)?;
+        }
+        let ticket = record.ticket.clone();
+        let mut closed = Closed {
+            number,
+            ticket: ticket.clone(),
+            state,
+            path: lane.path().map(Path::to_path_buf),
+            removed: false,
+            reason: None,
+        };
+        if prune {
+            progress.step(&format!(
+                "removing the lane of {} PR {number}",
+                closed.state
+            ));
+            let key = crate::ticket::TicketKey::parse(&ticket)?;
+            match remove(repo, config, &key, RemoveOptions::default()) {
+                Ok(_) => {
+                    closed.removed = true;
+                    if let Ok(mut r) = repo
+                        .git()
+                        .find_reference(&format!("refs/lanes/pull/{number}"))
+                    {
+                        let _ = r.delete();
+                    }
+                }
+                Err(Error::Refused { reason, .. }) => {
+                    closed.reason = Some(format!("PR {number}: {reason}; kept"))
+                }
+                Err(e) => closed.reason = Some(format!("PR {number}: {e}; kept")),
+            }
+        }
+        w.result.closed.push(closed);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_forge_host_follows_the_api() {
+        assert_eq!(forge_host("https://api.github.com", None), "github.com");
+        assert_eq!(
+            forge_host("https://ghe.example.com/api/v3", None),
+            "ghe.example.com"
+        );
+        assert_eq!(
+            forge_host("http://127.0.0.1:9", Some("GitHub.com")),
+            "github.com"
+        );
+    }
+
+    #[test]
+    fn search_results_name_their_repository() {
+        let item = serde_json::json!({
+            "number": 7, "title": "Fix", "draft": true,
+            "repository_url": "https://api.github.com/repos/Octo/Widgets",
+            "pull_request": {"url": "x"}
+        });
+        let (key, hit) = read_hit(&item).unwrap();
+        assert_eq!(key, "octo/widgets");
+        assert_eq!((hit.number, hit.draft), (7, true));
+        let issue =
+            serde_json::json!({"number": 8, "repository_url": "https://api.github.com/repos/o/w"});
+        assert!(read_hit(&issue).is_none());
+    }
+}

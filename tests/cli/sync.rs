@@ -1,0 +1,663 @@
+//! `lanes sync` against a fake GitHub API and local bare remotes holding `refs/pull/N/head`,
+//! reached through `url.<base>.insteadOf` so the remotes keep their real GitHub URLs.
+
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::support::github::{FakeGitHub, FakePull, TOKEN};
+use crate::support::http::Reply;
+use crate::support::{stderr, stdout, TestRepo};
+
+const WIDGETS: &str = "octo/widgets";
+
+/// A clone of `full` on the fake GitHub, with the user config pointing lanes at it.
+fn github_repo(gh: &FakeGitHub, full: &str) -> TestRepo {
+    let repo = TestRepo::new();
+    repo.on_github(full);
+    gh.add_repo(full);
+    user_config(&repo, "");
+    repo
+}
+
+fn user_config(repo: &TestRepo, extra: &str) {
+    repo.write(
+        &repo.base(),
+        "xdg/lanes/config.toml",
+        &format!("timeout = 2\n{extra}\n[github]\nhost = \"github.com\"\n"),
+    );
+}
+
+fn sync_cmd(repo: &TestRepo, gh: &FakeGitHub, args: &[&str]) -> Output {
+    repo.lanes_cmd()
+        .arg("sync")
+        .args(args)
+        .env("GITHUB_API_URL", gh.url())
+        .env("GITHUB_TOKEN", TOKEN)
+        .env_remove("GH_TOKEN")
+        .output()
+        .unwrap()
+}
+
+/// Runs `lanes sync --json` and returns the report; fails the test when sync failed.
+fn sync_ok(repo: &TestRepo, gh: &FakeGitHub, args: &[&str]) -> Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let out = sync_cmd(repo, gh, &all);
+    assert!(out.status.success(), "sync failed: {}", stderr(&out));
+    serde_json::from_str(&stdout(&out)).unwrap()
+}
+
+fn pull(report: &Value, number: u64) -> Value {
+    report["repos"][0]["pulls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["number"] == number)
+        .cloned()
+        .unwrap_or_else(|| panic!("PR {number} not in {report}"))
+}
+
+fn lane(repo: &TestRepo, ticket: &str) -> Value {
+    repo.lanes_json(&["list"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["ticket"] == ticket)
+        .cloned()
+        .unwrap_or_else(|| panic!("no lane {ticket}"))
+}
+
+fn assert_no_token(out: &Output) {
+    assert!(!stdout(out).contains(TOKEN) && !stderr(out).contains(TOKEN));
+}
+
+#[test]
+fn each_open_pull_request_gets_a_lane_on_its_head() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    let tip = repo.push_pull_request(7, "refs/heads/main", "login.txt", "v1\n");
+    gh.add_pull(FakePull::new(
+        WIDGETS,
+        7,
+        "PROJ-12: fix the login timeout",
+        "fix/login",
+    ));
+
+    let report = sync_ok(&repo, &gh, &[]);
+
+    assert_eq!(pull(&report, 7)["action"], "created");
+    assert_eq!(repo.rev("pr/7-fix-login"), tip);
+    let lane = lane(&repo, "PROJ-12");
+    assert_eq!(lane["pr"], 7);
+    assert_eq!(lane["pr_state"], "open");
+    assert_eq!(lane["branch"], "pr/7-fix-login");
+    assert_eq!(
+        std::fs::read_to_string(repo.lane_dir("PROJ-12").join("login.txt")).unwrap(),
+        "v1\n"
+    );
+}
+
+#[test]
+fn a_pull_request_without_a_ticket_key_is_named_after_its_number_and_drafts_are_marked() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    repo.push_pull_request(9, "refs/heads/main", "a.txt", "v1\n");
+    let mut draft = FakePull::new(WIDGETS, 9, "Try a new cache", "cache");
+    draft.draft = true;
+    gh.add_pull(draft);
+
+    let report = sync_ok(&repo, &gh, &[]);
+
+    assert_eq!(pull(&report, 9)["draft"], true);
+    assert_eq!(lane(&repo, "PR-9")["pr_state"], "draft");
+}
+
+#[test]
+fn a_clean_lane_behind_its_pull_request_is_fast_forwarded() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    repo.push_pull_request(8, "refs/heads/main", "a.txt", "v1\n");
+    gh.add_pull(FakePull::new(WIDGETS, 8, "Widgets", "widgets"));
+    sync_ok(&repo, &gh, &[]);
+    let tip = repo.push_pull_request(8, "refs/pull/8/head", "a.txt", "v2\n");
+
+    let report = sync_ok(&repo, &gh, &[]);
+
+    assert_eq!(pull(&report, 8)["action"], "updated");
+    assert_eq!(repo.rev("pr/8-widgets"), tip);
+    assert_eq!(
+        std::fs::read_to_string(repo.lane_dir("PR-8").join("a.txt")).unwrap(),
+        "v2\n"
+    );
+}
+
+#[test]
+fn a_lane_with_local_changes_is_left_exactly_as_it_is_and_reported() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    repo.push_pull_request(8, "refs/heads/main", "a.txt", "v1\n");
+    gh.add_pull(FakePull::new(WIDGETS, 8, "Widgets", "widgets"));
+    sync_ok(&repo, &gh, &[]);
+    let before = repo.rev("pr/8-widgets");
+    repo.write(&repo.lane_dir("PR-8"), "a.txt", "my unsaved idea\n");
+    repo.push_pull_request(8, "refs/pull/8/head", "a.txt", "v2\n");
+
+    let out = sync_cmd(&repo, &gh, &[]);
+
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("PR 8: local changes, not updated"));
+    assert_eq!(repo.rev("pr/8-widgets"), before);
+    assert_eq!(
+        std::fs::read_to_string(repo.lane_dir("PR-8").join("a.txt")).unwrap(),
+        "my unsaved idea\n"
+    );
+}
+
+#[test]
+fn a_diverged_lane_is_left_exactly_as_it_is_and_reported() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    repo.push_pull_request(8, "refs/heads/main", "a.txt", "v1\n");
+    gh.add_pull(FakePull::new(WIDGETS, 8, "Widgets", "widgets"));
+    sync_ok(&repo, &gh, &[]);
+    repo.commit(
+        &repo.lane_dir("PR-8"),
+        "mine.txt",
+        "local\n",
+        "my local commit",
+    );
+    let mine = repo.rev("pr/8-widgets");
+    repo.push_pull_request(8, "refs/pull/8/head", "a.txt", "v2\n");
+
+    let report = sync_ok(&repo, &gh, &[]);
+
+    let outcome = pull(&report, 8);
+    assert_eq!(outcome["action"], "skipped");
+    assert!(outcome["reason"].as_str().unwrap().contains("diverged"));
+    assert_eq!(repo.rev("pr/8-widgets"), mine);
+}
+
+#[test]
+fn a_pull_request_from_a_fork_is_fetched_from_the_base_repository() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    // The fork's branch exists only as the base repository's pull ref, as on GitHub.
+    let tip = repo.push_pull_request(12, "refs/heads/main", "fork.txt", "from a fork\n");
+    let mut pr = FakePull::new(WIDGETS, 12, "Support emoji", "patch-1");
+    pr.head_repo = "someone/widgets".into();
+    gh.add_pull(pr);
+
+    let report = sync_ok(&repo, &gh, &[]);
+
+    assert_eq!(pull(&report, 12)["action"], "created");
+    assert_eq!(repo.rev("pr/12-patch-1"), tip);
+}
+
+#[test]
+fn upstream_is_preferred_over_a_fork_as_origin() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    // origin becomes the user's fork; upstream the base repository holding the pull refs.
+    repo.git(&["remote", "rename", "origin", "upstream"]);
+    let fork = repo.base().join("fork.git");
+    repo.git_in(&repo.base(), &["init", "-q", "--bare", "fork.git"]);
+    repo.git(&[
+        "remote",
+        "add",
+        "origin",
+        "https://github.com/me/widgets.git",
+    ]);
+    repo.rewrite_url("https://github.com/me/widgets.git", &fork);
+    let tip = repo.push_pull_request(5, "refs/heads/main", "b.txt", "v1\n");
+    gh.add_pull(FakePull::new(WIDGETS, 5, "B", "b"));
+
+    let report = sync_ok(&repo, &gh, &[]);
+
+    assert_eq!(report["repos"][0]["remote"], "upstream");
+    assert_eq!(report["repos"][0]["forge"], WIDGETS);
+    assert_eq!(repo.rev("pr/5-b"), tip);
+}
+
+#[test]
+fn review_requests_are_included_only_when_asked() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    repo.push_pull_request(3, "refs/heads/main", "c.txt", "v1\n");
+    let mut theirs = FakePull::new(WIDGETS, 3, "Their change", "theirs");
+    theirs.author = "colleague".into();
+    theirs.reviewers = vec!["me".into()];
+    gh.add_pull(theirs);
+
+    let mine_only = sync_ok(&repo, &gh, &[]);
+    assert_eq!(mine_only["repos"][0]["pulls"].as_array().unwrap().len(), 0);
+
+    let with_reviews = sync_ok(&repo, &gh, &["--review-requested"]);
+    assert_eq!(pull(&with_reviews, 3)["action"], "created");
+}
+
+#[test]
+fn prune_removes_the_clean_lane_of_a_merged_pull_request() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    repo.push_pull_request(4, "refs/heads/main", "d.txt", "v1\n");
+    gh.add_pull(FakePull::new(WIDGETS, 4, "Done", "done"));
+    sync_ok(&repo, &gh, &[]);
+    gh.update_pull(4, |p| {
+        p.state = "closed".into();
+        p.merged = true;
+    });
+
+    let report = sync_ok(&repo, &gh, &["--prune"]);
+
+    let closed = &report["repos"][0]["closed"][0];
+    assert_eq!(closed["state"], "merged");
+    assert_eq!(closed["removed"], true);
+    assert!(!repo.lane_dir("PR-4").exists());
+    assert!(!repo.branches().contains(&"pr/4-done".to_string()));
+}
+
+#[test]
+fn without_prune_a_closed_pull_requests_lane_is_only_reported() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    repo.push_pull_request(4, "refs/heads/main", "d.txt", "v1\n");
+    gh.add_pull(FakePull::new(WIDGETS, 4, "Done", "done"));
+    sync_ok(&repo, &gh, &[]);
+    gh.update_pull(4, |p| p.state = "closed".into());
+
+    let report = sync_ok(&repo, &gh, &[]);
+
+    assert_eq!(report["repos"][0]["closed"][0]["state"], "closed");
+    assert_eq!(report["repos"][0]["closed"][0]["removed"], false);
+    assert!(repo.lane_dir("PR-4").exists());
+    assert_eq!(lane(&repo, "PR-4")["pr_state"], "closed");
+}
+
+#[test]
+fn prune_keeps_a_closed_pull_requests_lane_with_uncommitted_changes() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    repo.push_pull_request(4, "refs/heads/main", "d.txt", "v1\n");
+    gh.add_pull(FakePull::new(WIDGETS, 4, "Done", "done"));
+    sync_ok(&repo, &gh, &[]);
+    repo.write(&repo.lane_dir("PR-4"), "notes.txt", "keep me\n");
+    gh.update_pull(4, |p| p.state = "closed".into());
+
+    let report = sync_ok(&repo, &gh, &["--prune"]);
+
+    let closed = &report["repos"][0]["closed"][0];
+    assert_eq!(closed["removed"], false);
+    assert!(closed["reason"].as_str().unwrap().contains("uncommitted"));
+    assert_eq!(
+        std::fs::read_to_string(repo.lane_dir("PR-4").join("notes.txt")).unwrap(),
+        "keep me\n"
+    );
+}
+
+#[test]
+fn prune_keeps_a_closed_pull_requests_lane_with_unpushed_commits() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    repo.push_pull_request(4, "refs/heads/main", "d.txt", "v1\n");
+    gh.add_pull(FakePull::new(WIDGETS, 4, "Done", "done"));
+    sync_ok(&repo, &gh, &[]);
+    repo.commit(
+        &repo.lane_dir("PR-4"),
+        "e.txt",
+        "follow-up\n",
+        "follow-up work",
+    );
+    let mine = repo.rev("pr/4-done");
+    gh.update_pull(4, |p| {
+        p.state = "closed".into();
+        p.merged = true;
+    });
+
+    let report = sync_ok(&repo, &gh, &["--prune"]);
+
+    let closed = &report["repos"][0]["closed"][0];
+    assert_eq!(closed["removed"], false);
+    assert!(closed["reason"]
+        .as_str()
+        .unwrap()
+        .contains("exist nowhere else"));
+    assert_eq!(repo.rev("pr/4-done"), mine);
+    assert!(repo.lane_dir("PR-4").exists());
+}
+
+#[test]
+fn over_a_hundred_pull_requests_are_read_across_pages_and_a_second_sync_is_all_304s() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    let tip = repo.push_pull_request(1000, "refs/heads/main", "x.txt", "v1\n");
+    // One commit serves as the head of 120 pull requests: one push, 120 refs.
+    let refspecs: Vec<String> = (1..=120)
+        .map(|n| format!("{tip}:refs/pull/{n}/head"))
+        .collect();
+    let author = repo.base().join("author-1000");
+    let mut args = vec!["push", "-q", "origin"];
+    args.extend(refspecs.iter().map(String::as_str));
+    repo.git_in(&author, &args);
+    for n in 1..=120 {
+        gh.add_pull(FakePull::new(
+            WIDGETS,
+            n,
+            &format!("Change {n}"),
+            &format!("change-{n}"),
+        ));
+    }
+
+    let first = sync_ok(&repo, &gh, &[]);
+    let created = first["repos"][0]["pulls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["action"] == "created")
+        .count();
+    assert_eq!(created, 120);
+    assert_eq!(gh.count("/search/issues"), 2);
+    assert_eq!(repo.worktree_count(), 121);
+
+    let before = gh.requests().len();
+    let second = sync_ok(&repo, &gh, &[]);
+    let requests = gh.requests().len() - before;
+    // At most 1 + ceil(120/100) = 3 requests; here exactly the two search pages, both 304.
+    assert_eq!(requests, 2);
+    assert_eq!(second["api"]["requests"], 2);
+    assert_eq!(second["api"]["not_modified"], 2);
+    let conditional = gh.requests()[before..]
+        .iter()
+        .filter(|r| r.header("if-none-match").is_some())
+        .count();
+    assert_eq!(conditional, 2);
+}
+
+#[test]
+fn head_branches_are_looked_up_once_per_repository_for_new_pull_requests() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    for n in 1..=3 {
+        repo.push_pull_request(n, "refs/heads/main", &format!("f{n}.txt"), "v1\n");
+        gh.add_pull(FakePull::new(
+            WIDGETS,
+            n,
+            &format!("Change {n}"),
+            &format!("c{n}"),
+        ));
+    }
+
+    sync_ok(&repo, &gh, &[]);
+
+    assert_eq!(gh.count("/repos/octo/widgets/pulls?"), 1);
+    assert_eq!(gh.count("/repos/octo/widgets/pulls/"), 0);
+    assert_eq!(repo.rev("pr/2-c2"), repo.rev("refs/lanes/pull/2"));
+}
+
+#[test]
+fn several_repositories_are_synced_and_a_repository_the_token_cannot_see_is_skipped() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    let api = TestRepo::new();
+    api.on_github("octo/api");
+    gh.add_repo("octo/api");
+    let secret = TestRepo::new();
+    secret.on_github("octo/secret");
+    // The clones' rewrites go into the user config the sync runs with.
+    repo.rewrite_url("https://github.com/octo/api.git", &api.remote);
+    repo.rewrite_url("https://github.com/octo/secret.git", &secret.remote);
+    user_config(
+        &repo,
+        &format!(
+            "[[repos]]\nname = \"api\"\npath = {:?}\n[[repos]]\nname = \"secret\"\npath = {:?}\n",
+            api.dir, secret.dir
+        ),
+    );
+    let tip = api.push_pull_request(21, "refs/heads/main", "api.txt", "v1\n");
+    gh.add_pull(FakePull::new(
+        "octo/api",
+        21,
+        "API-3 new endpoint",
+        "endpoint",
+    ));
+    repo.push_pull_request(7, "refs/heads/main", "w.txt", "v1\n");
+    gh.add_pull(FakePull::new(WIDGETS, 7, "Widgets", "w"));
+
+    let out = sync_cmd(&repo, &gh, &["--json"]);
+
+    assert!(
+        !out.status.success(),
+        "a skipped repository is a failure to report"
+    );
+    let report: Value =
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|_| panic!("{}", stderr(&out)));
+    let by_forge = |f: &str| {
+        report["repos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["forge"] == f)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(by_forge(WIDGETS)["pulls"][0]["action"], "created");
+    assert_eq!(by_forge("octo/api")["pulls"][0]["action"], "created");
+    assert_eq!(api.rev("pr/21-endpoint"), tip);
+    let skipped = by_forge("octo/secret");
+    assert!(skipped["error"].as_str().unwrap().contains("404"));
+}
+
+#[test]
+fn a_failing_fetch_in_one_repository_does_not_stop_the_others() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    let api = TestRepo::new();
+    api.on_github("octo/api");
+    gh.add_repo("octo/api");
+    // No rewrite for octo/api: its fetch goes to github.com, which is unreachable here… so
+    // point it at a directory that does not exist instead, to fail fast and offline.
+    repo.rewrite_url(
+        "https://github.com/octo/api.git",
+        &api.base().join("gone.git"),
+    );
+    user_config(
+        &repo,
+        &format!("[[repos]]\nname = \"api\"\npath = {:?}\n", api.dir),
+    );
+    api.push_pull_request(21, "refs/heads/main", "api.txt", "v1\n");
+    gh.add_pull(FakePull::new("octo/api", 21, "New endpoint", "endpoint"));
+    repo.push_pull_request(7, "refs/heads/main", "w.txt", "v1\n");
+    gh.add_pull(FakePull::new(WIDGETS, 7, "Widgets", "w"));
+
+    let out = sync_cmd(&repo, &gh, &["--json"]);
+
+    assert!(!out.status.success());
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let repos = report["repos"].as_array().unwrap();
+    let widgets = repos.iter().find(|r| r["forge"] == WIDGETS).unwrap();
+    let failed = repos.iter().find(|r| r["forge"] == "octo/api").unwrap();
+    assert_eq!(widgets["pulls"][0]["action"], "created");
+    assert!(failed["error"].is_string());
+    assert!(!api.branches().iter().any(|b| b.starts_with("pr/")));
+}
+
+fn assert_sync_fails(gh: &FakeGitHub, reply: Reply, expected: &[&str]) {
+    let repo = github_repo(gh, WIDGETS);
+    repo.push_pull_request(7, "refs/heads/main", "w.txt", "v1\n");
+    gh.add_pull(FakePull::new(WIDGETS, 7, "Widgets", "w"));
+    for _ in 0..3 {
+        gh.fail_next(reply_clone(&reply));
+    }
+    let before = repo.snapshot();
+
+    let out = sync_cmd(&repo, gh, &[]);
+
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    for text in expected {
+        assert!(err.contains(text), "{text:?} not in {err}");
+    }
+    assert_no_token(&out);
+    assert_eq!(repo.snapshot(), before, "a failed sync changes nothing");
+}
+
+fn reply_clone(reply: &Reply) -> Reply {
+    Reply {
+        status: reply.status,
+        headers: reply.headers.clone(),
+        body: reply.body.clone(),
+        delay: reply.delay,
+    }
+}
+
+#[test]
+fn a_rejected_token_says_how_to_provide_one() {
+    let gh = FakeGitHub::start();
+    let reply = Reply::json(401, serde_json::json!({"message": "Bad credentials"}));
+    assert_sync_fails(&gh, reply, &["(401)", "GITHUB_TOKEN", "gh auth login"]);
+}
+
+#[test]
+fn a_refusal_says_which_access_the_token_needs() {
+    let gh = FakeGitHub::start();
+    let reply = Reply::json(
+        403,
+        serde_json::json!({"message": "Resource not accessible by integration"}),
+    );
+    assert_sync_fails(
+        &gh,
+        reply,
+        &["(403)", "Resource not accessible", "`repo` scope"],
+    );
+}
+
+#[test]
+fn a_used_up_rate_limit_says_when_it_resets() {
+    let gh = FakeGitHub::start();
+    let reply = Reply::json(
+        403,
+        serde_json::json!({"message": "API rate limit exceeded"}),
+    )
+    .header("x-ratelimit-remaining", "0")
+    .header("x-ratelimit-reset", "4102444800");
+    assert_sync_fails(
+        &gh,
+        reply,
+        &["rate limit is used up", "resets at 00:00:00 UTC"],
+    );
+}
+
+#[test]
+fn a_long_secondary_rate_limit_is_reported_with_its_retry_after() {
+    let gh = FakeGitHub::start();
+    let reply = Reply::json(
+        403,
+        serde_json::json!({"message": "You have exceeded a secondary rate limit"}),
+    )
+    .header("retry-after", "600");
+    assert_sync_fails(&gh, reply, &["secondary rate limit", "retry in 600s"]);
+}
+
+#[test]
+fn a_server_error_is_retried_a_bounded_number_of_times_then_reported() {
+    let gh = FakeGitHub::start();
+    let reply = Reply::json(502, serde_json::json!({"message": "Server Error"}));
+    assert_sync_fails(&gh, reply, &["GitHub answered 502"]);
+    assert_eq!(gh.count("/search/issues"), 3);
+}
+
+#[test]
+fn a_slow_github_times_out_within_the_configured_bound() {
+    let gh = FakeGitHub::start();
+    let reply = Reply::json(200, serde_json::json!({})).delayed(std::time::Duration::from_secs(4));
+    assert_sync_fails(&gh, reply, &["did not answer within 2s"]);
+}
+
+#[test]
+fn a_short_secondary_rate_limit_is_waited_out() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    repo.push_pull_request(7, "refs/heads/main", "w.txt", "v1\n");
+    gh.add_pull(FakePull::new(WIDGETS, 7, "Widgets", "w"));
+    gh.fail_next(
+        Reply::json(429, serde_json::json!({"message": "secondary rate limit"}))
+            .header("retry-after", "0"),
+    );
+
+    let report = sync_ok(&repo, &gh, &[]);
+
+    assert_eq!(pull(&report, 7)["action"], "created");
+    assert_eq!(gh.count("/search/issues"), 2);
+}
+
+#[test]
+fn a_transient_server_error_is_retried() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    repo.push_pull_request(7, "refs/heads/main", "w.txt", "v1\n");
+    gh.add_pull(FakePull::new(WIDGETS, 7, "Widgets", "w"));
+    gh.fail_next(Reply::json(
+        503,
+        serde_json::json!({"message": "unavailable"}),
+    ));
+
+    let report = sync_ok(&repo, &gh, &[]);
+
+    assert_eq!(pull(&report, 7)["action"], "created");
+}
+
+#[test]
+fn without_a_token_sync_says_where_to_get_one_and_asks_nothing() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    // A PATH with git but no `gh`, so the machine's own GitHub login cannot leak in.
+    let bin = repo.base().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let git = String::from_utf8(
+        std::process::Command::new("which")
+            .arg("git")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(git.trim(), bin.join("git")).unwrap();
+
+    let out = repo
+        .lanes_cmd()
+        .arg("sync")
+        .env("GITHUB_API_URL", gh.url())
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GH_TOKEN")
+        .env("PATH", &bin)
+        .output()
+        .unwrap();
+
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("no GitHub token found"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("GH_TOKEN"));
+    assert!(gh.requests().is_empty());
+}
+
+#[test]
+fn the_text_summary_names_each_pull_request_and_what_happened() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    repo.push_pull_request(7, "refs/heads/main", "w.txt", "v1\n");
+    gh.add_pull(FakePull::new(WIDGETS, 7, "PROJ-3 widgets", "w"));
+
+    let out = sync_cmd(&repo, &gh, &[]);
+
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("project (octo/widgets)"), "{text}");
+    assert!(
+        text.contains("PR 7") && text.contains("created") && text.contains("PROJ-3"),
+        "{text}"
+    );
+    assert!(stderr(&out).contains("GitHub request(s)"));
+}
