@@ -138,18 +138,74 @@ fn open_in_lane_returns_the_same_file_in_the_other_lane() {
     assert_eq!(result["exists"], true);
 }
 
-#[test]
-fn sync_is_registered_and_says_it_is_not_configured() {
+/// A repository on the fake GitHub with one open pull request, and a language server whose
+/// environment points at the fake.
+fn lsp_on_github(
+    gh: &crate::support::github::FakeGitHub,
+    token: Option<&str>,
+) -> (TestRepo, crate::support::lsp::LspClient) {
     let repo = TestRepo::new();
-    let mut lsp = started_lsp(&repo);
-    let error = lsp.command("lanes.sync", json!({})).unwrap_err();
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap()
-            .contains("not configured"),
-        "{error}"
+    repo.on_github("octo/widgets");
+    gh.add_repo("octo/widgets");
+    repo.write(
+        &repo.base(),
+        "xdg/lanes/config.toml",
+        "[github]\nhost = \"github.com\"\n",
     );
+    repo.push_pull_request(7, "refs/heads/main", "login.txt", "v1\n");
+    gh.add_pull(crate::support::github::FakePull::new(
+        "octo/widgets",
+        7,
+        "PROJ-12: fix login",
+        "fix/login",
+    ));
+    let mut cmd = repo.lanes_cmd();
+    cmd.env("GITHUB_API_URL", gh.url())
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GH_TOKEN")
+        // No `gh` either: the token is exactly what the test gives.
+        .env("PATH", "/usr/bin:/bin");
+    if let Some(token) = token {
+        cmd.env("GITHUB_TOKEN", token);
+    }
+    let mut lsp = crate::support::lsp::LspClient::spawn(cmd);
+    lsp.initialize(&[&repo.dir], Value::Null);
+    (repo, lsp)
+}
+
+#[test]
+fn sync_brings_pull_requests_into_lanes_with_progress() {
+    let gh = crate::support::github::FakeGitHub::start();
+    let (repo, mut lsp) = lsp_on_github(&gh, Some(crate::support::github::TOKEN));
+    let result = lsp
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "lanes.sync", "arguments": [{}], "workDoneToken": "sync-1"}),
+        )
+        .unwrap();
+    assert_eq!(result["repos"][0]["pulls"][0]["action"], "created");
+    assert_eq!(result["repos"][0]["forge"], "octo/widgets");
+    assert!(repo
+        .worktrees()
+        .contains("branch refs/heads/pr/7-fix-login"));
+    lsp.wait_notification("$/progress", |p| {
+        p["token"] == "sync-1" && p["value"]["kind"] == "report"
+    });
+    lsp.wait_notification("$/progress", |p| {
+        p["token"] == "sync-1" && p["value"]["kind"] == "end"
+    });
+}
+
+#[test]
+fn sync_without_a_token_is_an_error_that_says_where_to_get_one() {
+    let gh = crate::support::github::FakeGitHub::start();
+    let (repo, mut lsp) = lsp_on_github(&gh, None);
+    let error = lsp.command("lanes.sync", json!({})).unwrap_err();
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("no GitHub token"), "{error}");
+    assert!(message.contains("GITHUB_TOKEN"), "{error}");
+    assert_eq!(error["data"]["kind"], "failed");
+    assert_eq!(repo.worktree_count(), 1);
 }
 
 #[test]

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { errorMessage, isRefusal, run } from './client';
 import { openInNewWindow } from './config';
-import { Lane, laneItem, ticketProblem } from './format';
+import { Lane, laneItem, SyncReport, syncSummary, ticketProblem } from './format';
 
 interface Started {
   created: boolean;
@@ -134,11 +134,16 @@ export async function switchLane(client: LanguageClient): Promise<void> {
 
 export async function syncPullRequests(client: LanguageClient): Promise<void> {
   try {
-    const summary = await vscode.window.withProgress(
+    const report = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Syncing pull requests…', cancellable: false },
-      () => run<unknown>(client, 'lanes.sync'),
+      () => run<SyncReport>(client, 'lanes.sync'),
     );
-    vscode.window.showInformationMessage(`Pull requests synced: ${JSON.stringify(summary)}`);
+    const { text, problems } = syncSummary(report);
+    if (problems.length > 0) {
+      vscode.window.showWarningMessage(`${text}. ${problems.join(' · ')}`);
+    } else {
+      vscode.window.showInformationMessage(text);
+    }
   } catch (error) {
     vscode.window.showErrorMessage(errorMessage(error));
   }

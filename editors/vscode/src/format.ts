@@ -125,3 +125,43 @@ export function serverSettings(section: Record<string, unknown>): Record<string,
   }
   return out;
 }
+
+/** The answer of `lanes.sync`, as far as the summary needs it. */
+export interface SyncReport {
+  repos: {
+    repo: string;
+    pulls: { number: number; action: string; reason?: string | null }[];
+    closed: { number: number; removed: boolean }[];
+    error?: string | null;
+  }[];
+}
+
+/**
+ * One line for a finished sync: counts per outcome ("2 created · 1 updated · 1 skipped"), then the
+ * reasons for skipped pull requests and the repositories that failed.
+ */
+export function syncSummary(report: SyncReport): { text: string; problems: string[] } {
+  const counts = new Map<string, number>();
+  const problems: string[] = [];
+  for (const repo of report.repos) {
+    for (const pull of repo.pulls) {
+      const action = pull.action.replace(/-/g, ' ');
+      counts.set(action, (counts.get(action) ?? 0) + 1);
+      if (pull.reason) {
+        problems.push(pull.reason);
+      }
+    }
+    const removed = repo.closed.filter((c) => c.removed).length;
+    if (removed > 0) {
+      counts.set('removed', (counts.get('removed') ?? 0) + removed);
+    }
+    if (repo.error) {
+      problems.push(`${repo.repo}: ${repo.error}`);
+    }
+  }
+  const parts = ['created', 'updated', 'up to date', 'skipped', 'removed']
+    .filter((k) => counts.has(k))
+    .map((k) => `${counts.get(k)} ${k}`);
+  const text = parts.length > 0 ? `Pull requests synced: ${parts.join(' · ')}` : 'No open pull requests to sync';
+  return { text, problems };
+}

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use lanes::forge::pulls::PrAction;
-use lanes::forge::sync::{sync_here, SyncOptions, SyncReport, DEFAULT_JOBS};
+use lanes::forge::sync::{sync_from, SyncOptions, SyncReport, DEFAULT_JOBS};
 use lanes::ops::start::Progress;
 use lanes::Result;
 
@@ -56,7 +56,13 @@ pub fn run(dir: Option<std::path::PathBuf>, args: SyncArgs) -> Result<ExitCode> 
         prune: args.prune,
         jobs: args.jobs.max(1),
     };
-    let report = sync_here(Some(&cwd), &options, &Spinner(bar.clone()));
+    // Outside a repository, only the configured repositories are synced.
+    let repo = lanes::Repo::discover(&cwd).ok();
+    let config = match &repo {
+        Some(repo) => lanes::Config::load(repo.anchor())?,
+        None => lanes::Config::load_user()?,
+    };
+    let report = sync_from(repo.as_ref(), &config, &options, &Spinner(bar.clone()));
     bar.finish_and_clear();
     let report = report?;
     if args.json {

@@ -106,26 +106,21 @@ impl SyncReport {
     }
 }
 
-/// Syncs the repository at `current` (when it is one) and the user's configured repositories,
-/// with the GitHub client the configuration describes.
-pub fn sync_here(
-    current: Option<&Path>,
+/// Syncs `current` (when there is a current repository) and the configured repositories, with the
+/// GitHub client `config` describes (`config` is the current repository's, or the user's).
+pub fn sync_from(
+    current: Option<&Repo>,
+    config: &Config,
     options: &SyncOptions,
     progress: &dyn Progress,
 ) -> Result<SyncReport> {
-    let user = Config::load_user()?;
-    let repo = current.and_then(|dir| Repo::discover(dir).ok());
-    let config = match &repo {
-        Some(repo) => Config::load(repo.anchor())?,
-        None => user.clone(),
-    };
-    let targets = targets(repo.as_ref(), crate::ops::multi::configured(&user)?);
+    let targets = targets(current, crate::ops::multi::configured(config)?);
     if targets.is_empty() {
         return Err(Error::Config(
             "nothing to sync: run lanes sync inside a repository, or list repositories under [[repos]] in your user config".into(),
         ));
     }
-    let github = GitHub::from_env(&config)?;
+    let github = GitHub::from_env(config)?;
     let host = forge_host(github.api_root(), config.github_host.as_deref());
     Ok(sync(&github, &host, &targets, options, progress))
 }

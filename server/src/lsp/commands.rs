@@ -67,6 +67,16 @@ struct RemoveArgs {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SyncArgs {
+    repo: Option<PathBuf>,
+    #[serde(default)]
+    review_requested: bool,
+    #[serde(default)]
+    prune: bool,
+}
+
+#[derive(Deserialize)]
 struct OpenInLaneArgs {
     uri: String,
     ticket: String,
@@ -116,13 +126,14 @@ pub async fn execute(ctx: &Ctx, params: ExecuteCommandParams) -> RpcResult<Value
             .await
         }
         "lanes.status" => Ok(status::compute(ctx).await.unwrap_or(Value::Null)),
-        "lanes.sync" => Err(RpcError {
-            code: ErrorCode::ServerError(-32001),
-            message:
-                "pull request sync is not configured: it is not available in this version of lanes"
-                    .into(),
-            data: Some(json!({"kind": "not-configured"})),
-        }),
+        "lanes.sync" => {
+            sync(
+                ctx,
+                parse(arg, "{\"reviewRequested\": false, \"prune\": false}")?,
+                token,
+            )
+            .await
+        }
         other => Err(RpcError::invalid_params(format!(
             "unknown command {other:?}; lanes knows {}",
             COMMANDS.join(", ")
@@ -130,7 +141,7 @@ pub async fn execute(ctx: &Ctx, params: ExecuteCommandParams) -> RpcResult<Value
     }?;
     if matches!(
         params.command.as_str(),
-        "lanes.start" | "lanes.remove" | "lanes.moveChange"
+        "lanes.start" | "lanes.remove" | "lanes.moveChange" | "lanes.sync"
     ) {
         reload_sessions(ctx).await;
     }
@@ -234,6 +245,31 @@ async fn start(
         let started = ops::start::start(&repo, &config, &request, reporter).map_err(core_error)?;
         to_json(&started)
     })
+    .await
+}
+
+async fn sync(
+    ctx: &Ctx,
+    args: SyncArgs,
+    token: Option<tower_lsp_server::lsp_types::ProgressToken>,
+) -> RpcResult<Value> {
+    let c = ctx.clone();
+    let options = lanes::forge::sync::SyncOptions {
+        review_requested: args.review_requested,
+        prune: args.prune,
+        ..Default::default()
+    };
+    progress::run(
+        ctx,
+        token,
+        "Syncing pull requests".into(),
+        move |reporter| {
+            let (repo, config) = target(&c, args.repo)?;
+            let report = lanes::forge::sync::sync_from(Some(&repo), &config, &options, reporter)
+                .map_err(core_error)?;
+            to_json(&report)
+        },
+    )
     .await
 }
 

@@ -201,7 +201,36 @@ function M.sync()
     if err then
       return notify(err_message(err), vim.log.levels.WARN)
     end
-    notify('sync done: ' .. vim.inspect(result))
+    local counts, problems = {}, {}
+    for _, repo in ipairs(result.repos or {}) do
+      for _, pull in ipairs(repo.pulls or {}) do
+        local action = pull.action:gsub('-', ' ')
+        counts[action] = (counts[action] or 0) + 1
+        if pull.reason and pull.reason ~= vim.NIL then
+          table.insert(problems, pull.reason)
+        end
+      end
+      for _, closed in ipairs(repo.closed or {}) do
+        if closed.removed then
+          counts.removed = (counts.removed or 0) + 1
+        end
+      end
+      if repo.error and repo.error ~= vim.NIL then
+        table.insert(problems, repo.repo .. ': ' .. repo.error)
+      end
+    end
+    local parts = {}
+    for _, action in ipairs({ 'created', 'updated', 'up to date', 'skipped', 'removed' }) do
+      if counts[action] then
+        table.insert(parts, ('%d %s'):format(counts[action], action))
+      end
+    end
+    local text = #parts > 0 and ('pull requests synced: ' .. table.concat(parts, ', ')) or 'no open pull requests to sync'
+    if #problems > 0 then
+      notify(text .. '\n' .. table.concat(problems, '\n'), vim.log.levels.WARN)
+    else
+      notify(text)
+    end
   end)
 end
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findOnPath, laneItem, serverSettings, statusText, statusTooltip, ticketProblem } from '../../src/format';
+import { findOnPath, laneItem, serverSettings, statusText, statusTooltip, syncSummary, ticketProblem } from '../../src/format';
 
 const lane = { ticket: 'PROJ-1', title: 'Fix login', branch: 'feature/PROJ-1', path: '/src/p-PROJ-1', repo: '/src/p', dirty: 2, ahead: 1, behind: 0, pr: 42, base: 'origin/main' };
 
@@ -42,4 +42,28 @@ test('the binary is found on PATH', () => {
 
 test('only settings that are set reach the server', () => {
   assert.deepEqual(serverSettings({ branch: 'lane/{ticket}', path: null, server: { path: '' } }), { branch: 'lane/{ticket}' });
+});
+
+test('a sync summary counts outcomes and lists what was skipped or failed', () => {
+  const { text, problems } = syncSummary({
+    repos: [
+      {
+        repo: 'widgets',
+        pulls: [
+          { number: 1, action: 'created' },
+          { number: 2, action: 'created' },
+          { number: 3, action: 'up-to-date' },
+          { number: 4, action: 'skipped', reason: 'PR 4: local changes, not updated' },
+        ],
+        closed: [{ number: 5, removed: true }],
+      },
+      { repo: 'secret', pulls: [], closed: [], error: 'GitHub has no repository octo/secret (404)' },
+    ],
+  });
+  assert.equal(text, 'Pull requests synced: 2 created · 1 up to date · 1 skipped · 1 removed');
+  assert.deepEqual(problems, ['PR 4: local changes, not updated', 'secret: GitHub has no repository octo/secret (404)']);
+});
+
+test('a sync with nothing open says so', () => {
+  assert.equal(syncSummary({ repos: [{ repo: 'w', pulls: [], closed: [] }] }).text, 'No open pull requests to sync');
 });
