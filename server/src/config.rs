@@ -38,7 +38,7 @@ pub struct ConfigLayer {
     /// Directory for multi-repository workspace files (user config only); default: beside the
     /// lanes.
     pub workspace: Option<String>,
-    /// Ticket provider: "none" (default) or "jira".
+    /// Ticket provider: "none" (default), "jira" or "github".
     pub provider: Option<String>,
     /// Jira settings.
     pub jira: Option<JiraSettings>,

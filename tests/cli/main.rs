@@ -5,6 +5,7 @@
 mod support;
 
 mod check;
+mod github_issues;
 mod help;
 mod list;
 mod moves;

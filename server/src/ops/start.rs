@@ -92,7 +92,7 @@ pub fn start(
         .iter()
         .any(|e| !e.is_primary() && e.worktree.is_some() && e.ticket.as_ref() == Some(&ticket));
     if !known && !request.offline {
-        let provider = crate::ticket::Provider::from_config(config)?;
+        let provider = crate::ticket::Provider::from_config(config, Some(repo))?;
         if !matches!(provider, crate::ticket::Provider::None) {
             progress.step(&format!("fetching ticket {ticket}"));
         }

@@ -8,7 +8,7 @@ use crate::ticket::{Provider, TicketKey, TicketSummary};
 
 /// "My open tickets", each with its lane in this repository when it has one.
 pub fn my_tickets(repo: &Repo, config: &Config) -> Result<Vec<TicketSummary>> {
-    let mut tickets = Provider::from_config(config)?.mine()?;
+    let mut tickets = Provider::from_config(config, Some(repo))?.mine()?;
     let lanes = lanes_of(repo, config)?;
     for ticket in &mut tickets {
         let key = TicketKey::parse(&ticket.key).ok();

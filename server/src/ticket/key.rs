@@ -11,9 +11,45 @@ pub const MAX_KEY_LEN: usize = 64;
 
 /// A validated ticket key: ASCII letters, digits, `-`, `_` and `.`, safe as a ref component and as a
 /// file name. GitHub issue references (`#42`, `owner/repo#42`) are turned into slugs (`gh-42`,
-/// `gh-repo-42`) since `#` and `/` do not belong in a directory name.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct TicketKey(String);
+/// `gh-repo-42`) since `#` and `/` do not belong in a directory name; the reference itself is kept
+/// for the GitHub issues provider. Keys compare by their text alone.
+#[derive(Debug, Clone)]
+pub struct TicketKey(String, Option<IssueRef>);
+
+/// A GitHub issue reference as typed: `#42` (the current repository's) or `owner/repo#42`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssueRef {
+    /// `owner/name`, when given.
+    pub repo: Option<String>,
+    /// The issue number.
+    pub number: u64,
+}
+
+impl PartialEq for TicketKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for TicketKey {}
+
+impl std::hash::Hash for TicketKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl PartialOrd for TicketKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for TicketKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.cmp(&other.0)
+    }
+}
 
 impl TicketKey {
     /// Parses and validates a key as a user typed it.
@@ -28,6 +64,7 @@ impl TicketKey {
         if input.len() > 4 * MAX_KEY_LEN {
             return Err(invalid(&format!("longer than {MAX_KEY_LEN} characters")));
         }
+        let issue = issue_ref(input);
         let key = github_slug(input).unwrap_or_else(|| input.to_string());
         if key.len() > MAX_KEY_LEN {
             return Err(invalid(&format!("longer than {MAX_KEY_LEN} characters")));
@@ -63,12 +100,17 @@ impl TicketKey {
         if key.eq_ignore_ascii_case("HEAD") {
             return Err(invalid("`HEAD` is reserved by git"));
         }
-        Ok(TicketKey(key))
+        Ok(TicketKey(key, issue))
+    }
+
+    /// The GitHub issue this key was typed as (`#42`, `owner/repo#42`), if it was.
+    pub fn issue(&self) -> Option<&IssueRef> {
+        self.1.as_ref()
     }
 
     /// The key of a pull request without a ticket: `PR-<number>` (valid by construction).
     pub fn pull_request(number: u64) -> TicketKey {
-        TicketKey(format!("PR-{number}"))
+        TicketKey(format!("PR-{number}"), None)
     }
 
     /// The key as text.
@@ -102,6 +144,16 @@ fn github_slug(input: &str) -> Option<String> {
     (name_ok(owner) && name_ok(repo) && !repo.contains("..")).then(|| format!("gh-{repo}-{number}"))
 }
 
+/// The issue reference of a `#42` / `owner/repo#42` input (validated by `github_slug`).
+fn issue_ref(input: &str) -> Option<IssueRef> {
+    github_slug(input)?;
+    let (prefix, number) = input.rsplit_once('#')?;
+    Some(IssueRef {
+        repo: (!prefix.is_empty()).then(|| prefix.to_string()),
+        number: number.parse().ok()?,
+    })
+}
+
 /// Keeps error messages readable when the input is huge.
 fn shorten(input: &str) -> String {
     const SHOWN: usize = 80;
@@ -122,6 +174,21 @@ mod tests {
             Err(Error::InvalidTicket { reason, .. }) => reason,
             other => panic!("{input:?} should be rejected, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn issue_references_are_kept_beside_their_slug() {
+        let key = TicketKey::parse("octo/widgets#7").unwrap();
+        assert_eq!(
+            key.issue(),
+            Some(&IssueRef {
+                repo: Some("octo/widgets".into()),
+                number: 7
+            })
+        );
+        assert_eq!(key, TicketKey::parse("gh-widgets-7").unwrap());
+        assert_eq!(TicketKey::parse("#42").unwrap().issue().unwrap().repo, None);
+        assert_eq!(TicketKey::parse("PROJ-1").unwrap().issue(), None);
     }
 
     #[test]

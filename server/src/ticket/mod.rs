@@ -2,6 +2,7 @@
 //! adds the title, status, link and description, written into the lane for its agent to read.
 
 pub mod adf;
+pub mod github;
 pub mod jira;
 mod key;
 
@@ -13,7 +14,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::error::{Error, Result};
 
-pub use key::{TicketKey, MAX_KEY_LEN};
+pub use key::{IssueRef, TicketKey, MAX_KEY_LEN};
 
 /// A ticket as its provider describes it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -53,11 +54,14 @@ pub enum Provider {
     None,
     /// A Jira site.
     Jira(jira::Jira),
+    /// GitHub issues.
+    GitHub(github::GitHubIssues),
 }
 
 impl Provider {
-    /// The configured provider (`provider = "none" | "jira"`).
-    pub fn from_config(config: &Config) -> Result<Provider> {
+    /// The configured provider (`provider = "none" | "jira" | "github"`); `repo` is the current
+    /// repository, whose GitHub remote `#42` refers to.
+    pub fn from_config(config: &Config, repo: Option<&crate::git::Repo>) -> Result<Provider> {
         let timeout = Duration::from_secs(config.timeout.max(1));
         match config.provider.as_deref().unwrap_or("none") {
             "none" => Ok(Provider::None),
@@ -65,8 +69,35 @@ impl Provider {
                 config.jira_url.as_deref(),
                 timeout,
             )?)),
+            "github" => {
+                let client = crate::forge::github::GitHub::from_env(config)?;
+                let host = crate::forge::sync::forge_host(
+                    client.api_root(),
+                    config.github_host.as_deref(),
+                );
+                let forge_name = |repo: &crate::git::Repo| {
+                    crate::forge::sync::forge_remote(repo, &host)
+                        .map(|(_, id)| format!("{}/{}", id.owner, id.name))
+                };
+                let here = repo.and_then(forge_name);
+                let mut repos: Vec<String> = here.iter().cloned().collect();
+                for target in crate::ops::multi::configured(config)? {
+                    if let Some(name) = crate::git::Repo::discover(&target.path)
+                        .ok()
+                        .as_ref()
+                        .and_then(forge_name)
+                    {
+                        if !repos.contains(&name) {
+                            repos.push(name);
+                        }
+                    }
+                }
+                Ok(Provider::GitHub(github::GitHubIssues::new(
+                    client, here, repos,
+                )))
+            }
             other => Err(Error::Config(format!(
-                "config: unknown ticket provider {other:?}; use \"none\" or \"jira\""
+                "config: unknown ticket provider {other:?}; use \"none\", \"jira\" or \"github\""
             ))),
         }
     }
@@ -76,6 +107,7 @@ impl Provider {
         match self {
             Provider::None => Ok(None),
             Provider::Jira(jira) => jira.issue(key.as_str()).map(Some),
+            Provider::GitHub(github) => github.issue(key),
         }
     }
 
@@ -83,9 +115,10 @@ impl Provider {
     pub fn mine(&self) -> Result<Vec<TicketSummary>> {
         match self {
             Provider::None => Err(Error::Config(
-                "no ticket provider is configured\n  hint: set provider = \"jira\" in the config (with JIRA_URL and credentials in the environment)".into(),
+                "no ticket provider is configured\n  hint: set provider = \"jira\" (with JIRA_URL and credentials in the environment) or provider = \"github\" in the config".into(),
             )),
             Provider::Jira(jira) => jira.mine(),
+            Provider::GitHub(github) => github.mine(),
         }
     }
 }

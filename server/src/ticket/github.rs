@@ -1,0 +1,117 @@
+//! GitHub issues as tickets: `#42` (an issue of the current repository) and `owner/repo#42`
+//! are fetched through the same GitHub client as `lanes sync` (token, API root, ETag cache,
+//! errors); "my open issues" is one search across the repositories at hand.
+
+use super::adf::acceptance_criteria;
+use super::{Ticket, TicketKey, TicketSummary};
+use crate::error::{Error, Result};
+use crate::forge::github::GitHub;
+
+/// Search pages read at most for "my open issues".
+const MAX_PAGES: usize = 10;
+
+/// The GitHub issues provider.
+pub struct GitHubIssues {
+    client: GitHub,
+    /// `owner/name` of the current repository on GitHub, for `#42`.
+    here: Option<String>,
+    /// `owner/name` of every repository at hand (the current one and the configured ones).
+    repos: Vec<String>,
+}
+
+impl GitHubIssues {
+    /// A provider over `client`; `here` is the current repository, `repos` all known ones.
+    pub fn new(client: GitHub, here: Option<String>, repos: Vec<String>) -> GitHubIssues {
+        GitHubIssues {
+            client,
+            here,
+            repos,
+        }
+    }
+
+    /// The issue a key refers to; None for keys that are not issue references (`PROJ-1`).
+    pub fn issue(&self, key: &TicketKey) -> Result<Option<Ticket>> {
+        let Some(issue) = key.issue() else {
+            return Ok(None);
+        };
+        let repo = issue.repo.clone().or_else(|| self.here.clone()).ok_or_else(|| {
+            Error::Provider(format!(
+                "#{} names an issue of the current repository, but none of its remotes is on GitHub\n  hint: write owner/repo#{}",
+                issue.number, issue.number
+            ))
+        })?;
+        let reference = format!("{repo}#{}", issue.number);
+        let page = self
+            .client
+            .get(
+                &format!("/repos/{repo}/issues/{}", issue.number),
+                &format!("fetching {reference}"),
+            )
+            .map_err(|e| {
+                if e.status == Some(404) {
+                    Error::Provider(format!(
+                        "GitHub has no issue {reference}, or the token cannot see it (404)\n  hint: check the number, or pass --offline to start the lane from the key alone"
+                    ))
+                } else {
+                    e.into()
+                }
+            })?;
+        self.client.save_cache();
+        let body = &page.body;
+        let description = body["body"].as_str().unwrap_or_default().to_string();
+        Ok(Some(Ticket {
+            key: key.to_string(),
+            title: body["title"].as_str().unwrap_or_default().to_string(),
+            status: body["state"].as_str().map(str::to_string),
+            url: body["html_url"].as_str().map(str::to_string),
+            acceptance: acceptance_criteria(&description),
+            description,
+        }))
+    }
+
+    /// Open issues assigned to the user in the repositories at hand (every page), keyed `#N`
+    /// in the current repository (the key `lanes start` gets from the picker) and `owner/repo#N`
+    /// elsewhere.
+    pub fn mine(&self) -> Result<Vec<TicketSummary>> {
+        let mut query = String::from("is:issue is:open assignee:@me");
+        for repo in &self.repos {
+            query.push_str(" repo:");
+            query.push_str(repo);
+        }
+        let path = format!(
+            "/search/issues?q={}&sort=updated&order=desc&per_page=100",
+            super::jira::urlencode(&query)
+        );
+        let items = self
+            .client
+            .get_all(&path, "listing your issues", MAX_PAGES, |b| {
+                b["items"].as_array()
+            })?;
+        self.client.save_cache();
+        Ok(items
+            .iter()
+            .filter_map(|item| {
+                let repo_url = item["repository_url"].as_str()?;
+                let mut parts = repo_url.trim_end_matches('/').rsplit('/');
+                let (name, owner) = (parts.next()?, parts.next()?);
+                let full = format!("{owner}/{name}");
+                let number = item["number"].as_u64()?;
+                let here = self
+                    .here
+                    .as_deref()
+                    .is_some_and(|h| h.eq_ignore_ascii_case(&full));
+                Some(TicketSummary {
+                    key: if here {
+                        format!("#{number}")
+                    } else {
+                        format!("{full}#{number}")
+                    },
+                    title: item["title"].as_str().unwrap_or_default().to_string(),
+                    status: item["state"].as_str().map(str::to_string),
+                    url: item["html_url"].as_str().map(str::to_string),
+                    lane: None,
+                })
+            })
+            .collect())
+    }
+}
