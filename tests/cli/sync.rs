@@ -661,3 +661,38 @@ fn the_text_summary_names_each_pull_request_and_what_happened() {
     );
     assert!(stderr(&out).contains("GitHub request(s)"));
 }
+
+#[test]
+fn the_token_can_come_from_the_github_cli() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    repo.push_pull_request(7, "refs/heads/main", "w.txt", "v1\n");
+    gh.add_pull(FakePull::new(WIDGETS, 7, "Widgets", "w"));
+    // A `gh` that answers `gh auth token` as a signed-in GitHub CLI does.
+    let bin = repo.base().join("bin");
+    repo.write(
+        &bin,
+        "gh",
+        &format!("#!/bin/sh\n[ \"$1 $2\" = \"auth token\" ] && echo {TOKEN}\n"),
+    );
+    std::fs::set_permissions(
+        bin.join("gh"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+
+    let out = repo
+        .lanes_cmd()
+        .args(["sync", "--json"])
+        .env("GITHUB_API_URL", gh.url())
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GH_TOKEN")
+        .env("PATH", path)
+        .output()
+        .unwrap();
+
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(repo.lane_dir("PR-7").is_dir());
+    assert_no_token(&out);
+}

@@ -58,7 +58,7 @@ pub enum Command {
 
     /// List your open tickets from the ticket provider (Jira), with their lanes.
     #[command(
-        after_help = "Examples:\n  lanes tickets\n  lanes tickets --json\n\nNeeds provider = \"jira\" in the config, JIRA_URL, and JIRA_EMAIL + JIRA_API_TOKEN (Cloud) or JIRA_PAT (Server/DC)."
+        after_help = "Examples:\n  lanes tickets\n  lanes tickets --json\n\nNeeds provider = \"jira\" in the config, JIRA_URL, and JIRA_EMAIL + JIRA_API_TOKEN (Cloud) or JIRA_PAT (Server/DC);\nor provider = \"github\" and GITHUB_TOKEN / GH_TOKEN / `gh auth login`."
     )]
     Tickets(JsonArg),
 

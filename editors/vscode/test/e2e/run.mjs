@@ -3,6 +3,7 @@
 // Env: LANES_BIN, CODE_SERVER (entry.js), NODE24 (node binary for code-server), VSIX, ARTIFACTS.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -30,6 +31,17 @@ const childEnv = {
   GIT_CONFIG_GLOBAL: gitconfig,
   GIT_CONFIG_NOSYSTEM: '1',
 };
+// The token comes from a `gh` on PATH (`gh auth token`), as for a user who signed in with the
+// GitHub CLI: code-server keeps GITHUB_TOKEN for itself and does not pass it to extensions.
+const TOKEN = 'ghp_e2eFakeToken';
+delete childEnv.GITHUB_TOKEN;
+delete childEnv.GH_TOKEN;
+const bin = path.join(scratch, 'bin');
+fs.mkdirSync(bin);
+fs.writeFileSync(path.join(bin, 'gh'), `#!/bin/sh\n[ "$1 $2" = "auth token" ] && echo ${TOKEN}\n`, { mode: 0o755 });
+childEnv.PATH = `${bin}:${process.env.PATH}`;
+// VS Code takes the extension host's PATH from a login shell, so put `gh` where a user's profile would.
+fs.writeFileSync(path.join(home, '.profile'), `export PATH="${bin}:$PATH"\n`);
 
 const git = (cwd, ...args) => execFileSync('git', args, { cwd, env: childEnv, encoding: 'utf8' });
 const lanes = (cwd, ...args) => execFileSync(LANES_BIN, args, { cwd, env: childEnv, encoding: 'utf8' });
@@ -43,6 +55,53 @@ fs.writeFileSync(path.join(repo, 'README.md'), '# project\n');
 fs.writeFileSync(path.join(repo, 'src/app.txt'), lines());
 git(repo, 'add', '.');
 git(repo, 'commit', '-q', '-m', 'initial');
+
+// "GitHub": origin keeps its real URL and reaches a local bare repository through
+// url.<base>.insteadOf, as a user's git config would; pull request 7's head is refs/pull/7/head.
+const bare = path.join(scratch, 'widgets.git');
+git(scratch, 'init', '-q', '--bare', '-b', 'main', bare);
+fs.appendFileSync(gitconfig, `[url "${bare}"]\n\tinsteadOf = https://github.com/octo/widgets.git\n`);
+git(repo, 'remote', 'add', 'origin', 'https://github.com/octo/widgets.git');
+git(repo, 'push', '-q', '-u', 'origin', 'main');
+git(repo, 'remote', 'set-head', 'origin', 'main');
+const author = path.join(scratch, 'author');
+git(scratch, 'clone', '-q', bare, author);
+fs.writeFileSync(path.join(author, 'login.txt'), 'fixed\n');
+git(author, 'add', '.');
+git(author, 'commit', '-q', '-m', 'Fix login');
+git(author, 'push', '-q', 'origin', 'HEAD:refs/pull/7/head');
+
+// The fake GitHub REST API: the search and the pull request, with GitHub's shapes.
+const gitHubLog = [];
+const fakeGitHub = http.createServer((req, res) => {
+  gitHubLog.push(`${req.method} ${req.url}`);
+  const url = new URL(req.url, 'http://127.0.0.1');
+  const base = `http://127.0.0.1:${fakeGitHub.address().port}`;
+  const pull = { number: 7, title: 'PROJ-12: fix login', state: 'open', draft: false };
+  let status = 200;
+  let body;
+  if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+    status = 401;
+    body = { message: 'Bad credentials' };
+  } else if (url.pathname === '/search/issues') {
+    const q = url.searchParams.get('q') ?? '';
+    const items = q.includes('repo:octo/widgets') && q.includes('author:@me')
+      ? [{ ...pull, repository_url: `${base}/repos/octo/widgets`, pull_request: { url: `${base}/repos/octo/widgets/pulls/7` }, user: { login: 'me' } }]
+      : [];
+    body = { total_count: items.length, incomplete_results: false, items };
+  } else if (url.pathname === '/repos/octo/widgets/pulls/7') {
+    body = { ...pull, merged: false, head: { ref: 'fix/login', repo: { full_name: 'octo/widgets' } }, base: { ref: 'main' } };
+  } else {
+    status = 404;
+    body = { message: 'Not Found' };
+  }
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+});
+await new Promise((resolve) => fakeGitHub.listen(0, '127.0.0.1', resolve));
+childEnv.GITHUB_API_URL = `http://127.0.0.1:${fakeGitHub.address().port}`;
+fs.mkdirSync(path.join(childEnv.XDG_CONFIG_HOME, 'lanes'), { recursive: true });
+fs.writeFileSync(path.join(childEnv.XDG_CONFIG_HOME, 'lanes', 'config.toml'), '[github]\nhost = "github.com"\n');
 lanes(repo, 'start', 'A-1');
 lanes(repo, 'start', 'B-1');
 const laneA = path.join(scratch, 'project-A-1');
@@ -179,9 +238,27 @@ try {
     await until('the worktree on disk', async () => git(repo, 'worktree', 'list', '--porcelain').includes('branch refs/heads/feature/NEW-7'), 60000);
     await page.locator('.notifications-toasts', { hasText: 'NEW-7' }).first().waitFor();
   });
+
+  await scenario('Sync Pull Requests against the fake GitHub creates the PR lanes', async () => {
+    await runCommand('Notifications: Clear All Notifications');
+    await runCommand('Lanes: Sync Pull Requests');
+    let toasts = '';
+    try {
+      await until('the pull request lane on disk', async () => {
+        toasts = (await page.locator('.notifications-toasts').innerText().catch(() => '')) || toasts;
+        return git(repo, 'worktree', 'list', '--porcelain').includes('branch refs/heads/pr/7-fix-login');
+      }, 60000);
+    } catch (error) {
+      throw new Error(`${error.message}; notifications: ${toasts}; GitHub saw: ${gitHubLog.join(', ')}`);
+    }
+    await page.locator('.notifications-toasts', { hasText: 'Pull requests synced: 1 created' }).first().waitFor();
+    if (!fs.existsSync(path.join(scratch, 'project-PROJ-12', 'login.txt'))) throw new Error("the lane lacks the pull request's file");
+  });
 } finally {
   await browser.close();
   server.kill('SIGTERM');
+  fakeGitHub.close();
+  fs.writeFileSync(path.join(ARTIFACTS, 'fake-github.log'), gitHubLog.join('\n') + '\n');
   fs.writeFileSync(path.join(ARTIFACTS, 'code-server.log'), serverLog);
 }
 
