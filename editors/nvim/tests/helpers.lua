@@ -72,6 +72,39 @@ function H.contains(haystack, needle, what)
   end
 end
 
+--- A fake GitHub REST API on 127.0.0.1, served from Neovim's own event loop: `route(target,
+--- authorization)` returns a status and a JSON body. Returns the API's URL and the server handle.
+function H.fake_github(route)
+  local server = assert(vim.uv.new_tcp())
+  assert(server:bind('127.0.0.1', 0))
+  server:listen(16, function()
+    local conn = assert(vim.uv.new_tcp())
+    server:accept(conn)
+    local buf = ''
+    conn:read_start(function(_, chunk)
+      if not chunk then
+        conn:close()
+        return
+      end
+      buf = buf .. chunk
+      -- GET requests only: a request ends with its headers.
+      while true do
+        local stop = buf:find('\r\n\r\n', 1, true)
+        if not stop then
+          return
+        end
+        local head = buf:sub(1, stop)
+        buf = buf:sub(stop + 4)
+        local target = head:match('^%S+ (%S+)')
+        local auth = head:match('\n[Aa]uthorization: ([^\r\n]+)')
+        local status, body = route(target, auth)
+        conn:write(('HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s'):format(status, #body, body))
+      end
+    end)
+  end)
+  return 'http://127.0.0.1:' .. server:getsockname().port, server
+end
+
 --- Runs the named test functions, prints one line each, exits non-zero on failure.
 function H.run_tests(tests)
   local failed = 0

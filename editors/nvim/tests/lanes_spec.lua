@@ -168,4 +168,60 @@ H.run_tests({
       os.remove(config_file)
     end,
   },
+  {
+    'Lanes sync brings a pull request into a lane and summarises',
+    function()
+      local repo = H.repo()
+      -- GitHub: origin keeps its URL and reaches a bare repository through insteadOf; PR 7's head
+      -- is refs/pull/7/head there.
+      local bare = repo.base .. '/widgets.git'
+      H.run({ 'git', 'init', '-q', '--bare', '-b', 'main', bare })
+      H.git(repo.dir, 'remote', 'add', 'origin', 'https://github.com/octo/widgets.git')
+      H.git(repo.dir, 'config', 'url.' .. bare .. '.insteadOf', 'https://github.com/octo/widgets.git')
+      H.git(repo.dir, 'push', '-q', 'origin', 'main')
+      H.git(repo.dir, 'checkout', '-q', '-b', 'authoring')
+      H.write(repo.dir .. '/login.txt', 'fixed\n')
+      H.git(repo.dir, 'add', 'login.txt')
+      H.git(repo.dir, 'commit', '-q', '-m', 'Fix login')
+      H.git(repo.dir, 'push', '-q', 'origin', 'HEAD:refs/pull/7/head')
+      H.git(repo.dir, 'checkout', '-q', 'main')
+      H.git(repo.dir, 'branch', '-q', '-D', 'authoring')
+      local base
+      local url, server = H.fake_github(function(target, auth)
+        if auth ~= 'Bearer nvim-test-token' then
+          return 401, '{"message": "Bad credentials"}'
+        end
+        local pull = '"number": 7, "title": "PROJ-12: fix login", "state": "open", "draft": false'
+        if target:match('^/search/issues') then
+          return 200, ('{"total_count": 1, "incomplete_results": false, "items": [{%s, "repository_url": "%s/repos/octo/widgets", "pull_request": {}}]}'):format(pull, base)
+        elseif target == '/repos/octo/widgets/pulls/7' then
+          return 200, ('{%s, "merged": false, "head": {"ref": "fix/login"}}'):format(pull)
+        end
+        return 404, '{"message": "Not Found"}'
+      end)
+      base = url
+      vim.env.GITHUB_API_URL, vim.env.GITHUB_TOKEN = url, 'nvim-test-token'
+      local config_file = vim.env.XDG_CONFIG_HOME .. '/lanes/config.toml'
+      H.write(config_file, '[github]\nhost = "github.com"\n')
+      local messages = {}
+      vim.notify = function(msg)
+        table.insert(messages, msg)
+      end
+      setup()
+      vim.cmd.cd(repo.dir)
+      vim.cmd.edit(repo.dir .. '/README.md')
+      H.wait('the lanes client', function()
+        local c = vim.lsp.get_clients({ name = 'lanes', bufnr = 0 })[1]
+        return c ~= nil and c.initialized
+      end)
+      vim.cmd('Lanes sync')
+      H.wait('the summary', function()
+        return table.concat(messages, '\n'):find('pull requests synced: 1 created', 1, true) ~= nil
+      end)
+      H.contains(H.git(repo.dir, 'worktree', 'list', '--porcelain'), 'branch refs/heads/pr/7-fix-login', 'git worktree list')
+      server:close()
+      vim.env.GITHUB_API_URL, vim.env.GITHUB_TOKEN = nil, nil
+      os.remove(config_file)
+    end,
+  },
 })
