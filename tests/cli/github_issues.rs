@@ -25,25 +25,11 @@ fn issue(repo: &str, number: u64, title: &str) -> FakeIssue {
 
 /// A clone of octo/widgets with the GitHub issues provider configured.
 fn issues_repo(gh: &FakeGitHub, extra: &str) -> TestRepo {
-    let repo = TestRepo::new();
-    repo.on_github("octo/widgets");
-    gh.add_repo("octo/widgets");
-    repo.write(
-        &repo.base(),
-        "xdg/lanes/config.toml",
-        &format!("provider = \"github\"\n{extra}\n[github]\nhost = \"github.com\"\n"),
-    );
-    repo
+    gh.clone_of("octo/widgets", &format!("provider = \"github\"\n{extra}"))
 }
 
 fn lanes(repo: &TestRepo, gh: &FakeGitHub, args: &[&str]) -> std::process::Output {
-    repo.lanes_cmd()
-        .args(args)
-        .env("GITHUB_API_URL", gh.url())
-        .env("GITHUB_TOKEN", TOKEN)
-        .env_remove("GH_TOKEN")
-        .output()
-        .unwrap()
+    gh.env(repo.lanes_cmd().args(args)).output().unwrap()
 }
 
 #[test]
@@ -146,12 +132,7 @@ fn assert_start_fails(gh: &FakeGitHub, reply: Option<Reply>, key: &str, expected
     let repo = issues_repo(gh, "timeout = 1");
     if let Some(reply) = reply {
         for _ in 0..3 {
-            gh.fail_next(Reply {
-                status: reply.status,
-                headers: reply.headers.clone(),
-                body: reply.body.clone(),
-                delay: reply.delay,
-            });
+            gh.fail_next(reply.clone());
         }
     }
     let before = repo.snapshot();

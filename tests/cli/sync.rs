@@ -13,28 +13,15 @@ const WIDGETS: &str = "octo/widgets";
 
 /// A clone of `full` on the fake GitHub, with the user config pointing lanes at it.
 fn github_repo(gh: &FakeGitHub, full: &str) -> TestRepo {
-    let repo = TestRepo::new();
-    repo.on_github(full);
-    gh.add_repo(full);
-    user_config(&repo, "");
-    repo
+    gh.clone_of(full, "timeout = 2")
 }
 
-fn user_config(repo: &TestRepo, extra: &str) {
-    repo.write(
-        &repo.base(),
-        "xdg/lanes/config.toml",
-        &format!("timeout = 2\n{extra}\n[github]\nhost = \"github.com\"\n"),
-    );
+fn user_config(gh: &FakeGitHub, repo: &TestRepo, extra: &str) {
+    gh.configure(repo, &format!("timeout = 2\n{extra}"));
 }
 
 fn sync_cmd(repo: &TestRepo, gh: &FakeGitHub, args: &[&str]) -> Output {
-    repo.lanes_cmd()
-        .arg("sync")
-        .args(args)
-        .env("GITHUB_API_URL", gh.url())
-        .env("GITHUB_TOKEN", TOKEN)
-        .env_remove("GH_TOKEN")
+    gh.env(repo.lanes_cmd().arg("sync").args(args))
         .output()
         .unwrap()
 }
@@ -407,6 +394,7 @@ fn several_repositories_are_synced_and_a_repository_the_token_cannot_see_is_skip
     repo.rewrite_url("https://github.com/octo/api.git", &api.remote);
     repo.rewrite_url("https://github.com/octo/secret.git", &secret.remote);
     user_config(
+        &gh,
         &repo,
         &format!(
             "[[repos]]\nname = \"api\"\npath = {:?}\n[[repos]]\nname = \"secret\"\npath = {:?}\n",
@@ -461,6 +449,7 @@ fn a_failing_fetch_in_one_repository_does_not_stop_the_others() {
         &api.base().join("gone.git"),
     );
     user_config(
+        &gh,
         &repo,
         &format!("[[repos]]\nname = \"api\"\npath = {:?}\n", api.dir),
     );
@@ -486,7 +475,7 @@ fn assert_sync_fails(gh: &FakeGitHub, reply: Reply, expected: &[&str]) {
     repo.push_pull_request(7, "refs/heads/main", "w.txt", "v1\n");
     gh.add_pull(FakePull::new(WIDGETS, 7, "Widgets", "w"));
     for _ in 0..3 {
-        gh.fail_next(reply_clone(&reply));
+        gh.fail_next(reply.clone());
     }
     let before = repo.snapshot();
 
@@ -499,15 +488,6 @@ fn assert_sync_fails(gh: &FakeGitHub, reply: Reply, expected: &[&str]) {
     }
     assert_no_token(&out);
     assert_eq!(repo.snapshot(), before, "a failed sync changes nothing");
-}
-
-fn reply_clone(reply: &Reply) -> Reply {
-    Reply {
-        status: reply.status,
-        headers: reply.headers.clone(),
-        body: reply.body.clone(),
-        delay: reply.delay,
-    }
 }
 
 #[test]

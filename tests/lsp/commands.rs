@@ -144,14 +144,7 @@ fn lsp_on_github(
     gh: &crate::support::github::FakeGitHub,
     token: Option<&str>,
 ) -> (TestRepo, crate::support::lsp::LspClient) {
-    let repo = TestRepo::new();
-    repo.on_github("octo/widgets");
-    gh.add_repo("octo/widgets");
-    repo.write(
-        &repo.base(),
-        "xdg/lanes/config.toml",
-        "[github]\nhost = \"github.com\"\n",
-    );
+    let repo = gh.clone_of("octo/widgets", "");
     repo.push_pull_request(7, "refs/heads/main", "login.txt", "v1\n");
     gh.add_pull(crate::support::github::FakePull::new(
         "octo/widgets",

@@ -92,6 +92,13 @@ impl FakeGitHub {
         &self.server.url
     }
 
+    /// Points `cmd` at this GitHub with the accepted token (and no other).
+    pub fn env<'a>(&self, cmd: &'a mut std::process::Command) -> &'a mut std::process::Command {
+        cmd.env("GITHUB_API_URL", self.url())
+            .env("GITHUB_TOKEN", TOKEN)
+            .env_remove("GH_TOKEN")
+    }
+
     /// Makes `repo` visible to the token.
     pub fn add_repo(&self, repo: &str) {
         self.state.lock().unwrap().repos.push(repo.into());

@@ -28,6 +28,7 @@ impl Seen {
 
 /// An answer: status, extra headers, JSON body, and a delay before answering (to play a slow
 /// server against the client's timeout).
+#[derive(Clone)]
 pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,

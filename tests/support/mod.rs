@@ -302,3 +302,26 @@ pub fn stderr(out: &Output) -> String {
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Fixtures on the fake GitHub (here rather than in `github.rs`, which the benchmarks share
+/// without `TestRepo`).
+impl github::FakeGitHub {
+    /// A clone of `full` on this GitHub (visible to the token), with a user config holding
+    /// `settings` and `[github] host = "github.com"` (the fake's own host differs).
+    pub fn clone_of(&self, full: &str, settings: &str) -> TestRepo {
+        let repo = TestRepo::new();
+        repo.on_github(full);
+        self.add_repo(full);
+        self.configure(&repo, settings);
+        repo
+    }
+
+    /// (Re)writes the user config of `repo` with `settings` and the GitHub host.
+    pub fn configure(&self, repo: &TestRepo, settings: &str) {
+        repo.write(
+            &repo.base(),
+            "xdg/lanes/config.toml",
+            &format!("{settings}\n[github]\nhost = \"github.com\"\n"),
+        );
+    }
+}

@@ -60,6 +60,14 @@ function H.wait(what, cond, ms)
   end
 end
 
+--- Waits until the current buffer's lanes client has initialized.
+function H.wait_client()
+  H.wait('the lanes client', function()
+    local c = vim.lsp.get_clients({ name = 'lanes', bufnr = 0 })[1]
+    return c ~= nil and c.initialized
+  end)
+end
+
 function H.eq(expected, actual, what)
   if not vim.deep_equal(expected, actual) then
     error(('%s: expected %s, got %s'):format(what or 'value', vim.inspect(expected), vim.inspect(actual)), 2)

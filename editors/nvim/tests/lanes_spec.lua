@@ -130,10 +130,7 @@ H.run_tests({
         table.sort(c)
         return c
       end)(), 'subcommands')
-      H.wait('the lanes client', function()
-        local c = vim.lsp.get_clients({ name = 'lanes', bufnr = 0 })[1]
-        return c ~= nil and c.initialized
-      end)
+      H.wait_client()
       H.eq({ 'C-9' }, vim.fn.getcompletion('Lanes switch C', 'cmdline'), 'ticket keys')
     end,
   },
@@ -147,10 +144,7 @@ H.run_tests({
       setup()
       vim.cmd.cd(api.dir)
       vim.cmd.edit(api.dir .. '/README.md')
-      H.wait('the lanes client', function()
-        local c = vim.lsp.get_clients({ name = 'lanes', bufnr = 0 })[1]
-        return c ~= nil and c.initialized
-      end)
+      H.wait_client()
       local prompts = {}
       vim.ui.select = function(items, opts, on_choice)
         table.insert(prompts, opts.prompt)
@@ -210,10 +204,7 @@ H.run_tests({
       setup()
       vim.cmd.cd(repo.dir)
       vim.cmd.edit(repo.dir .. '/README.md')
-      H.wait('the lanes client', function()
-        local c = vim.lsp.get_clients({ name = 'lanes', bufnr = 0 })[1]
-        return c ~= nil and c.initialized
-      end)
+      H.wait_client()
       vim.cmd('Lanes sync')
       H.wait('the summary', function()
         return table.concat(messages, '\n'):find('pull requests synced: 1 created', 1, true) ~= nil
