@@ -676,3 +676,40 @@ fn the_token_can_come_from_the_github_cli() {
     assert!(repo.lane_dir("PR-7").is_dir());
     assert_no_token(&out);
 }
+
+#[test]
+fn the_token_never_appears_in_trace_logs_or_files_lanes_writes() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    repo.push_pull_request(7, "refs/heads/main", "w.txt", "v1\n");
+    gh.add_pull(FakePull::new(WIDGETS, 7, "Widgets", "w"));
+
+    let out = gh
+        .env(repo.lanes_cmd().args(["-vv", "sync"]))
+        .env("LANES_LOG", "trace")
+        .output()
+        .unwrap();
+
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_no_token(&out);
+    // Everything lanes wrote: the ETag cache, lane records, the lane itself.
+    let mut files = vec![repo.base()];
+    while let Some(dir) = files.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                files.push(path);
+            } else if let Ok(text) = std::fs::read(&path) {
+                assert!(
+                    !String::from_utf8_lossy(&text).contains(TOKEN),
+                    "the token is in {}",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(
+        repo.base().join(".cache/lanes/github").is_dir(),
+        "the ETag cache was written"
+    );
+}
