@@ -713,3 +713,28 @@ fn the_token_never_appears_in_trace_logs_or_files_lanes_writes() {
         "the ETag cache was written"
     );
 }
+
+#[test]
+fn a_pull_request_opened_from_a_lanes_own_branch_is_recorded_on_that_lane() {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    repo.lanes_ok(&["start", "PROJ-12", "--no-fetch"]);
+    let lane_dir = repo.lane_dir("PROJ-12");
+    repo.commit(&lane_dir, "login.txt", "fixed\n", "Fix login");
+    repo.git_in(
+        &lane_dir,
+        &["push", "-q", "origin", "HEAD:refs/heads/feature/PROJ-12"],
+    );
+    repo.git_in(
+        &lane_dir,
+        &["push", "-q", "origin", "HEAD:refs/pull/9/head"],
+    );
+    gh.add_pull(FakePull::new(WIDGETS, 9, "Fix login", "feature/PROJ-12"));
+    let worktrees = repo.worktree_count();
+
+    let report = sync_ok(&repo, &gh, &[]);
+
+    assert_eq!(pull(&report, 9)["action"], "up-to-date");
+    assert_eq!(repo.worktree_count(), worktrees, "no second lane for it");
+    assert_eq!(lane(&repo, "PROJ-12")["pr"], 9);
+}

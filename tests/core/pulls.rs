@@ -15,6 +15,7 @@ fn pr(number: u64, title: &str) -> PullRequest {
         number,
         title: title.into(),
         head_ref: "fix/login".into(),
+        same_repo: true,
         draft: false,
     }
 }

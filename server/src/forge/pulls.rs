@@ -26,6 +26,9 @@ pub struct PullRequest {
     /// The head branch's name (in the author's repository; forks included). Empty when not
     /// looked up: a pull request that already has a lane is found by its number.
     pub head_ref: String,
+    /// The head branch lives in the base repository (not a fork): a lane already on a branch of
+    /// that name is the pull request's own lane.
+    pub same_repo: bool,
     /// A draft.
     pub draft: bool,
 }
@@ -168,10 +171,15 @@ fn bring_one(
             "reading the head of pull request {}",
             pr.number
         )))?;
+    // The lane recorded for this pull request; else a lane on its `pr/N-…` branch; else — for
+    // a pull request opened from a lane's own branch — that lane.
     let lane = lane_of_pr(lanes, pr.number).or_else(|| {
         let branch = branch_of(pr);
         lanes.iter().find(|e| {
-            !e.is_primary() && e.worktree.is_some() && e.branch() == Some(branch.as_str())
+            let on = |b: &str| e.branch() == Some(b);
+            !e.is_primary()
+                && e.worktree.is_some()
+                && (on(&branch) || (pr.same_repo && !pr.head_ref.is_empty() && on(&pr.head_ref)))
         })
     });
     if let Some(lane) = lane {
@@ -318,6 +326,7 @@ mod tests {
             number,
             title: title.into(),
             head_ref: head.into(),
+            same_repo: true,
             draft: false,
         }
     }

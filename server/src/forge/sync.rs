@@ -195,7 +195,7 @@ struct Work {
     forge: Option<(String, RepoId)>,
     result: RepoSync,
     open: BTreeMap<u64, Hit>,
-    heads: BTreeMap<u64, String>,
+    heads: BTreeMap<u64, (String, bool)>,
     searched: bool,
 }
 
@@ -405,7 +405,7 @@ fn head_refs_needed(github: &GitHub, w: &mut Work) -> std::result::Result<(), Ap
         .copied()
         .filter(|n| lane_of_pr(&lanes, *n).is_none())
         .collect();
-    let mut heads: BTreeMap<u64, String> = BTreeMap::new();
+    let mut heads: BTreeMap<u64, (String, bool)> = BTreeMap::new();
     if missing.len() > 1 {
         let mut next = Some(format!(
             "/repos/{key}/pulls?state=open&sort=created&direction=desc&per_page=100"
@@ -415,11 +415,9 @@ fn head_refs_needed(github: &GitHub, w: &mut Work) -> std::result::Result<(), Ap
             let page = github.get(&path, &format!("listing the pull requests of {key}"))?;
             pages += 1;
             for pull in page.body.as_array().into_iter().flatten() {
-                if let (Some(n), Some(head)) =
-                    (pull["number"].as_u64(), pull["head"]["ref"].as_str())
-                {
+                if let (Some(n), Some(head)) = (pull["number"].as_u64(), read_head(pull, &key)) {
                     if missing.remove(&n) {
-                        heads.insert(n, head.to_string());
+                        heads.insert(n, head);
                     }
                 }
             }
@@ -433,12 +431,22 @@ fn head_refs_needed(github: &GitHub, w: &mut Work) -> std::result::Result<(), Ap
             &format!("/repos/{key}/pulls/{n}"),
             &format!("reading pull request {n} of {key}"),
         )?;
-        if let Some(head) = page.body["head"]["ref"].as_str() {
-            heads.insert(n, head.to_string());
+        if let Some(head) = read_head(&page.body, &key) {
+            heads.insert(n, head);
         }
     }
     w.heads = heads;
     Ok(())
+}
+
+/// A pull request's head branch, and whether it lives in the base repository `key` itself
+/// (not in a fork).
+fn read_head(pull: &Value, key: &str) -> Option<(String, bool)> {
+    let head = pull["head"]["ref"].as_str()?.to_string();
+    let same_repo = pull["head"]["repo"]["full_name"]
+        .as_str()
+        .is_some_and(|full| full.eq_ignore_ascii_case(key));
+    Some((head, same_repo))
 }
 
 /// Fetches and brings the pull requests of every searched repository, `jobs` at a time. Progress
@@ -524,11 +532,16 @@ impl Work {
     fn pull_requests(&self) -> Vec<PullRequest> {
         self.open
             .values()
-            .map(|hit| PullRequest {
-                number: hit.number,
-                title: hit.title.clone(),
-                head_ref: self.heads.get(&hit.number).cloned().unwrap_or_default(),
-                draft: hit.draft,
+            .map(|hit| {
+                let (head_ref, same_repo) =
+                    self.heads.get(&hit.number).cloned().unwrap_or_default();
+                PullRequest {
+                    number: hit.number,
+                    title: hit.title.clone(),
+                    head_ref,
+                    same_repo,
+                    draft: hit.draft,
+                }
             })
             .collect()
     }
