@@ -13,6 +13,8 @@ export interface Lane {
   ahead?: number | null;
   behind?: number | null;
   pr?: number | null;
+  /** open, draft, closed or merged, as of the last sync. */
+  pr_state?: string | null;
   others?: { repo: string; path: string }[];
 }
 
@@ -26,7 +28,8 @@ export function statusText(lane: Lane): string {
     parts.push(`↑${lane.ahead} ↓${lane.behind}`);
   }
   if (typeof lane.pr === 'number') {
-    parts.push(`PR#${lane.pr}`);
+    const state = lane.pr_state && lane.pr_state !== 'open' ? ` ${lane.pr_state}` : '';
+    parts.push(`PR#${lane.pr}${state}`);
   }
   return `$(git-branch) ${parts.join(' · ')}`;
 }

@@ -48,7 +48,8 @@ function M.line()
     table.insert(parts, ('↑%d ↓%d'):format(s.ahead, s.behind))
   end
   if type(s.pr) == 'number' then
-    table.insert(parts, 'PR#' .. s.pr)
+    local state = type(s.pr_state) == 'string' and s.pr_state ~= 'open' and (' ' .. s.pr_state) or ''
+    table.insert(parts, 'PR#' .. s.pr .. state)
   end
   return table.concat(parts, ' · ')
 end

@@ -12,6 +12,11 @@ test('the primary checkout shows its branch and a clean lane omits the dirty cou
   assert.equal(statusText({ ...lane, ticket: null, dirty: 0, pr: null }), '$(git-branch) feature/PROJ-1 · ↑1 ↓0');
 });
 
+test('a pull request that is not simply open shows its state', () => {
+  assert.equal(statusText({ ...lane, pr_state: 'draft' }), '$(git-branch) PROJ-1 · 2● · ↑1 ↓0 · PR#42 draft');
+  assert.equal(statusText({ ...lane, pr_state: 'open' }), '$(git-branch) PROJ-1 · 2● · ↑1 ↓0 · PR#42');
+});
+
 test('the tooltip has the title and the branch', () => {
   const tip = statusTooltip(lane);
   assert.match(tip, /PROJ-1: Fix login/);
