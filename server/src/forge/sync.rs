@@ -173,6 +173,8 @@ pub fn forge_remote(repo: &Repo, host: &str) -> Option<(String, RepoId)> {
         "origin" => 1,
         _ => 2,
     });
+    // A name starting with `-` would read as an option on git's command line.
+    remotes.retain(|name| !name.starts_with('-'));
     remotes.into_iter().find_map(|name| {
         let url = config.get_string(&format!("remote.{name}.url")).ok()?;
         let id = remote::parse(&url)?;
