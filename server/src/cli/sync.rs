@@ -29,12 +29,25 @@ pub struct SyncArgs {
     pub json: bool,
 }
 
-/// A spinner on stderr (drawn only on a terminal).
+/// A spinner on stderr that becomes a bar once the number of pull requests is known (drawn only
+/// on a terminal).
 struct Spinner(ProgressBar);
 
 impl Progress for Spinner {
     fn step(&self, message: &str) {
         self.0.set_message(message.to_string());
+    }
+
+    fn advance(&self, done: usize, total: usize) {
+        if self.0.length() != Some(total as u64) {
+            self.0.set_length(total as u64);
+            self.0.set_style(
+                ProgressStyle::with_template("{elapsed} [{bar:30}] {pos}/{len} {wide_msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> "),
+            );
+        }
+        self.0.set_position(done as u64);
     }
 }
 

@@ -468,6 +468,7 @@ fn fetch_all(work: &mut [Work], jobs: usize, progress: &dyn Progress) {
         "bringing {total} pull request(s) from {} repositories",
         pending.len()
     ));
+    progress.advance(0, total);
     let (tx, rx) = mpsc::channel::<Message>();
     let jobs_input: Vec<(usize, PathBuf, String, Vec<PullRequest>)> = pending
         .iter()
@@ -506,6 +507,7 @@ fn fetch_all(work: &mut [Work], jobs: usize, progress: &dyn Progress) {
                         Ok(outcomes) => work[i].result.pulls = outcomes,
                         Err(e) => work[i].fail(e.to_string()),
                     }
+                    progress.advance(done, total);
                     progress.step(&format!(
                         "{done} of {total} pull requests: {} done",
                         work[i].result.repo

@@ -61,6 +61,9 @@ pub struct Started {
 pub trait Progress {
     /// One step started.
     fn step(&self, message: &str);
+
+    /// `done` of `total` units of countable work are finished (e.g. pull requests brought).
+    fn advance(&self, _done: usize, _total: usize) {}
 }
 
 /// Progress that goes nowhere.
