@@ -16,6 +16,16 @@ fn github_repo(gh: &FakeGitHub, full: &str) -> TestRepo {
     gh.clone_of(full, "timeout = 2")
 }
 
+/// The fake GitHub and a clone with one open pull request `number` (its head changes `file`);
+/// returns the head commit too.
+fn with_pull(number: u64, title: &str, head: &str, file: &str) -> (FakeGitHub, TestRepo, String) {
+    let gh = FakeGitHub::start();
+    let repo = github_repo(&gh, WIDGETS);
+    let tip = repo.push_pull_request(number, "refs/heads/main", file, "v1\n");
+    gh.add_pull(FakePull::new(WIDGETS, number, title, head));
+    (gh, repo, tip)
+}
+
 fn user_config(gh: &FakeGitHub, repo: &TestRepo, extra: &str) {
     gh.configure(repo, &format!("timeout = 2\n{extra}"));
 }
@@ -102,10 +112,7 @@ fn a_pull_request_without_a_ticket_key_is_named_after_its_number_and_drafts_are_
 
 #[test]
 fn a_clean_lane_behind_its_pull_request_is_fast_forwarded() {
-    let gh = FakeGitHub::start();
-    let repo = github_repo(&gh, WIDGETS);
-    repo.push_pull_request(8, "refs/heads/main", "a.txt", "v1\n");
-    gh.add_pull(FakePull::new(WIDGETS, 8, "Widgets", "widgets"));
+    let (gh, repo, _) = with_pull(8, "Widgets", "widgets", "a.txt");
     sync_ok(&repo, &gh, &[]);
     let tip = repo.push_pull_request(8, "refs/pull/8/head", "a.txt", "v2\n");
 
@@ -121,10 +128,7 @@ fn a_clean_lane_behind_its_pull_request_is_fast_forwarded() {
 
 #[test]
 fn a_lane_with_local_changes_is_left_exactly_as_it_is_and_reported() {
-    let gh = FakeGitHub::start();
-    let repo = github_repo(&gh, WIDGETS);
-    repo.push_pull_request(8, "refs/heads/main", "a.txt", "v1\n");
-    gh.add_pull(FakePull::new(WIDGETS, 8, "Widgets", "widgets"));
+    let (gh, repo, _) = with_pull(8, "Widgets", "widgets", "a.txt");
     sync_ok(&repo, &gh, &[]);
     let before = repo.rev("pr/8-widgets");
     repo.write(&repo.lane_dir("PR-8"), "a.txt", "my unsaved idea\n");
@@ -143,10 +147,7 @@ fn a_lane_with_local_changes_is_left_exactly_as_it_is_and_reported() {
 
 #[test]
 fn a_diverged_lane_is_left_exactly_as_it_is_and_reported() {
-    let gh = FakeGitHub::start();
-    let repo = github_repo(&gh, WIDGETS);
-    repo.push_pull_request(8, "refs/heads/main", "a.txt", "v1\n");
-    gh.add_pull(FakePull::new(WIDGETS, 8, "Widgets", "widgets"));
+    let (gh, repo, _) = with_pull(8, "Widgets", "widgets", "a.txt");
     sync_ok(&repo, &gh, &[]);
     repo.commit(
         &repo.lane_dir("PR-8"),
@@ -225,10 +226,7 @@ fn review_requests_are_included_only_when_asked() {
 
 #[test]
 fn prune_removes_the_clean_lane_of_a_merged_pull_request() {
-    let gh = FakeGitHub::start();
-    let repo = github_repo(&gh, WIDGETS);
-    repo.push_pull_request(4, "refs/heads/main", "d.txt", "v1\n");
-    gh.add_pull(FakePull::new(WIDGETS, 4, "Done", "done"));
+    let (gh, repo, _) = with_pull(4, "Done", "done", "d.txt");
     sync_ok(&repo, &gh, &[]);
     gh.update_pull(4, |p| {
         p.state = "closed".into();
@@ -246,10 +244,7 @@ fn prune_removes_the_clean_lane_of_a_merged_pull_request() {
 
 #[test]
 fn without_prune_a_closed_pull_requests_lane_is_only_reported() {
-    let gh = FakeGitHub::start();
-    let repo = github_repo(&gh, WIDGETS);
-    repo.push_pull_request(4, "refs/heads/main", "d.txt", "v1\n");
-    gh.add_pull(FakePull::new(WIDGETS, 4, "Done", "done"));
+    let (gh, repo, _) = with_pull(4, "Done", "done", "d.txt");
     sync_ok(&repo, &gh, &[]);
     gh.update_pull(4, |p| p.state = "closed".into());
 
@@ -263,10 +258,7 @@ fn without_prune_a_closed_pull_requests_lane_is_only_reported() {
 
 #[test]
 fn prune_keeps_a_closed_pull_requests_lane_with_uncommitted_changes() {
-    let gh = FakeGitHub::start();
-    let repo = github_repo(&gh, WIDGETS);
-    repo.push_pull_request(4, "refs/heads/main", "d.txt", "v1\n");
-    gh.add_pull(FakePull::new(WIDGETS, 4, "Done", "done"));
+    let (gh, repo, _) = with_pull(4, "Done", "done", "d.txt");
     sync_ok(&repo, &gh, &[]);
     repo.write(&repo.lane_dir("PR-4"), "notes.txt", "keep me\n");
     gh.update_pull(4, |p| p.state = "closed".into());
@@ -284,10 +276,7 @@ fn prune_keeps_a_closed_pull_requests_lane_with_uncommitted_changes() {
 
 #[test]
 fn prune_keeps_a_closed_pull_requests_lane_with_unpushed_commits() {
-    let gh = FakeGitHub::start();
-    let repo = github_repo(&gh, WIDGETS);
-    repo.push_pull_request(4, "refs/heads/main", "d.txt", "v1\n");
-    gh.add_pull(FakePull::new(WIDGETS, 4, "Done", "done"));
+    let (gh, repo, _) = with_pull(4, "Done", "done", "d.txt");
     sync_ok(&repo, &gh, &[]);
     repo.commit(
         &repo.lane_dir("PR-4"),
@@ -555,10 +544,7 @@ fn a_slow_github_times_out_within_the_configured_bound() {
 
 #[test]
 fn a_short_secondary_rate_limit_is_waited_out() {
-    let gh = FakeGitHub::start();
-    let repo = github_repo(&gh, WIDGETS);
-    repo.push_pull_request(7, "refs/heads/main", "w.txt", "v1\n");
-    gh.add_pull(FakePull::new(WIDGETS, 7, "Widgets", "w"));
+    let (gh, repo, _) = with_pull(7, "Widgets", "w", "w.txt");
     gh.fail_next(
         Reply::json(429, serde_json::json!({"message": "secondary rate limit"}))
             .header("retry-after", "0"),
@@ -572,10 +558,7 @@ fn a_short_secondary_rate_limit_is_waited_out() {
 
 #[test]
 fn a_transient_server_error_is_retried() {
-    let gh = FakeGitHub::start();
-    let repo = github_repo(&gh, WIDGETS);
-    repo.push_pull_request(7, "refs/heads/main", "w.txt", "v1\n");
-    gh.add_pull(FakePull::new(WIDGETS, 7, "Widgets", "w"));
+    let (gh, repo, _) = with_pull(7, "Widgets", "w", "w.txt");
     gh.fail_next(Reply::json(
         503,
         serde_json::json!({"message": "unavailable"}),
@@ -625,10 +608,7 @@ fn without_a_token_sync_says_where_to_get_one_and_asks_nothing() {
 
 #[test]
 fn the_text_summary_names_each_pull_request_and_what_happened() {
-    let gh = FakeGitHub::start();
-    let repo = github_repo(&gh, WIDGETS);
-    repo.push_pull_request(7, "refs/heads/main", "w.txt", "v1\n");
-    gh.add_pull(FakePull::new(WIDGETS, 7, "PROJ-3 widgets", "w"));
+    let (gh, repo, _) = with_pull(7, "PROJ-3 widgets", "w", "w.txt");
 
     let out = sync_cmd(&repo, &gh, &[]);
 
@@ -644,10 +624,7 @@ fn the_text_summary_names_each_pull_request_and_what_happened() {
 
 #[test]
 fn the_token_can_come_from_the_github_cli() {
-    let gh = FakeGitHub::start();
-    let repo = github_repo(&gh, WIDGETS);
-    repo.push_pull_request(7, "refs/heads/main", "w.txt", "v1\n");
-    gh.add_pull(FakePull::new(WIDGETS, 7, "Widgets", "w"));
+    let (gh, repo, _) = with_pull(7, "Widgets", "w", "w.txt");
     // A `gh` that answers `gh auth token` as a signed-in GitHub CLI does.
     let bin = repo.base().join("bin");
     repo.write(
@@ -679,10 +656,7 @@ fn the_token_can_come_from_the_github_cli() {
 
 #[test]
 fn the_token_never_appears_in_trace_logs_or_files_lanes_writes() {
-    let gh = FakeGitHub::start();
-    let repo = github_repo(&gh, WIDGETS);
-    repo.push_pull_request(7, "refs/heads/main", "w.txt", "v1\n");
-    gh.add_pull(FakePull::new(WIDGETS, 7, "Widgets", "w"));
+    let (gh, repo, _) = with_pull(7, "Widgets", "w", "w.txt");
 
     let out = gh
         .env(repo.lanes_cmd().args(["-vv", "sync"]))
