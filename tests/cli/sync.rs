@@ -712,3 +712,50 @@ fn a_pull_request_opened_from_a_lanes_own_branch_is_recorded_on_that_lane() {
     assert_eq!(repo.worktree_count(), worktrees, "no second lane for it");
     assert_eq!(lane(&repo, "PROJ-12")["pr"], 9);
 }
+
+#[test]
+fn a_lane_on_a_detached_head_is_left_as_it_is_and_reported() {
+    let (gh, repo, first) = with_pull(8, "Widgets", "widgets", "a.txt");
+    sync_ok(&repo, &gh, &[]);
+    repo.git_in(
+        &repo.lane_dir("PR-8"),
+        &["checkout", "-q", "--detach", "HEAD"],
+    );
+    repo.push_pull_request(8, "refs/pull/8/head", "a.txt", "v2\n");
+
+    let report = sync_ok(&repo, &gh, &[]);
+
+    let outcome = pull(&report, 8);
+    assert_eq!(outcome["action"], "skipped");
+    assert!(outcome["reason"]
+        .as_str()
+        .unwrap()
+        .contains("detached HEAD"));
+    assert_eq!(
+        repo.git_in(&repo.lane_dir("PR-8"), &["rev-parse", "HEAD"])
+            .trim(),
+        first
+    );
+}
+
+#[test]
+fn a_lane_switched_to_another_branch_is_left_as_it_is_and_reported() {
+    let (gh, repo, first) = with_pull(8, "Widgets", "widgets", "a.txt");
+    sync_ok(&repo, &gh, &[]);
+    repo.git_in(
+        &repo.lane_dir("PR-8"),
+        &["switch", "-q", "-c", "experiment"],
+    );
+    repo.push_pull_request(8, "refs/pull/8/head", "a.txt", "v2\n");
+
+    let report = sync_ok(&repo, &gh, &[]);
+
+    let outcome = pull(&report, 8);
+    assert_eq!(outcome["action"], "skipped");
+    assert!(outcome["reason"]
+        .as_str()
+        .unwrap()
+        .contains("another branch"));
+    assert_eq!(repo.rev("experiment"), first);
+    assert_eq!(repo.rev("pr/8-widgets"), first);
+}

@@ -268,6 +268,39 @@ fn bring_one(
             path,
         ));
     };
+    let detached = lane
+        .worktree
+        .as_ref()
+        .is_some_and(|w| matches!(w.head, crate::git::worktrees::Head::Detached(_)));
+    let switched = match (
+        lane.worktree.as_ref().and_then(|w| w.branch()),
+        &lane.record,
+    ) {
+        (Some(checked_out), Some(record)) => checked_out != record.branch,
+        _ => false,
+    };
+    if switched {
+        // The lane was switched to another branch by hand: that branch is not the PR's.
+        return Ok(outcome(
+            PrAction::Skipped,
+            Some(format!(
+                "PR {}: its lane has another branch checked out, not updated",
+                pr.number
+            )),
+            path,
+        ));
+    }
+    if detached {
+        // Someone checked out a commit by hand: moving that HEAD is not ours to do.
+        return Ok(outcome(
+            PrAction::Skipped,
+            Some(format!(
+                "PR {}: its lane is on a detached HEAD, not updated",
+                pr.number
+            )),
+            path,
+        ));
+    }
     let local = git
         .refname_to_id(&format!("refs/heads/{branch}"))
         .map_err(Error::git(format!("reading {branch}")))?;
