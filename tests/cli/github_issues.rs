@@ -214,3 +214,30 @@ fn a_repository_off_github_cannot_resolve_a_bare_number() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("owner/repo#5"), "{}", stderr(&out));
 }
+
+#[test]
+fn an_unreachable_github_is_reported_and_nothing_is_created() {
+    let gh = FakeGitHub::start();
+    let repo = issues_repo(&gh, "");
+    // A port nothing listens on: bind one, then let it go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let before = repo.snapshot();
+
+    let out = gh
+        .env(repo.lanes_cmd().args(["start", "#1", "--no-fetch"]))
+        .env("GITHUB_API_URL", format!("http://127.0.0.1:{port}"))
+        .output()
+        .unwrap();
+
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(&format!("cannot reach GitHub at http://127.0.0.1:{port}")),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(repo.snapshot(), before);
+}
