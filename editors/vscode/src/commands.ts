@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { errorMessage, isRefusal, run } from './client';
-import { openInNewWindow } from './config';
+import { openInNewWindow, syncOptions } from './config';
 import { Lane, laneItem, SyncReport, syncSummary, ticketProblem } from './format';
 
 interface Started {
@@ -136,7 +136,7 @@ export async function syncPullRequests(client: LanguageClient): Promise<void> {
   try {
     const report = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Syncing pull requests…', cancellable: false },
-      () => run<SyncReport>(client, 'lanes.sync'),
+      () => run<SyncReport>(client, 'lanes.sync', syncOptions()),
     );
     const { text, problems } = syncSummary(report);
     if (problems.length > 0) {

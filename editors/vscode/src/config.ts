@@ -31,6 +31,15 @@ export function settings(): Record<string, unknown> {
   return serverSettings(plain);
 }
 
+/** The arguments of `lanes.sync` from the `lanes.sync.*` settings. */
+export function syncOptions(): { reviewRequested: boolean; prune: boolean } {
+  const section = vscode.workspace.getConfiguration('lanes');
+  return {
+    reviewRequested: section.get<boolean>('sync.reviewRequested', false),
+    prune: section.get<boolean>('sync.prune', false),
+  };
+}
+
 /** Where Switch Lane opens a folder. */
 export function openInNewWindow(): boolean {
   return vscode.workspace.getConfiguration('lanes').get<string>('switch.openIn', 'newWindow') === 'newWindow';

@@ -12,6 +12,9 @@ M.defaults = {
   settings = {},
   -- Show `$/progress` of long commands with vim.notify.
   progress = true,
+  -- `:Lanes sync`: also pull requests awaiting your review; remove lanes of closed/merged ones
+  -- (only when nothing would be lost).
+  sync = { review_requested = false, prune = false },
 }
 
 M.types = {
@@ -19,6 +22,7 @@ M.types = {
   switch = 'string',
   settings = 'table',
   progress = 'boolean',
+  sync = 'table',
 }
 
 ---@type lanes.Options

@@ -197,7 +197,9 @@ end
 
 --- Syncs pull requests into lanes.
 function M.sync()
-  lsp.execute('lanes.sync', {}, function(err, result)
+  local opts = config.options.sync or {}
+  local args = { reviewRequested = opts.review_requested == true, prune = opts.prune == true }
+  lsp.execute('lanes.sync', args, function(err, result)
     if err then
       return notify(err_message(err), vim.log.levels.WARN)
     end
