@@ -4,7 +4,8 @@
 //! suite. Reports the first sync (every lane created) with 1 and with 4 concurrent fetches, and a
 //! second sync with nothing changed — time and API requests.
 //!
-//! Sizes: LANES_BENCH_PRS (default 100), LANES_BENCH_REPOS (default 10).
+//! Sizes: LANES_BENCH_PRS (default 100), LANES_BENCH_REPOS (default 10); LANES_BENCH_JOBS the
+//! concurrency levels in order (default "1,4").
 
 mod common;
 
@@ -29,7 +30,12 @@ use lanes::ops::start::Quiet;
 fn main() {
     let prs = env_usize("LANES_BENCH_PRS", 100);
     let repos = env_usize("LANES_BENCH_REPOS", 10).max(1);
-    for jobs in [1, 4] {
+    // LANES_BENCH_JOBS, e.g. "4,1", to change the order (the disk warms up between runs).
+    let order: Vec<usize> = std::env::var("LANES_BENCH_JOBS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|j| j.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![1, 4]);
+    for jobs in order {
         let tmp = tempfile::tempdir().expect("temp dir");
         let root = tmp.path().canonicalize().expect("temp dir");
         let gh = FakeGitHub::start();
@@ -61,7 +67,7 @@ fn main() {
             first.api.requests,
             gh.count("/search/issues"),
         );
-        if jobs == 4 {
+        if jobs > 1 {
             let before = first.api;
             let t = Instant::now();
             let second = sync(&github, "github.com", &targets, &options, &Quiet);
