@@ -26,6 +26,17 @@ fn with_pull(number: u64, title: &str, head: &str, file: &str) -> (FakeGitHub, T
     (gh, repo, tip)
 }
 
+/// A synced lane of PR 8, changed locally by `local`, then PR 8 moves on upstream and the sync
+/// runs again: returns the repository and what the second sync said of PR 8.
+fn resync_after(local: impl FnOnce(&TestRepo)) -> (TestRepo, Value) {
+    let (gh, repo, _) = with_pull(8, "Widgets", "widgets", "a.txt");
+    sync_ok(&repo, &gh, &[]);
+    local(&repo);
+    repo.push_pull_request(8, "refs/pull/8/head", "a.txt", "v2\n");
+    let report = sync_ok(&repo, &gh, &[]);
+    (repo, pull(&report, 8))
+}
+
 fn user_config(gh: &FakeGitHub, repo: &TestRepo, extra: &str) {
     gh.configure(repo, &format!("timeout = 2\n{extra}"));
 }
@@ -128,16 +139,13 @@ fn a_clean_lane_behind_its_pull_request_is_fast_forwarded() {
 
 #[test]
 fn a_lane_with_local_changes_is_left_exactly_as_it_is_and_reported() {
-    let (gh, repo, _) = with_pull(8, "Widgets", "widgets", "a.txt");
-    sync_ok(&repo, &gh, &[]);
-    let before = repo.rev("pr/8-widgets");
-    repo.write(&repo.lane_dir("PR-8"), "a.txt", "my unsaved idea\n");
-    repo.push_pull_request(8, "refs/pull/8/head", "a.txt", "v2\n");
+    let mut before = String::new();
+    let (repo, outcome) = resync_after(|repo| {
+        before = repo.rev("pr/8-widgets");
+        repo.write(&repo.lane_dir("PR-8"), "a.txt", "my unsaved idea\n");
+    });
 
-    let out = sync_cmd(&repo, &gh, &[]);
-
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("PR 8: local changes, not updated"));
+    assert_eq!(outcome["reason"], "PR 8: local changes, not updated");
     assert_eq!(repo.rev("pr/8-widgets"), before);
     assert_eq!(
         std::fs::read_to_string(repo.lane_dir("PR-8").join("a.txt")).unwrap(),
@@ -147,20 +155,17 @@ fn a_lane_with_local_changes_is_left_exactly_as_it_is_and_reported() {
 
 #[test]
 fn a_diverged_lane_is_left_exactly_as_it_is_and_reported() {
-    let (gh, repo, _) = with_pull(8, "Widgets", "widgets", "a.txt");
-    sync_ok(&repo, &gh, &[]);
-    repo.commit(
-        &repo.lane_dir("PR-8"),
-        "mine.txt",
-        "local\n",
-        "my local commit",
-    );
-    let mine = repo.rev("pr/8-widgets");
-    repo.push_pull_request(8, "refs/pull/8/head", "a.txt", "v2\n");
+    let mut mine = String::new();
+    let (repo, outcome) = resync_after(|repo| {
+        repo.commit(
+            &repo.lane_dir("PR-8"),
+            "mine.txt",
+            "local\n",
+            "my local commit",
+        );
+        mine = repo.rev("pr/8-widgets");
+    });
 
-    let report = sync_ok(&repo, &gh, &[]);
-
-    let outcome = pull(&report, 8);
     assert_eq!(outcome["action"], "skipped");
     assert!(outcome["reason"].as_str().unwrap().contains("diverged"));
     assert_eq!(repo.rev("pr/8-widgets"), mine);
@@ -715,42 +720,35 @@ fn a_pull_request_opened_from_a_lanes_own_branch_is_recorded_on_that_lane() {
 
 #[test]
 fn a_lane_on_a_detached_head_is_left_as_it_is_and_reported() {
-    let (gh, repo, first) = with_pull(8, "Widgets", "widgets", "a.txt");
-    sync_ok(&repo, &gh, &[]);
-    repo.git_in(
-        &repo.lane_dir("PR-8"),
-        &["checkout", "-q", "--detach", "HEAD"],
-    );
-    repo.push_pull_request(8, "refs/pull/8/head", "a.txt", "v2\n");
+    let mut first = String::new();
+    let (repo, outcome) = resync_after(|repo| {
+        first = repo.rev("pr/8-widgets");
+        repo.git_in(
+            &repo.lane_dir("PR-8"),
+            &["checkout", "-q", "--detach", "HEAD"],
+        );
+    });
 
-    let report = sync_ok(&repo, &gh, &[]);
-
-    let outcome = pull(&report, 8);
     assert_eq!(outcome["action"], "skipped");
     assert!(outcome["reason"]
         .as_str()
         .unwrap()
         .contains("detached HEAD"));
-    assert_eq!(
-        repo.git_in(&repo.lane_dir("PR-8"), &["rev-parse", "HEAD"])
-            .trim(),
-        first
-    );
+    let head = repo.git_in(&repo.lane_dir("PR-8"), &["rev-parse", "HEAD"]);
+    assert_eq!(head.trim(), first);
 }
 
 #[test]
 fn a_lane_switched_to_another_branch_is_left_as_it_is_and_reported() {
-    let (gh, repo, first) = with_pull(8, "Widgets", "widgets", "a.txt");
-    sync_ok(&repo, &gh, &[]);
-    repo.git_in(
-        &repo.lane_dir("PR-8"),
-        &["switch", "-q", "-c", "experiment"],
-    );
-    repo.push_pull_request(8, "refs/pull/8/head", "a.txt", "v2\n");
+    let mut first = String::new();
+    let (repo, outcome) = resync_after(|repo| {
+        first = repo.rev("pr/8-widgets");
+        repo.git_in(
+            &repo.lane_dir("PR-8"),
+            &["switch", "-q", "-c", "experiment"],
+        );
+    });
 
-    let report = sync_ok(&repo, &gh, &[]);
-
-    let outcome = pull(&report, 8);
     assert_eq!(outcome["action"], "skipped");
     assert!(outcome["reason"]
         .as_str()
