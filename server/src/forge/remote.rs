@@ -12,6 +12,13 @@ pub struct RepoId {
     pub name: String,
 }
 
+impl RepoId {
+    /// `owner/name`, as GitHub's API and search name it.
+    pub fn full_name(&self) -> String {
+        format!("{}/{}", self.owner, self.name)
+    }
+}
+
 /// Parses a remote URL; None for local paths and shapes that name no owner/name.
 pub fn parse(url: &str) -> Option<RepoId> {
     let url = url.trim();

@@ -205,7 +205,7 @@ impl Work {
     fn key(&self) -> Option<String> {
         self.forge
             .as_ref()
-            .map(|(_, id)| format!("{}/{}", id.owner, id.name).to_ascii_lowercase())
+            .map(|(_, id)| id.full_name().to_ascii_lowercase())
     }
 
     fn fail(&mut self, message: impl Into<String>) {
@@ -283,7 +283,7 @@ fn open(target: &RepoTarget, host: &str) -> Work {
             work.forge = forge_remote(&repo, host);
             match &work.forge {
                 Some((remote, id)) => {
-                    work.result.forge = Some(format!("{}/{}", id.owner, id.name));
+                    work.result.forge = Some(id.full_name());
                     work.result.remote = Some(remote.clone());
                 }
                 None => work.fail(format!("no remote on {host}; nothing to sync")),

@@ -5,7 +5,11 @@
 use super::adf::acceptance_criteria;
 use super::{Ticket, TicketKey, TicketSummary};
 use crate::error::{Error, Result};
+use std::path::PathBuf;
+
 use crate::forge::github::GitHub;
+use crate::forge::sync::forge_remote;
+use crate::git::Repo;
 
 /// Search pages read at most for "my open issues".
 const MAX_PAGES: usize = 10;
@@ -13,20 +17,48 @@ const MAX_PAGES: usize = 10;
 /// The GitHub issues provider.
 pub struct GitHubIssues {
     client: GitHub,
+    /// Host of the remotes on this GitHub.
+    host: String,
     /// `owner/name` of the current repository on GitHub, for `#42`.
     here: Option<String>,
-    /// `owner/name` of every repository at hand (the current one and the configured ones).
-    repos: Vec<String>,
+    /// The configured repositories' clones (read only for "my open issues").
+    configured: Vec<PathBuf>,
+}
+
+/// `owner/name` of `repo` on the GitHub whose remotes live on `host`.
+pub fn forge_name(repo: &Repo, host: &str) -> Option<String> {
+    forge_remote(repo, host).map(|(_, id)| id.full_name())
 }
 
 impl GitHubIssues {
-    /// A provider over `client`; `here` is the current repository, `repos` all known ones.
-    pub fn new(client: GitHub, here: Option<String>, repos: Vec<String>) -> GitHubIssues {
+    /// A provider over `client`; `here` is the current repository, `configured` the clones of
+    /// the user config.
+    pub fn new(
+        client: GitHub,
+        host: String,
+        here: Option<String>,
+        configured: Vec<PathBuf>,
+    ) -> GitHubIssues {
         GitHubIssues {
             client,
+            host,
             here,
-            repos,
+            configured,
         }
+    }
+
+    /// `owner/name` of the current and the configured repositories, each once.
+    fn repos(&self) -> Vec<String> {
+        let mut repos: Vec<String> = self.here.iter().cloned().collect();
+        for path in &self.configured {
+            let name = Repo::discover(path)
+                .ok()
+                .and_then(|r| forge_name(&r, &self.host));
+            if let Some(name) = name.filter(|n| !repos.contains(n)) {
+                repos.push(name);
+            }
+        }
+        repos
     }
 
     /// The issue a key refers to; None for keys that are not issue references (`PROJ-1`).
@@ -74,7 +106,7 @@ impl GitHubIssues {
     /// elsewhere.
     pub fn mine(&self) -> Result<Vec<TicketSummary>> {
         let mut query = String::from("is:issue is:open assignee:@me");
-        for repo in &self.repos {
+        for repo in &self.repos() {
             query.push_str(" repo:");
             query.push_str(repo);
         }

@@ -75,25 +75,13 @@ impl Provider {
                     client.api_root(),
                     config.github_host.as_deref(),
                 );
-                let forge_name = |repo: &crate::git::Repo| {
-                    crate::forge::sync::forge_remote(repo, &host)
-                        .map(|(_, id)| format!("{}/{}", id.owner, id.name))
-                };
-                let here = repo.and_then(forge_name);
-                let mut repos: Vec<String> = here.iter().cloned().collect();
-                for target in crate::ops::multi::configured(config)? {
-                    if let Some(name) = crate::git::Repo::discover(&target.path)
-                        .ok()
-                        .as_ref()
-                        .and_then(forge_name)
-                    {
-                        if !repos.contains(&name) {
-                            repos.push(name);
-                        }
-                    }
-                }
+                let here = repo.and_then(|r| github::forge_name(r, &host));
+                let configured = crate::ops::multi::configured(config)?
+                    .into_iter()
+                    .map(|t| t.path)
+                    .collect();
                 Ok(Provider::GitHub(github::GitHubIssues::new(
-                    client, here, repos,
+                    client, host, here, configured,
                 )))
             }
             other => Err(Error::Config(format!(
