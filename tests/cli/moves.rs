@@ -168,7 +168,7 @@ fn an_interrupted_move_leaves_the_change_in_at_least_one_place() {
     let out = repo
         .lanes_cmd()
         .current_dir(&a)
-        .env("LANES_FAULT_INJECT", "move-after-target")
+        .env("LANES_FAILPOINTS", "move-after-target=abort")
         .args(["move", "--to", "B-1", "src/app.txt"])
         .output()
         .unwrap();

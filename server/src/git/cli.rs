@@ -20,6 +20,15 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
+    run_with_env(dir, args, &[])
+}
+
+/// [`run`] with extra environment variables (e.g. `GIT_INDEX_FILE` for a scratch index).
+pub fn run_with_env<I, S>(dir: &Path, args: I, env: &[(&str, &OsStr)]) -> Result<String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
     ensure_usable()?;
     let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
     let shown = args
@@ -34,6 +43,7 @@ where
         .args(&args)
         // Never wait on a password prompt nobody can see (editor, agent); fail and say so instead.
         .env("GIT_TERMINAL_PROMPT", "0")
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .output()
         .map_err(|e| Error::GitUnavailable(format!("could not run git: {e}")))?;

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod patch;
 pub mod status;
 pub mod worktrees;
+pub mod write;
 
 use std::path::{Path, PathBuf};
 

@@ -3,10 +3,11 @@
 
 use std::path::Path;
 
-use git2::{DiffOptions, Oid};
+use git2::{DiffOptions, Index, IndexEntry, IndexTime, Oid};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::git::write::FileChange;
 
 /// One hunk of an uncommitted change.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -24,9 +25,13 @@ pub struct PatchHunk {
     pub new_start: u32,
     /// Lines in the worktree's version.
     pub new_lines: u32,
-    /// The hunk's text (`@@` header and lines).
+    /// The hunk's text (`@@` header and lines), for people to read (bytes that are not UTF-8
+    /// are shown replaced).
     #[serde(skip)]
     pub text: String,
+    /// The hunk's lines exactly as in the file (any encoding), after the `@@` header line.
+    #[serde(skip)]
+    body: Vec<u8>,
 }
 
 /// The uncommitted change of one file as a patch.
@@ -35,17 +40,18 @@ pub struct FilePatch {
     /// Repository-relative path.
     pub path: String,
     /// Everything before the first hunk (`diff --git`, mode and index lines, `---`/`+++`).
-    pub header: String,
+    header: Vec<u8>,
     /// Hunks; empty for changes without lines (binary files, mode changes, empty files).
     pub hunks: Vec<PatchHunk>,
-    /// The whole patch text (header, hunks or binary data).
-    pub text: String,
+    /// The whole patch (header, hunks or binary data), byte for byte: files in any encoding
+    /// move unchanged.
+    pub bytes: Vec<u8>,
 }
 
 impl FilePatch {
     /// The patch restricted to `keep` hunks (by index), with their new-side starts recomputed so
     /// the patch is consistent.
-    pub fn with_hunks(&self, keep: &[usize]) -> String {
+    pub fn with_hunks(&self, keep: &[usize]) -> Vec<u8> {
         let mut out = self.header.clone();
         let mut shift: i64 = 0;
         for (i, hunk) in self.hunks.iter().enumerate() {
@@ -53,11 +59,14 @@ impl FilePatch {
                 continue;
             }
             let new_start = (i64::from(hunk.old_start) + shift).max(0);
-            let body = hunk.text.split_once('\n').map_or("", |(_, b)| b);
-            out.push_str(&format!(
-                "@@ -{},{} +{},{} @@\n{body}",
-                hunk.old_start, hunk.old_lines, new_start, hunk.new_lines
-            ));
+            out.extend_from_slice(
+                format!(
+                    "@@ -{},{} +{},{} @@\n",
+                    hunk.old_start, hunk.old_lines, new_start, hunk.new_lines
+                )
+                .as_bytes(),
+            );
+            out.extend_from_slice(&hunk.body);
             shift += i64::from(hunk.new_lines) - i64::from(hunk.old_lines);
         }
         out
@@ -99,27 +108,116 @@ pub fn uncommitted_patches(path: &Path, files: &[String]) -> Result<Vec<FilePatc
         };
         let file = file.to_string_lossy().replace('\\', "/");
         let buf = patch.to_buf().map_err(Error::git("printing a patch"))?;
-        let text = String::from_utf8_lossy(&buf).into_owned();
-        out.push(split(&file, &text));
+        out.push(split(&file, &buf));
     }
     Ok(out)
 }
 
-/// Splits a file patch into its header and `@@` hunks.
-fn split(path: &str, text: &str) -> FilePatch {
-    let mut header = String::new();
-    let mut hunks: Vec<String> = Vec::new();
-    for line in text.split_inclusive('\n') {
-        if line.starts_with("@@ -") {
-            hunks.push(line.to_string());
+/// The files `patch` touches as they would be after applying it (reversed with `reverse`) to the
+/// worktree at `worktree` — computed with `git apply --cached` on a scratch index holding the
+/// worktree's current versions of `files`, so git's own patch rules decide, and no file of the
+/// worktree (nor its index) is touched. An error means the patch does not apply there.
+pub fn applied(
+    worktree: &Path,
+    patch: &[u8],
+    files: &[String],
+    reverse: bool,
+) -> Result<Vec<FileChange>> {
+    let repo = super::changes::open_worktree(worktree)?;
+    let scratch = tempfile::tempdir().map_err(Error::io("creating a scratch directory"))?;
+    let index_path = scratch.path().join("index");
+    let patch_path = scratch.path().join("change.patch");
+    std::fs::write(&patch_path, patch)
+        .map_err(Error::io(format!("writing {}", patch_path.display())))?;
+    let mut index = Index::open(&index_path).map_err(Error::git("creating a scratch index"))?;
+    for file in files {
+        let on_disk = super::write::checked_path(worktree, file)?;
+        let Ok(bytes) = std::fs::read(&on_disk) else {
+            continue;
+        };
+        let executable = std::fs::metadata(&on_disk)
+            .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0)
+            .unwrap_or(false);
+        let id = repo
+            .blob(&bytes)
+            .map_err(Error::git(format!("reading {file}")))?;
+        index
+            .add(&index_entry(file, id, executable, bytes.len()))
+            .map_err(Error::git(format!("staging {file} in a scratch index")))?;
+    }
+    index
+        .write()
+        .map_err(Error::git("writing a scratch index"))?;
+    let mut args: Vec<&std::ffi::OsStr> = vec!["apply".as_ref(), "--cached".as_ref()];
+    if reverse {
+        args.push("-R".as_ref());
+    }
+    args.push(patch_path.as_os_str());
+    super::cli::run_with_env(
+        worktree,
+        args,
+        &[("GIT_INDEX_FILE", index_path.as_os_str())],
+    )?;
+    let index = Index::open(&index_path).map_err(Error::git("reading a scratch index"))?;
+    files
+        .iter()
+        .map(|file| {
+            let Some(entry) = index.get_path(Path::new(file), 0) else {
+                return Ok(FileChange {
+                    path: file.clone(),
+                    content: None,
+                });
+            };
+            if entry.mode == 0o120000 {
+                return Err(Error::Conflict(format!(
+                    "{file} would become a symbolic link; lanes does not write links into a lane"
+                )));
+            }
+            let blob = repo
+                .find_blob(entry.id)
+                .map_err(Error::git(format!("reading the new version of {file}")))?;
+            Ok(FileChange {
+                path: file.clone(),
+                content: Some((blob.content().to_vec(), entry.mode == 0o100755)),
+            })
+        })
+        .collect()
+}
+
+fn index_entry(path: &str, id: Oid, executable: bool, size: usize) -> IndexEntry {
+    IndexEntry {
+        ctime: IndexTime::new(0, 0),
+        mtime: IndexTime::new(0, 0),
+        dev: 0,
+        ino: 0,
+        mode: if executable { 0o100755 } else { 0o100644 },
+        uid: 0,
+        gid: 0,
+        file_size: u32::try_from(size).unwrap_or(u32::MAX),
+        id,
+        flags: u16::try_from(path.len().min(0xfff)).unwrap_or(0xfff),
+        flags_extended: 0,
+        path: path.as_bytes().to_vec(),
+    }
+}
+
+/// Splits a file patch into its header and `@@` hunks. Identical hunks of one file get distinct
+/// ids (`…~2`, `…~3`), so an assignment can name each.
+fn split(path: &str, patch: &[u8]) -> FilePatch {
+    let mut header = Vec::new();
+    let mut hunks: Vec<Vec<u8>> = Vec::new();
+    for line in patch.split_inclusive(|b| *b == b'\n') {
+        if line.starts_with(b"@@ -") {
+            hunks.push(line.to_vec());
         } else if let Some(current) = hunks.last_mut() {
-            current.push_str(line);
+            current.extend_from_slice(line);
         } else {
-            header.push_str(line);
+            header.extend_from_slice(line);
         }
     }
-    let binary = header.contains("GIT binary patch") || header.contains("Binary files");
-    let hunks = if binary {
+    let header_text = String::from_utf8_lossy(&header);
+    let binary = header_text.contains("GIT binary patch") || header_text.contains("Binary files");
+    let mut parsed: Vec<PatchHunk> = if binary {
         Vec::new()
     } else {
         hunks
@@ -127,16 +225,30 @@ fn split(path: &str, text: &str) -> FilePatch {
             .filter_map(|h| parse_hunk(path, h))
             .collect()
     };
+    for i in 1..parsed.len() {
+        let same = parsed[..i]
+            .iter()
+            .filter(|h| h.id.split('~').next() == Some(parsed[i].id.as_str()))
+            .count();
+        if same > 0 {
+            parsed[i].id = format!("{}~{}", parsed[i].id, same + 1);
+        }
+    }
     FilePatch {
         path: path.to_string(),
         header,
-        hunks,
-        text: text.to_string(),
+        hunks: parsed,
+        bytes: patch.to_vec(),
     }
 }
 
-fn parse_hunk(path: &str, text: String) -> Option<PatchHunk> {
-    let header = text.lines().next()?;
+fn parse_hunk(path: &str, raw: Vec<u8>) -> Option<PatchHunk> {
+    let split_at = raw
+        .iter()
+        .position(|b| *b == b'\n')
+        .map_or(raw.len(), |i| i + 1);
+    let (header_line, body) = raw.split_at(split_at);
+    let header = std::str::from_utf8(header_line).ok()?.trim_end();
     let inner = header.strip_prefix("@@ -")?.split(" @@").next()?;
     let (old, new) = inner.split_once(" +")?;
     let range = |s: &str| -> Option<(u32, u32)> {
@@ -147,18 +259,17 @@ fn parse_hunk(path: &str, text: String) -> Option<PatchHunk> {
     };
     let (old_start, old_lines) = range(old)?;
     let (new_start, new_lines) = range(new)?;
-    let changed: String = text
-        .lines()
-        .skip(1)
-        .filter(|l| l.starts_with('+') || l.starts_with('-'))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let hash = Oid::hash_object(
-        git2::ObjectType::Blob,
-        format!("{path}\n{changed}").as_bytes(),
-    )
-    .map(|o| o.to_string())
-    .unwrap_or_default();
+    let mut changed = Vec::new();
+    for line in body.split_inclusive(|b| *b == b'\n') {
+        if line.starts_with(b"+") || line.starts_with(b"-") {
+            changed.extend_from_slice(line);
+        }
+    }
+    let mut hashed = format!("{path}\n").into_bytes();
+    hashed.extend_from_slice(&changed);
+    let hash = Oid::hash_object(git2::ObjectType::Blob, &hashed)
+        .map(|o| o.to_string())
+        .unwrap_or_default();
     Some(PatchHunk {
         id: format!("{path}@{}", &hash[..hash.len().min(8)]),
         path: path.to_string(),
@@ -166,7 +277,8 @@ fn parse_hunk(path: &str, text: String) -> Option<PatchHunk> {
         old_lines,
         new_start,
         new_lines,
-        text,
+        text: String::from_utf8_lossy(&raw).into_owned(),
+        body: body.to_vec(),
     })
 }
 
@@ -174,12 +286,31 @@ fn parse_hunk(path: &str, text: String) -> Option<PatchHunk> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn identical_hunks_of_one_file_get_distinct_ids() {
+        let twice =
+            "diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -2 +2 @@\n-x\n+y\n@@ -9 +9 @@\n-x\n+y\n";
+        let p = split("f", twice.as_bytes());
+        assert_eq!(p.hunks.len(), 2);
+        assert_ne!(p.hunks[0].id, p.hunks[1].id);
+        assert!(p.hunks[1].id.ends_with("~2"), "{}", p.hunks[1].id);
+    }
+
+    #[test]
+    fn patches_of_non_utf8_files_keep_their_bytes() {
+        let latin1 = b"diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-caf\xe9\n+th\xe9\n";
+        let p = split("f", latin1);
+        assert_eq!(p.bytes, latin1.to_vec());
+        assert_eq!(p.with_hunks(&[0]).last(), Some(&b'\n'));
+        assert!(p.with_hunks(&[0]).windows(3).any(|w| w == b"h\xe9\n"));
+    }
+
     const PATCH: &str = "diff --git a/f b/f\nindex 1..2 100644\n--- a/f\n+++ b/f\n@@ -2,1 +2,2 @@\n-b\n+B\n+B2\n@@ -9 +10 @@\n-i\n+I\n";
 
     #[test]
     fn patches_split_into_header_and_hunks() {
-        let p = split("f", PATCH);
-        assert!(p.header.ends_with("+++ b/f\n"));
+        let p = split("f", PATCH.as_bytes());
+        assert!(p.header.ends_with(b"+++ b/f\n"));
         assert_eq!(p.hunks.len(), 2);
         assert_eq!(
             (
@@ -193,22 +324,22 @@ mod tests {
 
     #[test]
     fn hunk_ids_ignore_position() {
-        let a = split("f", PATCH);
+        let a = split("f", PATCH.as_bytes());
         let moved = PATCH.replace("@@ -9 +10 @@", "@@ -9 +9 @@");
-        let b = split("f", &moved);
+        let b = split("f", moved.as_bytes());
         assert_eq!(a.hunks[1].id, b.hunks[1].id);
         assert_ne!(a.hunks[0].id, a.hunks[1].id);
     }
 
     #[test]
     fn a_subset_of_hunks_gets_consistent_new_starts() {
-        let p = split("f", PATCH);
-        let only_second = p.with_hunks(&[1]);
+        let p = split("f", PATCH.as_bytes());
+        let only_second = String::from_utf8(p.with_hunks(&[1])).unwrap();
         assert!(
             only_second.contains("@@ -9,1 +9,1 @@\n-i\n+I\n"),
             "{only_second}"
         );
-        let both = p.with_hunks(&[0, 1]);
+        let both = String::from_utf8(p.with_hunks(&[0, 1])).unwrap();
         assert!(both.contains("@@ -9,1 +10,1 @@"), "{both}");
     }
 }

@@ -10,9 +10,11 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::git::patch::{uncommitted_patches, FilePatch, PatchHunk};
+use crate::git::patch::{applied, uncommitted_patches, FilePatch, PatchHunk};
+use crate::git::write::{self, FileChange};
 use crate::git::{cli, Repo};
 use crate::ops::list::find;
+use crate::store::Store;
 use crate::ticket::TicketKey;
 
 /// Part of a file's uncommitted change: the hunks touching `lines` (1-based, inclusive, in the
@@ -103,7 +105,8 @@ pub fn untangle_list(worktree: &Path) -> Result<Vec<UntangleEntry>> {
     Ok(out)
 }
 
-/// Applies an assignment (hunk id → ticket): one move per target lane, in ticket order.
+/// Applies an assignment (hunk id → ticket): one move per target lane, in ticket order. Every
+/// hunk id and every target lane is checked before the first change moves.
 pub fn untangle_apply(
     repo: &Repo,
     config: &Config,
@@ -113,7 +116,7 @@ pub fn untangle_apply(
     let known: Vec<String> = untangle_list(worktree)?.into_iter().map(|e| e.id).collect();
     if let Some(missing) = assignment.keys().find(|id| !known.contains(id)) {
         return Err(Error::Conflict(format!(
-            "hunk {missing} is not among the uncommitted changes of {} (any more)\n  hint: run `lanes untangle` again for the current ids",
+            "hunk {missing} is not among the uncommitted changes of {} (any more); nothing was moved\n  hint: run `lanes untangle` again for the current ids",
             worktree.display()
         )));
     }
@@ -124,11 +127,17 @@ pub fn untangle_apply(
             .or_default()
             .push(id.clone());
     }
+    let mut targets = Vec::new();
+    for ticket in by_ticket.keys() {
+        let key = TicketKey::parse(ticket)?;
+        target_dir(repo, config, &key)?;
+        targets.push(key);
+    }
     let mut done = Vec::new();
-    for (ticket, ids) in by_ticket {
+    for (ticket, ids) in targets.into_iter().zip(by_ticket.into_values()) {
         let request = MoveRequest {
             from: worktree.to_path_buf(),
-            to: TicketKey::parse(&ticket)?,
+            to: ticket,
             selections: Vec::new(),
             hunk_ids: ids,
             three_way: false,
@@ -138,15 +147,27 @@ pub fn untangle_apply(
     Ok(done)
 }
 
-/// Moves the selected uncommitted changes to another lane.
-pub fn move_changes(repo: &Repo, config: &Config, request: &MoveRequest) -> Result<Moved> {
-    let target = find(repo, config, &request.to)?;
-    let to_path = target
+/// The worktree directory of the lane a change moves to; an error when it has none on disk.
+fn target_dir(repo: &Repo, config: &Config, ticket: &TicketKey) -> Result<PathBuf> {
+    find(repo, config, ticket)?
         .worktree
         .as_ref()
         .filter(|w| !w.missing)
         .map(|w| w.path.clone())
-        .ok_or_else(|| Error::Conflict(format!("lane {} has no worktree directory", request.to)))?;
+        .ok_or_else(|| {
+            Error::Conflict(format!(
+                "lane {ticket} has no worktree directory; nothing was moved"
+            ))
+        })
+}
+
+/// Moves the selected uncommitted changes to another lane. Both sides are computed before either
+/// is written; each side is written all or nothing (see `git::write`), the target first.
+pub fn move_changes(repo: &Repo, config: &Config, request: &MoveRequest) -> Result<Moved> {
+    let store = Store::new(repo);
+    // Nobody removes or rewrites the target lane while the change goes in.
+    let _lock = store.lock(&request.to)?;
+    let to_path = target_dir(repo, config, &request.to)?;
     if to_path == request.from {
         return Err(Error::Conflict(format!(
             "the change is already in lane {}",
@@ -163,6 +184,41 @@ pub fn move_changes(repo: &Repo, config: &Config, request: &MoveRequest) -> Resu
         )));
     }
 
+    // Every check, and every new file version, before anything is written.
+    let into_target = match applied(&to_path, &patch, &files, false) {
+        Ok(changes) => changes,
+        Err(e @ Error::Refused { .. }) => return Err(e),
+        Err(e) if request.three_way => {
+            tracing::debug!("the change does not apply cleanly, merging: {e}");
+            three_way_merge(&request.from, &to_path, &patch, &files)?
+        }
+        Err(e) => {
+            return Err(Error::Conflict(format!(
+                "the change does not apply cleanly in lane {} ({}); nothing was changed\n{}\n  hint: bring the lane up to date, or pass --3way to write conflict markers there",
+                request.to,
+                to_path.display(),
+                git_message(&e)
+            )))
+        }
+    };
+    let out_of_source = applied(&request.from, &patch, &files, true).map_err(|e| {
+        Error::Conflict(format!(
+            "the change cannot be taken out of {}: {}; nothing was changed",
+            request.from.display(),
+            git_message(&e)
+        ))
+    })?;
+    let conflicts: Vec<String> = into_target
+        .iter()
+        .filter(|c| {
+            c.content
+                .as_ref()
+                .is_some_and(|(bytes, _)| has_conflict_markers(bytes))
+        })
+        .map(|c| c.path.clone())
+        .filter(|p| request.three_way && files.contains(p))
+        .collect();
+
     // The recovery copy: if anything stops between the two writes, the change is still here.
     let moves = repo.common_dir().join("lanes").join("moves");
     std::fs::create_dir_all(&moves).map_err(Error::io(format!("creating {}", moves.display())))?;
@@ -174,77 +230,19 @@ pub fn move_changes(repo: &Repo, config: &Config, request: &MoveRequest) -> Resu
     ));
     std::fs::write(&recovery, &patch)
         .map_err(Error::io(format!("writing {}", recovery.display())))?;
-    let patch_arg = recovery.as_os_str();
 
-    // Every check runs before anything is written.
-    let checked = (|| {
-        let clean = cli::run(&to_path, ["apply".as_ref(), "--check".as_ref(), patch_arg]);
-        let merged = match (clean, request.three_way) {
-            (Ok(_), _) => None,
-            (Err(_), true) => Some(three_way_merge(&request.from, &to_path, &patch, &files)?),
-            (Err(e), false) => {
-                return Err(Error::Conflict(format!(
-                    "the change does not apply cleanly in lane {} ({}); nothing was changed\n{}\n  hint: bring the lane up to date, or pass --3way to write conflict markers there",
-                    request.to,
-                    to_path.display(),
-                    git_message(&e)
-                )))
-            }
-        };
-        cli::run(
-            &request.from,
-            [
-                "apply".as_ref(),
-                "-R".as_ref(),
-                "--check".as_ref(),
-                patch_arg,
-            ],
-        )
-        .map_err(|e| {
-            Error::Conflict(format!(
-                "the change cannot be taken out of {}: {}",
-                request.from.display(),
-                git_message(&e)
-            ))
-        })?;
-        Ok(merged)
-    })();
-    let merged = match checked {
-        Ok(merged) => merged,
-        Err(e) => {
-            let _ = std::fs::remove_file(&recovery);
-            return Err(e);
-        }
-    };
-
-    // 1. Write to the target.
-    let mut conflicts = Vec::new();
-    let written = match merged {
-        None => cli::run(&to_path, ["apply".as_ref(), patch_arg]).map(drop),
-        Some(merged) => merged.iter().try_for_each(|(file, text, conflicted)| {
-            if *conflicted {
-                conflicts.push(file.clone());
-            }
-            std::fs::write(to_path.join(file), text).map_err(Error::io(format!(
-                "writing {}",
-                to_path.join(file).display()
-            )))
-        }),
-    };
-    if let Err(e) = written {
+    // 1. Write to the target: all of it or none.
+    if let Err(e) = write::apply(&to_path, &into_target) {
         let _ = std::fs::remove_file(&recovery);
         return Err(Error::Conflict(format!(
-            "writing the change to lane {} failed: {}",
+            "writing the change to lane {} failed, and nothing was changed: {}",
             request.to,
             git_message(&e)
         )));
     }
-    if std::env::var("LANES_FAULT_INJECT").as_deref() == Ok("move-after-target") {
-        // Test hook: die between the two writes, as a kill or a power cut would.
-        std::process::abort();
-    }
+    crate::failpoint::hit("move-after-target").map_err(Error::io("moving the change"))?;
     // 2. Take it out of the source.
-    cli::run(&request.from, ["apply".as_ref(), "-R".as_ref(), patch_arg]).map_err(|e| {
+    write::apply(&request.from, &out_of_source).map_err(|e| {
         Error::Conflict(format!(
             "the change was written to lane {} but could not be taken out of {}: {}\n  hint: it is now in both; the patch is kept at {}",
             request.to,
@@ -265,9 +263,15 @@ pub fn move_changes(repo: &Repo, config: &Config, request: &MoveRequest) -> Resu
     })
 }
 
-/// The patch text, the files it touches and its hunk count.
-fn select(patches: &[FilePatch], request: &MoveRequest) -> (String, Vec<String>, usize) {
-    let mut text = String::new();
+fn has_conflict_markers(bytes: &[u8]) -> bool {
+    bytes
+        .split(|b| *b == b'\n')
+        .any(|line| line.starts_with(b"<<<<<<< target lane"))
+}
+
+/// The patch, the files it touches and its hunk count.
+fn select(patches: &[FilePatch], request: &MoveRequest) -> (Vec<u8>, Vec<String>, usize) {
+    let mut text = Vec::new();
     let mut files = Vec::new();
     let mut count = 0;
     for file in patches {
@@ -316,10 +320,10 @@ fn select(patches: &[FilePatch], request: &MoveRequest) -> (String, Vec<String>,
             continue;
         };
         if file.hunks.is_empty() || idx.len() == file.hunks.len() {
-            text.push_str(&file.text);
+            text.extend_from_slice(&file.bytes);
             count += idx.len().max(1);
         } else {
-            text.push_str(&file.with_hunks(&idx));
+            text.extend_from_slice(&file.with_hunks(&idx));
             count += idx.len();
         }
         files.push(file.path.clone());
@@ -329,21 +333,20 @@ fn select(patches: &[FilePatch], request: &MoveRequest) -> (String, Vec<String>,
 
 /// Merges the change into the target's copies with `git merge-file` (base: the source's
 /// committed version; theirs: that version with the change applied; ours: the target's file).
-/// Returns (file, merged text, has conflicts) for each file, writing nothing.
+/// Returns the merged version of each file, writing nothing.
 fn three_way_merge(
     source: &Path,
     target: &Path,
-    patch: &str,
+    patch: &[u8],
     files: &[String],
-) -> Result<Vec<(String, Vec<u8>, bool)>> {
+) -> Result<Vec<FileChange>> {
     let repo = git2::Repository::open(source)
         .map_err(Error::git(format!("opening {}", source.display())))?;
     let head = repo
         .head()
         .and_then(|h| h.peel_to_tree())
         .map_err(Error::git("reading HEAD"))?;
-    let diff =
-        git2::Diff::from_buffer(patch.as_bytes()).map_err(Error::git("reading the patch"))?;
+    let diff = git2::Diff::from_buffer(patch).map_err(Error::git("reading the patch"))?;
     let applied = repo
         .apply_to_tree(&head, &diff, None)
         .map_err(Error::git("applying the change to the committed version"))?;
@@ -362,7 +365,11 @@ fn three_way_merge(
                 "{file} is added or deleted by the change and differs in the target: it cannot be merged line by line; nothing was changed"
             )));
         };
-        let ours = std::fs::read(target.join(file)).unwrap_or_default();
+        let on_disk = write::checked_path(target, file)?;
+        let ours = std::fs::read(&on_disk).unwrap_or_default();
+        let executable = std::fs::metadata(&on_disk)
+            .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0)
+            .unwrap_or(false);
         if base.is_binary() || theirs.is_binary() || ours.contains(&0) {
             return Err(Error::Conflict(format!(
                 "{file} is binary and differs in the target; nothing was changed"
@@ -396,7 +403,10 @@ fn three_way_merge(
         if !(0..=127).contains(&code) {
             return Err(Error::Conflict(format!("git merge-file failed on {file}")));
         }
-        out.push((file.clone(), merged, code > 0));
+        out.push(FileChange {
+            path: file.clone(),
+            content: Some((merged, executable)),
+        });
     }
     Ok(out)
 }
