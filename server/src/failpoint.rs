@@ -2,7 +2,8 @@
 //! [`hit`] between its steps; in normal use nothing is configured and a hit costs one relaxed
 //! read. `LANES_FAILPOINTS=name=action[,name=action…]` arms points, where action is `abort` (the
 //! process dies on the spot, as it would on a kill or a power cut), `enospc` (the step fails with
-//! "No space left on device") or `error` (the step fails with a plain I/O error).
+//! "No space left on device"), `error` (the step fails with a plain I/O error) or `run` (the
+//! shell command in `LANES_FAILPOINT_CMD` runs to completion at that point: a race, made exact).
 
 use std::sync::OnceLock;
 
@@ -12,6 +13,7 @@ enum Action {
     Abort,
     NoSpace,
     Error,
+    Run,
 }
 
 fn armed() -> &'static [(String, Action)] {
@@ -27,6 +29,7 @@ fn armed() -> &'static [(String, Action)] {
                     "abort" => Action::Abort,
                     "enospc" => Action::NoSpace,
                     "error" => Action::Error,
+                    "run" => Action::Run,
                     _ => return None,
                 };
                 Some((name.trim().to_string(), action))
@@ -49,5 +52,16 @@ pub fn hit(name: &str) -> std::io::Result<()> {
         // ENOSPC, as the OS reports a full disk.
         Action::NoSpace => Err(std::io::Error::from_raw_os_error(28)),
         Action::Error => Err(std::io::Error::other(format!("failpoint {name}"))),
+        Action::Run => {
+            let command = std::env::var("LANES_FAILPOINT_CMD").unwrap_or_default();
+            let status = std::process::Command::new("sh")
+                .arg("-c")
+                .arg(&command)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .status();
+            tracing::debug!("failpoint {name}: ran {command:?}: {status:?}");
+            Ok(())
+        }
     }
 }

@@ -13,6 +13,7 @@ pub mod overlap;
 pub mod session;
 pub mod store;
 pub mod ticket;
+pub mod trash;
 
 pub use config::Config;
 pub use error::{Error, Result};

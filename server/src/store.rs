@@ -136,8 +136,23 @@ impl Store {
 
 fn read_record(path: &Path) -> Option<LaneRecord> {
     let text = std::fs::read(path).ok()?;
-    match serde_json::from_slice(&text) {
-        Ok(record) => Some(record),
+    match serde_json::from_slice::<LaneRecord>(&text) {
+        // A record is only trusted whole: a relative or empty path would be read against
+        // whatever the current directory is.
+        Ok(record)
+            if record.path.is_absolute()
+                && TicketKey::parse(&record.ticket).is_ok()
+                && crate::lane::validate_branch(&record.branch).is_ok() =>
+        {
+            Some(record)
+        }
+        Ok(_) => {
+            tracing::warn!(
+                "ignoring lane record {} with an invalid ticket, branch or path",
+                path.display()
+            );
+            None
+        }
         Err(e) => {
             tracing::warn!("ignoring unreadable lane record {}: {e}", path.display());
             None

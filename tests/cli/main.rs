@@ -11,6 +11,7 @@ mod list;
 mod moves;
 mod multi;
 mod remove;
+mod safety;
 mod start;
 mod sync;
 mod tickets;

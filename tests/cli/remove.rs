@@ -141,10 +141,10 @@ fn remove_refuses_a_detached_head_with_commits_on_no_branch() {
 }
 
 #[test]
-fn remove_of_a_lane_whose_directory_was_deleted_cleans_up_git_bookkeeping() {
+fn forced_remove_of_a_lane_whose_directory_was_deleted_cleans_up_git_bookkeeping() {
     let repo = started("PROJ-1");
     std::fs::remove_dir_all(repo.lane_dir("PROJ-1")).unwrap();
-    repo.lanes_ok(&["remove", "PROJ-1"]);
+    repo.lanes_ok(&["remove", "PROJ-1", "--force"]);
     assert_eq!(repo.worktree_count(), 1);
     assert!(!repo.branches().contains(&"feature/PROJ-1".to_string()));
 }

@@ -74,9 +74,19 @@ pub enum Command {
 
     /// Remove a lane's worktree and, when nothing would be lost, its branch.
     #[command(
-        after_help = "Examples:\n  lanes remove PROJ-123\n  lanes remove PROJ-123 --keep-branch\n  lanes remove PROJ-123 --force     # discards uncommitted work and unpushed commits\n\nRefuses (exit code 3, nothing changed) when the worktree has uncommitted or untracked files,\nis locked, or its branch has commits that exist on no other branch, remote or tag."
+        after_help = "Examples:\n  lanes remove PROJ-123\n  lanes remove PROJ-123 --keep-branch\n  lanes remove PROJ-123 --force     # also with uncommitted work and unpushed commits\n  lanes restore PROJ-123            # brings it back\n\nRefuses (exit code 3, nothing changed) when the worktree has uncommitted or untracked files,\ngit-ignored files that exist nowhere else (not copies of the primary checkout's), is locked,\nits directory is missing or cannot be located, or its branch has commits that exist on no\nother branch, remote or tag. Whatever it removes, forced or not, is saved in the trash first."
     )]
     Remove(remove::RemoveArgs),
+
+    /// Bring a removed lane back from the trash: branch, worktree, files, staged changes, record.
+    #[command(
+        after_help = "Examples:\n  lanes restore PROJ-123          # the newest removal of PROJ-123\n  lanes list --trash              # what can be restored\n  lanes restore --id PROJ-123/1764161234\n\nEvery remove, prune and sync --prune saves what the lane held first (kept 30 days, at most 100 entries)."
+    )]
+    Restore(remove::RestoreArgs),
+
+    /// Restore the most recently removed lane (`lanes restore` of the newest trash entry).
+    #[command(after_help = "Example:\n  lanes remove PROJ-1 --force   # oops\n  lanes undo")]
+    Undo(JsonArg),
 
     /// Forget lanes whose directory was deleted by hand (their branches are kept).
     #[command(after_help = "Example:\n  rm -rf ../project-PROJ-9 && lanes prune")]
@@ -161,6 +171,9 @@ pub struct ListArgs {
     /// Every configured repository, grouped by ticket.
     #[arg(long)]
     pub all: bool,
+    /// What removed lanes the trash holds (for `lanes restore`).
+    #[arg(long, conflicts_with = "all")]
+    pub trash: bool,
 }
 
 /// A ticket key alone.
@@ -205,7 +218,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let ctx = Context::open(cli.dir)?;
     match cli.command {
         Command::Start(args) => start::run(&ctx, args),
+        Command::List(args) if args.trash => remove::list_trash(&ctx, args.json),
         Command::List(args) => list::list(&ctx, args.json),
+        Command::Restore(args) => remove::restore(&ctx, args),
+        Command::Undo(args) => remove::restore(
+            &ctx,
+            remove::RestoreArgs {
+                ticket: None,
+                id: None,
+                json: args.json,
+            },
+        ),
         Command::Status(args) => list::status(&ctx, args.json),
         Command::Tickets(args) => list::tickets(&ctx, args.json),
         Command::Switch(args) => list::switch(&ctx, &TicketKey::parse(&args.ticket)?),

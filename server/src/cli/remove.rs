@@ -84,7 +84,101 @@ pub fn remove(ctx: &Context, args: RemoveArgs) -> Result<ExitCode> {
             (None, None) => {}
         }
     }
+    if let Some(id) = &removed.trash {
+        println!(
+            "  saved in the trash as {id}; `lanes restore {}` brings the lane back",
+            removed.ticket
+        );
+    }
+    if !removed.not_kept.is_empty() {
+        eprintln!(
+            "warning: {} ignored file(s) were too big to keep in the trash: {}",
+            removed.not_kept.len(),
+            removed
+                .not_kept
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `lanes restore` / `lanes undo`.
+pub fn restore(ctx: &Context, args: RestoreArgs) -> Result<ExitCode> {
+    let ticket = args.ticket.as_deref().map(TicketKey::parse).transpose()?;
+    let restored =
+        lanes::ops::restore::restore(&ctx.repo, &ctx.config, ticket.as_ref(), args.id.as_deref())?;
+    if args.json {
+        print_json(&restored)?;
+    } else {
+        println!(
+            "Restored lane {} at {}{}",
+            restored.ticket,
+            restored.path.display(),
+            restored
+                .branch
+                .as_deref()
+                .map(|b| format!(" on {b}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `lanes list --trash`.
+pub fn list_trash(ctx: &Context, json: bool) -> Result<ExitCode> {
+    let items = lanes::ops::restore::trash_items(&ctx.repo)?;
+    if json {
+        print_json(&items)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if items.is_empty() {
+        println!("The trash is empty");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let now = lanes::store::now();
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|item| {
+            vec![
+                item.id.clone(),
+                item.branch.clone().unwrap_or_else(|| "-".into()),
+                format!("{} ago", age(now.saturating_sub(item.time))),
+                item.reason.clone(),
+                item.path.display().to_string(),
+            ]
+        })
+        .collect();
+    println!(
+        "{}",
+        super::table::render(&["ID", "BRANCH", "SAVED", "BY", "PATH"], &rows)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn age(seconds: u64) -> String {
+    match seconds {
+        s if s < 120 => format!("{s}s"),
+        s if s < 7200 => format!("{}m", s / 60),
+        s if s < 172_800 => format!("{}h", s / 3600),
+        s => format!("{}d", s / 86400),
+    }
+}
+
+/// Options of `lanes restore`.
+#[derive(clap::Args, Debug)]
+pub struct RestoreArgs {
+    /// Ticket whose newest trash entry to restore (default: the newest entry of all).
+    pub ticket: Option<String>,
+    /// A trash entry by id, as `lanes list --trash` shows it.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn prune(ctx: &Context, json: bool) -> Result<ExitCode> {
@@ -98,12 +192,16 @@ pub fn prune(ctx: &Context, json: bool) -> Result<ExitCode> {
     }
     for lane in &pruned {
         println!(
-            "Pruned {} ({}){}",
+            "Pruned {} ({}){}{}",
             lane.ticket.as_deref().unwrap_or("-"),
             lane.path.display(),
             lane.branch
                 .as_deref()
                 .map(|b| format!("; branch {b} kept"))
+                .unwrap_or_default(),
+            lane.trash
+                .as_deref()
+                .map(|id| format!("; staged changes saved as {id}"))
                 .unwrap_or_default()
         );
     }

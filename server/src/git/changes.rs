@@ -322,12 +322,17 @@ fn hunk_of(hunk: &git2::DiffHunk<'_>) -> Hunk {
     }
 }
 
-/// Opens a worktree's repository.
+/// Opens a worktree's repository, with `path` as its working directory even when git's record
+/// says otherwise (a lane being taken away is read where it is now).
 pub fn open_worktree(path: &Path) -> Result<Repository> {
-    Repository::open(path).map_err(Error::git(format!(
-        "opening the worktree at {}",
-        path.display()
-    )))
+    let context = format!("opening the worktree at {}", path.display());
+    let repo = Repository::open(path).map_err(Error::git(&context))?;
+    let here = super::canonical(path);
+    if repo.workdir().map(super::canonical) != Some(here.clone()) && !repo.is_bare() {
+        repo.set_workdir(&here, false)
+            .map_err(Error::git(&context))?;
+    }
+    Ok(repo)
 }
 
 /// The tree HEAD points at; None on an unborn branch.

@@ -6,6 +6,7 @@
 pub mod changes;
 pub mod cli;
 pub mod patch;
+pub mod snapshot;
 pub mod status;
 pub mod worktrees;
 pub mod write;

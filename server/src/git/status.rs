@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use git2::{Oid, Repository, StatusOptions};
+use git2::{Oid, StatusOptions};
 
 use crate::error::{Error, Result};
 use crate::git::Repo;
@@ -11,10 +11,7 @@ use crate::git::Repo;
 /// Files with uncommitted changes in the worktree at `path`, untracked files included and ignored
 /// files not (what `git status --porcelain` lists).
 pub fn dirty_files(path: &Path) -> Result<Vec<String>> {
-    let repo = Repository::open(path).map_err(Error::git(format!(
-        "opening the worktree at {}",
-        path.display()
-    )))?;
+    let repo = super::changes::open_worktree(path)?;
     let mut opts = StatusOptions::new();
     opts.include_untracked(true)
         .recurse_untracked_dirs(false)
@@ -74,4 +71,64 @@ pub fn unique_commits(
     walk.take(limit)
         .map(|oid| oid.map_err(Error::git("walking history")))
         .collect()
+}
+
+/// A git-ignored file of a worktree that is not simply a copy of the primary checkout's file at
+/// the same path: work that `git status` does not show and that deleting the worktree would lose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IgnoredFile {
+    /// Path relative to the worktree (a trailing `/` for a nested repository).
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// The ignored files of the worktree at `path` that are not byte-identical to the file at the same
+/// path in `primary` (the primary checkout; None for a bare repository).
+pub fn unique_ignored(path: &Path, primary: Option<&Path>) -> Result<Vec<IgnoredFile>> {
+    let repo = super::changes::open_worktree(path)?;
+    let mut opts = StatusOptions::new();
+    opts.include_untracked(false)
+        .include_ignored(true)
+        .recurse_ignored_dirs(true)
+        .exclude_submodules(true);
+    let statuses = repo.statuses(Some(&mut opts)).map_err(Error::git(format!(
+        "reading the ignored files of {}",
+        path.display()
+    )))?;
+    let mut out = Vec::new();
+    for entry in statuses.iter().filter(|s| s.status().is_ignored()) {
+        let rel = String::from_utf8_lossy(entry.path_bytes()).into_owned();
+        let file = path.join(&rel);
+        let Ok(meta) = std::fs::symlink_metadata(&file) else {
+            continue;
+        };
+        let same = primary.is_some_and(|p| same_content(&file, &p.join(&rel)));
+        if !same {
+            out.push(IgnoredFile {
+                path: rel,
+                size: if meta.is_file() { meta.len() } else { 0 },
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// True when both paths hold the same bytes (or are symlinks to the same target).
+fn same_content(a: &Path, b: &Path) -> bool {
+    let (Ok(ma), Ok(mb)) = (std::fs::symlink_metadata(a), std::fs::symlink_metadata(b)) else {
+        return false;
+    };
+    if ma.file_type().is_symlink() || mb.file_type().is_symlink() {
+        return ma.file_type().is_symlink()
+            && mb.file_type().is_symlink()
+            && std::fs::read_link(a).ok() == std::fs::read_link(b).ok();
+    }
+    if !ma.is_file() || !mb.is_file() || ma.len() != mb.len() {
+        return false;
+    }
+    match (std::fs::read(a), std::fs::read(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
 }

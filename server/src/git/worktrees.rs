@@ -28,8 +28,11 @@ pub struct Worktree {
     pub head: Head,
     /// Lock reason (empty string when locked without one); None when not locked.
     pub locked: Option<String>,
-    /// The directory is gone (deleted by hand).
+    /// The directory is gone (deleted, or moved by hand).
     pub missing: bool,
+    /// Why git's record of this worktree cannot be trusted (an empty or truncated `gitdir` file, or
+    /// a directory that holds another checkout); such a worktree is never acted on.
+    pub broken: Option<String>,
 }
 
 impl Worktree {
@@ -57,6 +60,7 @@ pub fn list(repo: &Repo) -> Result<Vec<Worktree>> {
             head: read_head(&repo.common_dir().join("HEAD")),
             locked: None,
             missing: !repo.anchor().exists(),
+            broken: None,
         });
     }
     let names = repo
@@ -74,16 +78,95 @@ pub fn list(repo: &Repo) -> Result<Vec<Worktree>> {
             }
             _ => None,
         };
-        let path = canonical(wt.path());
+        let admin = repo.common_dir().join("worktrees").join(name);
+        let (path, missing, broken) = match recorded_dir(&admin) {
+            Err(why) => (PathBuf::new(), false, Some(why)),
+            Ok(path) => {
+                let missing = std::fs::symlink_metadata(&path).is_err();
+                let broken = if missing {
+                    None
+                } else {
+                    points_back(&path, &admin).err()
+                };
+                (path, missing, broken)
+            }
+        };
         out.push(Worktree {
             name: Some(name.to_string()),
-            missing: !path.join(".git").exists(),
+            missing,
             path,
-            head: read_head(&repo.common_dir().join("worktrees").join(name).join("HEAD")),
+            head: read_head(&admin.join("HEAD")),
             locked,
+            broken,
         });
     }
     Ok(out)
+}
+
+/// The worktree directory git recorded in `<admin>/gitdir` (which names `<dir>/.git`); an error
+/// saying why when the record is empty, truncated or unreadable — never a guess.
+fn recorded_dir(admin: &Path) -> std::result::Result<PathBuf, String> {
+    let file = admin.join("gitdir");
+    let text = std::fs::read_to_string(&file)
+        .map_err(|e| format!("git's record {} cannot be read ({e})", file.display()))?;
+    let recorded = text.trim_end_matches(['\n', '\r']);
+    let dot_git = Path::new(recorded);
+    if recorded.is_empty() || dot_git.file_name().is_none_or(|n| n != ".git") {
+        return Err(format!(
+            "git's record {} is empty or truncated ({recorded:?})",
+            file.display()
+        ));
+    }
+    let dot_git = if dot_git.is_absolute() {
+        dot_git.to_path_buf()
+    } else {
+        // worktree.useRelativePaths: relative to the record's directory.
+        admin.join(dot_git)
+    };
+    let dir = dot_git.parent().map(Path::to_path_buf).unwrap_or_default();
+    Ok(canonical(&crate::lane::normalize(&dir)))
+}
+
+/// Checks that the directory's `.git` file leads back to `admin`: a directory that moved away and
+/// was replaced by another checkout must not be taken for this worktree.
+fn points_back(dir: &Path, admin: &Path) -> std::result::Result<(), String> {
+    let file = dir.join(".git");
+    let text = std::fs::read_to_string(&file).map_err(|e| {
+        format!(
+            "{} is not this worktree's checkout ({} cannot be read: {e})",
+            dir.display(),
+            file.display()
+        )
+    })?;
+    let target = text
+        .lines()
+        .find_map(|l| l.strip_prefix("gitdir:"))
+        .map(str::trim)
+        .unwrap_or_default();
+    let target = if Path::new(target).is_absolute() {
+        PathBuf::from(target)
+    } else {
+        dir.join(target)
+    };
+    if canonical(&crate::lane::normalize(&target)) == canonical(admin) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} belongs to another checkout (its .git file points to {})",
+            dir.display(),
+            target.display()
+        ))
+    }
+}
+
+/// The commit checked out in linked worktree `name`, read from git's record of it now (the
+/// directory need not be where it was).
+pub fn head_commit(repo: &Repo, name: &str) -> Option<git2::Oid> {
+    match read_head(&admin_dir(repo, name).join("HEAD")) {
+        Head::Branch(b) => repo.git().refname_to_id(&format!("refs/heads/{b}")).ok(),
+        Head::Detached(id) => git2::Oid::from_str(&id).ok(),
+        Head::Unknown => None,
+    }
 }
 
 /// Reads a HEAD file directly, so that the worktree's directory need not exist.
@@ -110,6 +193,8 @@ fn read_head(file: &Path) -> Head {
 pub enum Checkout<'a> {
     /// Check out an existing branch.
     Existing(&'a str),
+    /// Check out a commit on a detached HEAD.
+    Detached(&'a str),
     /// Create `branch` at `start` (no upstream: lanes compares with the recorded base instead, and
     /// `git push` then goes to a same-named branch rather than the base).
     NewBranch {
@@ -132,6 +217,18 @@ pub fn add(repo: &Repo, path: &Path, checkout: Checkout<'_>) -> Result<()> {
                     "add".as_ref(),
                     path_arg,
                     branch.as_ref(),
+                ],
+            )?;
+        }
+        Checkout::Detached(commit) => {
+            cli::run(
+                repo.anchor(),
+                [
+                    "worktree".as_ref(),
+                    "add".as_ref(),
+                    "--detach".as_ref(),
+                    path_arg,
+                    commit.as_ref(),
                 ],
             )?;
         }
@@ -164,7 +261,22 @@ pub fn remove(repo: &Repo, path: &Path, force: bool) -> Result<()> {
     cli::run(repo.anchor(), args).map(drop)
 }
 
-/// `git worktree prune`: forgets worktrees whose directories are gone (locked ones are kept).
-pub fn prune(repo: &Repo) -> Result<()> {
-    cli::run(repo.anchor(), ["worktree", "prune"]).map(drop)
+/// Forgets one linked worktree: deletes git's record of it (`$GIT_COMMON_DIR/worktrees/<name>`,
+/// what `git worktree prune` deletes for a stale entry) and nothing else. Callers have saved what
+/// the record held (the index) first.
+pub fn forget(repo: &Repo, name: &str) -> Result<()> {
+    if name.is_empty() || name.contains('/') || name == "." || name == ".." {
+        return Err(Error::Conflict(format!("not a worktree name: {name:?}")));
+    }
+    let admin = repo.common_dir().join("worktrees").join(name);
+    match std::fs::remove_dir_all(&admin) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(format!("deleting {}", admin.display()))(e)),
+    }
+}
+
+/// The directory of git's record of a linked worktree.
+pub fn admin_dir(repo: &Repo, name: &str) -> PathBuf {
+    repo.common_dir().join("worktrees").join(name)
 }

@@ -34,6 +34,15 @@ impl LaneEntry {
             .or(self.record.as_ref().map(|r| r.branch.as_str()))
     }
 
+    /// The branch this lane owns and may delete: its record's; without a record, the branch
+    /// its ticket was recovered from. Never merely whatever is checked out in it.
+    pub fn own_branch(&self) -> Option<&str> {
+        match &self.record {
+            Some(record) => Some(record.branch.as_str()),
+            None => self.worktree.as_ref().and_then(Worktree::branch),
+        }
+    }
+
     /// The worktree directory.
     pub fn path(&self) -> Option<&Path> {
         self.worktree

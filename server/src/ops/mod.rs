@@ -6,6 +6,7 @@ pub mod moves;
 pub mod multi;
 pub mod prune;
 pub mod remove;
+pub mod restore;
 pub mod start;
 pub mod tickets;
 

@@ -1,13 +1,16 @@
 //! `lanes prune`: forgets lanes whose directory was deleted by hand. Branches are kept: a deleted
-//! directory says nothing about whether its commits are wanted.
+//! directory says nothing about whether its commits are wanted. What git's record still held (the
+//! staged changes) is saved in the trash first, since a directory that was moved, not deleted,
+//! may be missed.
 
 use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::git::{worktrees, Repo};
+use crate::git::{snapshot, worktrees, Repo};
 use crate::ops::list::lanes_of;
-use crate::store::Store;
+use crate::store::{now, Store};
+use crate::trash::{self, TrashMeta};
 
 /// One lane that `prune` forgot.
 #[derive(Debug, Clone, Serialize)]
@@ -18,24 +21,58 @@ pub struct Pruned {
     pub path: std::path::PathBuf,
     /// The branch, which is kept.
     pub branch: Option<String>,
+    /// The trash entry holding its staged changes and record.
+    pub trash: Option<String>,
 }
 
-/// Forgets every lane whose worktree directory is gone and is not locked.
+/// Forgets every lane whose worktree directory is gone and is not locked. A worktree whose
+/// record cannot be read is left alone (see `lanes list`).
 pub fn prune(repo: &Repo, config: &Config) -> Result<Vec<Pruned>> {
     let store = Store::new(repo);
     let gone: Vec<_> = lanes_of(repo, config)?
         .into_iter()
         .filter(|e| !e.is_primary())
         .filter(|e| match &e.worktree {
-            Some(w) => w.missing && w.locked.is_none(),
+            Some(w) => w.missing && w.locked.is_none() && w.broken.is_none(),
             None => true,
         })
         .collect();
-    if gone.iter().any(|e| e.worktree.is_some()) {
-        worktrees::prune(repo)?;
-    }
     let mut pruned = Vec::new();
     for entry in gone {
+        let _lock = match &entry.ticket {
+            Some(ticket) => Some(store.lock(ticket)?),
+            None => None,
+        };
+        let mut saved = None;
+        if let Some(name) = entry.worktree.as_ref().and_then(|w| w.name.as_deref()) {
+            let staged = snapshot::capture_index(repo.git(), &worktrees::admin_dir(repo, name));
+            let branch = entry.own_branch().map(str::to_string);
+            let tip = branch
+                .as_deref()
+                .and_then(|b| repo.git().refname_to_id(&format!("refs/heads/{b}")).ok());
+            let meta = TrashMeta {
+                ticket: entry
+                    .ticket
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_else(|| name.to_string()),
+                path: entry.path().map(Into::into).unwrap_or_default(),
+                branch,
+                branch_tip: tip.map(|t| t.to_string()),
+                head: worktrees::head_commit(repo, name).map(|h| h.to_string()),
+                head_branch: entry
+                    .worktree
+                    .as_ref()
+                    .and_then(|w| w.branch())
+                    .map(str::to_string),
+                record: entry.record.clone(),
+                skipped: Vec::new(),
+                time: now(),
+                reason: "prune".into(),
+            };
+            saved = Some(trash::save(repo, meta, None, staged)?.id);
+            worktrees::forget(repo, name)?;
+        }
         if let Some(ticket) = &entry.ticket {
             store.delete(ticket)?;
         }
@@ -43,6 +80,7 @@ pub fn prune(repo: &Repo, config: &Config) -> Result<Vec<Pruned>> {
             ticket: entry.ticket.as_ref().map(ToString::to_string),
             path: entry.path().map(Into::into).unwrap_or_default(),
             branch: entry.branch().map(str::to_string),
+            trash: saved,
         });
     }
     Ok(pruned)

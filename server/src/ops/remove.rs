@@ -1,22 +1,35 @@
-//! `lanes remove`: removes a lane's worktree and, when nothing would be lost, its branch. Every check
-//! runs before anything changes, so a refusal leaves the lane exactly as it was.
+//! `lanes remove`: removes a lane's worktree and, when nothing would be lost, its branch. This is
+//! the one guarded path every removal takes (CLI, language server, `sync --prune`):
+//!
+//! 1. under the lane's lock, check everything at risk — uncommitted, untracked and unique ignored
+//!    files, unpushed commits, a lock, a directory that moved or a record that cannot be read —
+//!    and refuse (nothing changed) unless forced;
+//! 2. save what only the worktree holds into the trash (`refs/lanes/trash/…`), forced or not;
+//! 3. take the directory offline (rename it aside), then check again that nothing changed since
+//!    step 1 — a commit or a file written in between puts the lane back and refuses;
+//! 4. delete the directory and git's record of it, then the lane's own branch only if it still
+//!    points at the commit that was checked (compare-and-swap, as `git update-ref -d` does).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::failpoint;
+use crate::git::snapshot::{self, Captured};
 use crate::git::worktrees::{self, Head};
-use crate::git::{status, Repo};
-use crate::ops::list::find;
-use crate::store::Store;
+use crate::git::{cli, status, Repo};
+use crate::ops::list::{find, LaneEntry};
+use crate::store::{now, Store};
 use crate::ticket::TicketKey;
+use crate::trash::{self, TrashMeta};
 
 /// How far `remove` may go.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RemoveOptions {
-    /// Remove even with uncommitted changes, a lock, or commits that exist nowhere else.
+    /// Remove even with uncommitted changes, a lock, a missing directory or commits that exist
+    /// nowhere else (all of it is still saved in the trash first).
     pub force: bool,
     /// Remove only the worktree; keep the branch whatever it holds.
     pub keep_branch: bool,
@@ -37,6 +50,10 @@ pub struct Removed {
     pub branch_tip: Option<String>,
     /// Why the branch was kept, when it was.
     pub branch_kept: Option<String>,
+    /// The trash entry holding everything the lane had (`lanes restore` brings it back).
+    pub trash: Option<String>,
+    /// Ignored files too big to be kept in the trash.
+    pub not_kept: Vec<String>,
 }
 
 /// Removes the lane of `ticket`.
@@ -50,31 +67,43 @@ pub fn remove(
     let _lock = store.lock(ticket)?;
     let entry = find(repo, config, ticket)?;
     let action = format!("remove lane {ticket}");
+    let refuse = |reason: String, hint: String| Error::Refused {
+        action: action.clone(),
+        reason,
+        hint,
+    };
     if entry.is_primary() {
-        return Err(Error::Refused {
-            action,
-            reason: "it is the repository's primary checkout".into(),
-            hint: "only lanes (linked worktrees) can be removed".into(),
-        });
+        return Err(refuse(
+            "it is the repository's primary checkout".into(),
+            "only lanes (linked worktrees) can be removed".into(),
+        ));
     }
-    let path = entry.path().map(PathBuf::from).unwrap_or_default();
     let worktree = entry.worktree.as_ref();
+    if let Some(why) = worktree.and_then(|w| w.broken.as_ref()) {
+        // Never guessed, never forced: the path to delete is exactly what is in doubt.
+        return Err(refuse(
+            format!("its worktree cannot be located safely: {why}"),
+            "repair git's record with `git worktree repair <lane directory>` (run inside the lane's directory), then try again".into(),
+        ));
+    }
+    let path = entry
+        .path()
+        .filter(|p| p.is_absolute())
+        .map(Path::to_path_buf)
+        .ok_or_else(|| {
+            refuse(
+                "its directory is not recorded anywhere".into(),
+                "`lanes list` shows the lane; `git worktree list` shows git's view".into(),
+            )
+        })?;
     let present = worktree.is_some_and(|w| !w.missing);
-
-    if present && !options.force {
-        let dirty = status::dirty_files(&path)?;
-        if !dirty.is_empty() {
-            return Err(Error::Refused {
-                action,
-                reason: format!(
-                    "{} has {} uncommitted or untracked file(s): {}",
-                    path.display(),
-                    dirty.len(),
-                    preview(&dirty)
-                ),
-                hint: "commit or stash them first, or pass --force to discard them".into(),
-            });
-        }
+    if worktree.is_some_and(|w| w.missing) && !options.force {
+        return Err(refuse(
+            format!("its directory {} is missing", path.display()),
+            format!(
+                "if it was moved, run `git worktree repair <new path>`; if it was deleted, `lanes prune` forgets it (keeping its branch), or `lanes remove {ticket} --force`"
+            ),
+        ));
     }
     if let Some(reason) = worktree.and_then(|w| w.locked.as_ref()) {
         if !options.force {
@@ -83,80 +112,152 @@ pub fn remove(
             } else {
                 format!(" ({reason})")
             };
-            return Err(Error::Refused {
-                action,
-                reason: format!("its worktree is locked{why}"),
-                hint: format!(
+            return Err(refuse(
+                format!("its worktree is locked{why}"),
+                format!(
                     "unlock it with `git worktree unlock {}`, or pass --force",
                     path.display()
                 ),
-            });
+            ));
         }
     }
 
-    let branch = entry.branch().map(str::to_string);
-    let branch_tip = branch
-        .as_deref()
-        .and_then(|b| repo.git().refname_to_id(&format!("refs/heads/{b}")).ok());
-    let mut branch_kept = None;
+    let mut ignored = Vec::new();
+    if present {
+        let dirty = status::dirty_files(&path)?;
+        if !dirty.is_empty() && !options.force {
+            return Err(refuse(
+                format!(
+                    "{} has {} uncommitted or untracked file(s): {}",
+                    path.display(),
+                    dirty.len(),
+                    preview(&dirty)
+                ),
+                "commit or stash them first, or pass --force (they are kept in the trash: `lanes restore`)".into(),
+            ));
+        }
+        let primary = (!repo.is_bare()).then(|| repo.anchor());
+        ignored = status::unique_ignored(&path, primary)?;
+        if !ignored.is_empty() && !options.force {
+            let names: Vec<String> = ignored.iter().map(|f| f.path.clone()).collect();
+            return Err(refuse(
+                format!(
+                    "{} has {} git-ignored file(s) that exist nowhere else: {}",
+                    path.display(),
+                    names.len(),
+                    preview(&grouped(&names))
+                ),
+                "move them out (or delete them) first, or pass --force (they are kept in the trash, up to 100 MiB: `lanes restore`)".into(),
+            ));
+        }
+    }
+
+    let head = head_of(repo, &entry);
     if let Some(Head::Detached(id)) = worktree.map(|w| &w.head) {
         let tip = git2::Oid::from_str(id).map_err(Error::git("reading the detached HEAD"))?;
         let lost = status::unique_commits(repo, tip, None, 6)?;
         if !lost.is_empty() && !options.force {
-            return Err(Error::Refused {
-                action,
-                reason: format!(
+            return Err(refuse(
+                format!(
                     "its detached HEAD has commits on no branch: {}",
                     describe_commits(repo, &lost)
                 ),
-                hint: format!(
+                format!(
                     "keep them on a branch first (`git -C {} switch -c NAME`), or pass --force",
                     path.display()
                 ),
-            });
+            ));
         }
     }
+    let branch = entry.own_branch().map(str::to_string);
+    let branch_tip = branch
+        .as_deref()
+        .and_then(|b| repo.git().refname_to_id(&format!("refs/heads/{b}")).ok());
+    let mut branch_kept = None;
     let mut delete_branch = false;
     if let (Some(name), Some(tip)) = (&branch, branch_tip) {
+        let checked_out_elsewhere = worktrees::list(repo)?
+            .iter()
+            .any(|w| w.branch() == Some(name.as_str()) && Some(w.path.as_path()) != entry.path());
         if options.keep_branch {
             branch_kept = Some("--keep-branch was given".to_string());
+        } else if checked_out_elsewhere {
+            branch_kept = Some("it is checked out in another worktree".to_string());
         } else {
             let lost = status::unique_commits(repo, tip, Some(name), 6)?;
             if lost.is_empty() || options.force {
                 delete_branch = true;
             } else {
-                return Err(Error::Refused {
-                    action,
-                    reason: format!(
+                return Err(refuse(
+                    format!(
                         "branch {name} has commits that exist nowhere else: {}",
                         describe_commits(repo, &lost)
                     ),
-                    hint: format!(
-                        "push or merge them (`git push -u origin {name}`), pass --keep-branch to remove only the worktree, or --force to delete them too"
+                    format!(
+                        "push or merge them (`git push -u origin {name}`), pass --keep-branch to remove only the worktree, or --force to delete them too (they are kept in the trash)"
                     ),
-                });
+                ));
             }
         }
     }
 
-    // Everything at risk was checked: now change things.
-    if present {
-        worktrees::remove(repo, &path, options.force)?;
-    } else if worktree.is_some() {
-        // The directory was deleted by hand: git only has bookkeeping left to forget.
-        worktrees::remove(repo, &path, true).or_else(|_| worktrees::prune(repo))?;
+    // Everything at risk was checked. Save it all before anything changes.
+    let captured = if present {
+        Some(snapshot::capture(&path, &ignored).map_err(|e| {
+            refuse(
+                format!("its contents could not be saved to the trash first: {e}"),
+                "nothing was changed; commit or move the work out, then try again".into(),
+            )
+        })?)
+    } else {
+        None
+    };
+    let admin = worktree
+        .and_then(|w| w.name.as_deref())
+        .map(|n| worktrees::admin_dir(repo, n));
+    let staged = match (&captured, &admin) {
+        (None, Some(admin)) => snapshot::capture_index(repo.git(), admin),
+        _ => None,
+    };
+    let meta = TrashMeta {
+        ticket: ticket.to_string(),
+        path: path.clone(),
+        branch: branch.clone(),
+        branch_tip: branch_tip.map(|t| t.to_string()),
+        head: head.map(|h| h.to_string()),
+        head_branch: worktree.and_then(|w| w.branch()).map(str::to_string),
+        record: entry.record.clone(),
+        skipped: captured
+            .as_ref()
+            .map(|c| c.skipped.clone())
+            .unwrap_or_default(),
+        time: now(),
+        reason: "remove".into(),
+    };
+    let saved = trash::save(repo, meta, captured.as_ref(), staged)?;
+    failpoint::hit("remove-after-checks").map_err(Error::io("removing the lane"))?;
+
+    if let Some(name) = worktree.and_then(|w| w.name.as_deref()) {
+        if present {
+            let before = Checked {
+                head,
+                ignored: &ignored,
+                saved: captured.as_ref(),
+            };
+            take_away(repo, ticket, &path, name, &before).inspect_err(|_| {
+                let _ = trash::drop_entry(repo, &saved);
+            })?;
+        } else {
+            worktrees::forget(repo, name)?;
+        }
     }
+    failpoint::hit("remove-before-branch").map_err(Error::io("removing the lane"))?;
+
     let mut branch_deleted = false;
-    if delete_branch {
-        if let Some(name) = &branch {
-            match repo
-                .git()
-                .find_branch(name, git2::BranchType::Local)
-                .and_then(|mut b| b.delete())
-            {
-                Ok(()) => branch_deleted = true,
-                Err(e) => branch_kept = Some(format!("git would not delete it: {}", e.message())),
-            }
+    if let (true, Some(name), Some(tip)) = (delete_branch, &branch, branch_tip) {
+        match delete_ref_if_unchanged(repo, name, tip) {
+            Ok(()) => branch_deleted = true,
+            Err(why) => branch_kept = Some(why),
         }
     }
     store.delete(ticket)?;
@@ -169,7 +270,146 @@ pub fn remove(
             .then(|| branch_tip.map(|t| t.to_string()))
             .flatten(),
         branch_kept,
+        trash: Some(saved.id),
+        not_kept: saved.meta.skipped,
     })
+}
+
+/// What was checked and saved before a worktree is taken away.
+struct Checked<'a> {
+    head: Option<git2::Oid>,
+    ignored: &'a [status::IgnoredFile],
+    saved: Option<&'a Captured>,
+}
+
+/// Renames the worktree aside, checks that nothing changed since it was saved, then deletes it
+/// and git's record of it. Puts it back and refuses when anything changed.
+fn take_away(
+    repo: &Repo,
+    ticket: &TicketKey,
+    path: &Path,
+    name: &str,
+    before: &Checked<'_>,
+) -> Result<()> {
+    let aside = aside_name(path);
+    std::fs::rename(path, &aside).map_err(Error::io(format!(
+        "taking {} offline (renaming it to {})",
+        path.display(),
+        aside.display()
+    )))?;
+    let put_back = |why: String| -> Error {
+        if let Err(e) = std::fs::rename(&aside, path) {
+            tracing::error!(
+                "could not put {} back from {}: {e}",
+                path.display(),
+                aside.display()
+            );
+        }
+        Error::Refused {
+            action: format!("remove lane {ticket}"),
+            reason: why,
+            hint: "the lane is as it was; look at what changed and try again".into(),
+        }
+    };
+    if let Err(e) = failpoint::hit("remove-after-offline") {
+        return Err(put_back(format!("stopped after taking it offline: {e}")));
+    }
+    // Anything written or staged between the checks and the rename is in the directory now.
+    let primary = (!repo.is_bare()).then(|| repo.anchor());
+    let now_ignored = match status::unique_ignored(&aside, primary) {
+        Ok(files) => files,
+        Err(e) => return Err(put_back(format!("it could not be checked again: {e}"))),
+    };
+    if now_ignored != before.ignored {
+        return Err(put_back(
+            "ignored files were written in it while it was being removed".into(),
+        ));
+    }
+    match (snapshot::capture(&aside, &now_ignored), before.saved) {
+        (Ok(now), Some(before)) if now.files == before.files && now.index == before.index => {}
+        (Ok(_), _) => {
+            return Err(put_back(
+                "its files or staged changes changed while it was being removed".into(),
+            ))
+        }
+        (Err(e), _) => return Err(put_back(format!("it could not be checked again: {e}"))),
+    }
+    if before.head != worktrees::head_commit(repo, name) {
+        return Err(put_back(
+            "a commit was made in it while it was being removed".into(),
+        ));
+    }
+    std::fs::remove_dir_all(&aside).map_err(Error::io(format!(
+        "deleting {} (what is left of it is at {}; everything it held is in the trash)",
+        path.display(),
+        aside.display()
+    )))?;
+    worktrees::forget(repo, name)
+}
+
+/// The commit checked out in a lane, as known when it was listed.
+fn head_of(repo: &Repo, entry: &LaneEntry) -> Option<git2::Oid> {
+    match entry.worktree.as_ref().map(|w| &w.head) {
+        Some(Head::Branch(b)) => repo.git().refname_to_id(&format!("refs/heads/{b}")).ok(),
+        Some(Head::Detached(id)) => git2::Oid::from_str(id).ok(),
+        _ => None,
+    }
+}
+
+/// Deletes `refs/heads/<branch>` only if it still points at `expected` (`git update-ref -d`).
+fn delete_ref_if_unchanged(
+    repo: &Repo,
+    branch: &str,
+    expected: git2::Oid,
+) -> std::result::Result<(), String> {
+    let refname = format!("refs/heads/{branch}");
+    let expected = expected.to_string();
+    cli::run(
+        repo.anchor(),
+        ["update-ref", "-d", refname.as_str(), expected.as_str()],
+    )
+    .map(drop)
+    .map_err(|e| {
+        let now = repo
+            .git()
+            .refname_to_id(&refname)
+            .map(|o| o.to_string())
+            .unwrap_or_default();
+        if now != expected && !now.is_empty() {
+            format!(
+                "it moved to {now:.7} while the lane was being removed (a new commit); it was kept"
+            )
+        } else {
+            format!("git would not delete it: {e}")
+        }
+    })
+}
+
+fn aside_name(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.lanes-removing-{}", std::process::id()))
+}
+
+/// Paths grouped by their top directory when a directory holds many (`target/ (1,234 files)`).
+fn grouped(paths: &[String]) -> Vec<String> {
+    let mut groups: Vec<(String, usize)> = Vec::new();
+    for p in paths {
+        let top = match p.split_once('/') {
+            Some((dir, rest)) if !rest.is_empty() => format!("{dir}/"),
+            _ => p.clone(),
+        };
+        match groups.iter_mut().find(|(t, _)| *t == top) {
+            Some((_, n)) => *n += 1,
+            None => groups.push((top, 1)),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(t, n)| if n > 1 { format!("{t} ({n} files)") } else { t })
+        .collect()
 }
 
 fn preview(items: &[String]) -> String {
@@ -198,4 +438,18 @@ fn describe_commits(repo: &Repo, commits: &[git2::Oid]) -> String {
         .collect();
     let more = if commits.len() > 5 { ", …" } else { "" };
     format!("{}{more}", lines.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn many_files_of_one_directory_are_shown_as_the_directory() {
+        let paths: Vec<String> = ["target/a", "target/b", ".env"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(grouped(&paths), vec!["target/ (2 files)", ".env"]);
+    }
 }

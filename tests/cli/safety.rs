@@ -1,0 +1,387 @@
+//! The adversarial suite: races, faults and hostile states against every destructive path. Each
+//! test is one way work was once lost or a lane damaged, and proves it no longer is.
+
+use crate::support::{edited_lines, stderr, stdout, TestRepo};
+
+fn started(tickets: &[&str]) -> TestRepo {
+    let repo = TestRepo::new();
+    for t in tickets {
+        repo.lanes_ok(&["start", t]);
+    }
+    repo
+}
+
+fn read(path: std::path::PathBuf) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// `lanes args…` with a failpoint armed (and, for `run`, the command it runs).
+fn lanes_with_failpoint(
+    repo: &TestRepo,
+    dir: &std::path::Path,
+    point: &str,
+    command: &str,
+    args: &[&str],
+) -> std::process::Output {
+    repo.lanes_cmd()
+        .current_dir(dir)
+        .env("LANES_FAILPOINTS", point)
+        .env("LANES_FAILPOINT_CMD", command)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_commit_made_in_the_lane_while_it_is_being_removed_puts_the_lane_back() {
+    let repo = started(&["V-1"]);
+    let lane = repo.lane_dir("V-1");
+    let commit = format!(
+        "cd {} && echo late > late.txt && git add late.txt && git commit -q -m late",
+        lane.display()
+    );
+    let out = lanes_with_failpoint(
+        &repo,
+        &repo.dir,
+        "remove-after-checks=run",
+        &commit,
+        &["remove", "V-1"],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("while it was being removed"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(lane.join("late.txt")), "late\n");
+    assert!(repo
+        .git(&["log", "--format=%s", "feature/V-1"])
+        .contains("late"));
+    assert_eq!(repo.worktree_count(), 2);
+}
+
+#[test]
+fn a_branch_that_moved_after_the_checks_is_kept_not_deleted() {
+    let repo = started(&["V-1"]);
+    // Another commit lands on the branch once the worktree is gone, before the branch goes.
+    let moved = format!(
+        "cd {} && git update-ref refs/heads/feature/V-1 $(git commit-tree -p main -m late main^{{tree}})",
+        repo.dir.display()
+    );
+    let out = lanes_with_failpoint(
+        &repo,
+        &repo.dir,
+        "remove-before-branch=run",
+        &moved,
+        &["remove", "V-1"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("kept branch feature/V-1"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(repo
+        .git(&["log", "--format=%s", "feature/V-1"])
+        .contains("late"));
+}
+
+#[test]
+fn remove_refuses_git_ignored_files_that_exist_nowhere_else_and_lists_them() {
+    let repo = started(&["V-1"]);
+    repo.commit(&repo.dir, ".gitignore", ".env\nbuild/\n", "ignore");
+    let lane = repo.lane_dir("V-1");
+    repo.git_in(&lane, &["merge", "-q", "main"]);
+    repo.git(&["branch", "-f", "keep", "feature/V-1"]);
+    repo.write(&lane, ".env", "SECRET=lane-only\n");
+    repo.write(&lane, "build/a.o", "a");
+    repo.write(&lane, "build/b.o", "b");
+    let out = repo.lanes(&["remove", "V-1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains(".env"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("build/ (2 files)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(lane.join(".env")), "SECRET=lane-only\n");
+}
+
+#[test]
+fn ignored_files_identical_to_the_primary_checkouts_are_not_work() {
+    let repo = TestRepo::new();
+    repo.commit(&repo.dir, ".gitignore", ".env\n", "ignore");
+    repo.git(&["push", "-q", "origin", "main"]);
+    repo.write(&repo.dir, ".env", "SHARED=1\n");
+    repo.write(&repo.base(), "xdg/lanes/config.toml", "copy = [\".env\"]\n");
+    repo.lanes_ok(&["start", "V-1"]);
+    assert_eq!(read(repo.lane_dir("V-1").join(".env")), "SHARED=1\n");
+    repo.lanes_ok(&["remove", "V-1"]);
+    assert!(!repo.lane_dir("V-1").exists());
+}
+
+#[test]
+fn a_forced_remove_keeps_everything_in_the_trash_and_restore_brings_it_back_exactly() {
+    let repo = started(&["V-1"]);
+    repo.commit(&repo.dir, ".gitignore", ".env\n", "ignore");
+    let lane = repo.lane_dir("V-1");
+    repo.commit(&lane, "unpushed.txt", "only here\n", "unpushed");
+    repo.write(&lane, "src/app.txt", &edited_lines(20, &[3], "staged"));
+    repo.git_in(&lane, &["add", "src/app.txt"]);
+    repo.write(&lane, "src/app.txt", &edited_lines(20, &[3, 9], "staged"));
+    repo.write(&lane, "notes/untracked.md", "draft\n");
+    repo.write(&lane, ".env", "TOKEN=mine\n");
+    std::fs::remove_file(lane.join("README.md")).unwrap();
+    let status_before = repo.git_in(&lane, &["status", "--porcelain", "--ignored"]);
+    let tip = repo.rev("feature/V-1");
+
+    let out = repo.lanes(&["remove", "V-1", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("lanes restore V-1"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!lane.exists());
+    assert!(!repo.branches().contains(&"feature/V-1".to_string()));
+    let trash = repo.lanes_ok(&["list", "--trash"]);
+    assert!(
+        trash.contains("V-1/") && trash.contains("feature/V-1"),
+        "{trash}"
+    );
+
+    let out = repo.lanes(&["restore", "V-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(repo.rev("feature/V-1"), tip);
+    assert_eq!(
+        repo.git_in(&lane, &["status", "--porcelain", "--ignored"]),
+        status_before
+    );
+    assert_eq!(read(lane.join(".env")), "TOKEN=mine\n");
+    assert_eq!(read(lane.join("notes/untracked.md")), "draft\n");
+    assert_eq!(
+        repo.git_in(&lane, &["show", ":src/app.txt"]),
+        edited_lines(20, &[3], "staged")
+    );
+    assert!(repo.dir.join(".git/lanes/V-1.json").exists());
+    assert_eq!(
+        repo.lanes_ok(&["list", "--trash"]).trim(),
+        "The trash is empty"
+    );
+}
+
+#[test]
+fn undo_restores_the_most_recently_removed_lane() {
+    let repo = started(&["V-1", "V-2"]);
+    repo.lanes_ok(&["remove", "V-1"]);
+    repo.write(&repo.lane_dir("V-2"), "wip.txt", "wip\n");
+    repo.lanes_ok(&["remove", "V-2", "--force"]);
+    let out = repo.lanes_ok(&["undo"]);
+    assert!(out.contains("Restored lane V-2"), "{out}");
+    assert_eq!(read(repo.lane_dir("V-2").join("wip.txt")), "wip\n");
+    assert!(!repo.lane_dir("V-1").exists());
+}
+
+#[test]
+fn remove_refuses_a_lane_whose_directory_was_moved_by_hand() {
+    let repo = started(&["V-1"]);
+    let lane = repo.lane_dir("V-1");
+    repo.write(&lane, "src/app.txt", &edited_lines(20, &[5], "staged"));
+    repo.git_in(&lane, &["add", "src/app.txt"]);
+    let moved = repo.base().join("elsewhere");
+    std::fs::rename(&lane, &moved).unwrap();
+    let before = repo.snapshot();
+    let out = repo.lanes(&["remove", "V-1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("git worktree repair"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(repo.snapshot(), before);
+    // git's record (and with it the staged change) is intact: repair finds it again.
+    repo.git_in(&moved, &["worktree", "repair"]);
+    assert_eq!(
+        repo.git_in(&moved, &["diff", "--cached", "--name-only"])
+            .trim(),
+        "src/app.txt"
+    );
+}
+
+#[test]
+fn prune_keeps_the_staged_changes_of_a_vanished_lane_in_the_trash() {
+    let repo = started(&["V-1"]);
+    let lane = repo.lane_dir("V-1");
+    repo.write(&lane, "src/app.txt", &edited_lines(20, &[5], "staged"));
+    repo.git_in(&lane, &["add", "src/app.txt"]);
+    std::fs::remove_dir_all(&lane).unwrap();
+    let out = repo.lanes_ok(&["prune"]);
+    assert!(out.contains("staged changes saved as V-1/"), "{out}");
+    repo.lanes_ok(&["restore", "V-1"]);
+    assert_eq!(
+        repo.git_in(&lane, &["show", ":src/app.txt"]),
+        edited_lines(20, &[5], "staged")
+    );
+}
+
+#[test]
+fn a_lane_whose_worktree_record_is_empty_is_broken_never_the_current_directory() {
+    let repo = started(&["V-1", "V-2"]);
+    let admin = repo.dir.join(".git/worktrees/project-V-1/gitdir");
+    assert!(admin.exists(), "fixture: git's record of V-1");
+    std::fs::write(&admin, "").unwrap();
+    let inside = repo.lane_dir("V-2");
+    let out = repo.lanes_in(&inside, &["remove", "V-1", "--force"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("empty or truncated"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(inside.join("README.md").exists(), "lane V-2 was touched");
+    assert!(repo.lane_dir("V-1").join("README.md").exists());
+}
+
+#[test]
+fn remove_deletes_only_the_lanes_own_branch_not_what_is_checked_out() {
+    let repo = started(&["V-1"]);
+    repo.git(&["branch", "develop"]);
+    let lane = repo.lane_dir("V-1");
+    repo.git_in(&lane, &["switch", "-q", "develop"]);
+    let out = repo.lanes(&["remove", "V-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let branches = repo.branches();
+    assert!(branches.contains(&"develop".to_string()), "{branches:?}");
+    assert!(
+        !branches.contains(&"feature/V-1".to_string()),
+        "{branches:?}"
+    );
+}
+
+#[test]
+fn a_move_into_a_full_disk_leaves_both_lanes_exactly_as_they_were() {
+    let repo = started(&["A-1", "B-1"]);
+    let (a, b) = (repo.lane_dir("A-1"), repo.lane_dir("B-1"));
+    repo.write(&a, "src/app.txt", &edited_lines(20, &[2], "moving"));
+    repo.write(&a, "new.txt", "new\n");
+    repo.write(&b, "src/app.txt", &edited_lines(20, &[15], "b's own work"));
+    for point in ["worktree-write=enospc", "worktree-commit=enospc"] {
+        let out = lanes_with_failpoint(&repo, &a, point, "", &["move", "--to", "B-1"]);
+        assert!(!out.status.success(), "{point}");
+        assert!(
+            stderr(&out).contains("nothing was changed"),
+            "{point}: {}",
+            stderr(&out)
+        );
+        assert_eq!(
+            read(b.join("src/app.txt")),
+            edited_lines(20, &[15], "b's own work")
+        );
+        assert!(!b.join("new.txt").exists(), "{point}");
+        assert_eq!(
+            read(a.join("src/app.txt")),
+            edited_lines(20, &[2], "moving")
+        );
+        assert_eq!(read(a.join("new.txt")), "new\n");
+        let stray = repo.git_in(&b, &["status", "--porcelain", "--untracked-files=all"]);
+        assert_eq!(stray.trim(), "M src/app.txt", "{point}: {stray}");
+    }
+}
+
+#[test]
+fn move_never_writes_through_a_symlink_in_the_target_lane() {
+    let repo = started(&["A-1", "B-1"]);
+    let (a, b) = (repo.lane_dir("A-1"), repo.lane_dir("B-1"));
+    let outside = repo.base().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("app.txt"), "outside\n").unwrap();
+    std::fs::remove_dir_all(b.join("src")).unwrap();
+    std::os::unix::fs::symlink(&outside, b.join("src")).unwrap();
+    repo.write(&a, "src/app.txt", &edited_lines(20, &[2], "moving"));
+    for extra in [&[][..], &["--3way"][..]] {
+        let mut args = vec!["move", "--to", "B-1", "src/app.txt"];
+        args.extend_from_slice(extra);
+        let out = repo.lanes_in(&a, &args);
+        assert!(!out.status.success(), "{extra:?}");
+        assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+        assert_eq!(read(outside.join("app.txt")), "outside\n");
+        assert_eq!(
+            read(a.join("src/app.txt")),
+            edited_lines(20, &[2], "moving")
+        );
+    }
+}
+
+#[test]
+fn a_latin1_text_file_moves_byte_for_byte() {
+    let repo = started(&["A-1", "B-1"]);
+    let a = repo.lane_dir("A-1");
+    let latin1: &[u8] = b"caf\xe9\nna\xefve\n";
+    std::fs::write(repo.dir.join("menu.txt"), latin1).unwrap();
+    repo.git(&["add", "menu.txt"]);
+    repo.git(&["commit", "-q", "-m", "menu"]);
+    for lane in ["A-1", "B-1"] {
+        repo.git_in(&repo.lane_dir(lane), &["merge", "-q", "main"]);
+    }
+    let edited: &[u8] = b"caf\xe9 cr\xe8me\nna\xefve\n";
+    std::fs::write(a.join("menu.txt"), edited).unwrap();
+    let out = repo.lanes_in(&a, &["move", "--to", "B-1", "menu.txt"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read(repo.lane_dir("B-1").join("menu.txt")).unwrap(),
+        edited
+    );
+    assert_eq!(std::fs::read(a.join("menu.txt")).unwrap(), latin1);
+}
+
+#[test]
+fn untangle_apply_naming_a_ticket_without_a_lane_moves_nothing() {
+    let repo = started(&["A-1", "B-1"]);
+    let a = repo.lane_dir("A-1");
+    repo.write(&a, "src/app.txt", &edited_lines(20, &[2, 18], "mixed"));
+    let out = repo.lanes_in(&a, &["untangle", "--json"]);
+    let hunks: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = hunks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    let assignment = serde_json::json!({ ids[0]: "B-1", ids[1]: "NOPE-9" });
+    let file = repo.base().join("assign.json");
+    std::fs::write(&file, assignment.to_string()).unwrap();
+    let out = repo.lanes_in(&a, &["untangle", "--apply", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("NOPE-9"), "{}", stderr(&out));
+    assert_eq!(
+        read(a.join("src/app.txt")),
+        edited_lines(20, &[2, 18], "mixed")
+    );
+    assert!(repo
+        .git_in(&repo.lane_dir("B-1"), &["status", "--porcelain"])
+        .is_empty());
+}
+
+#[test]
+fn untangle_gives_identical_hunks_distinct_ids() {
+    let repo = started(&["A-1"]);
+    let a = repo.lane_dir("A-1");
+    let same = "same\n".to_string();
+    let mut text = String::new();
+    for i in 1..=20 {
+        text.push_str(if i == 3 || i == 15 { &same } else { "x\n" });
+    }
+    repo.commit(&a, "twin.txt", &"x\n".repeat(20), "base");
+    repo.write(&a, "twin.txt", &text);
+    let out = repo.lanes_in(&a, &["untangle", "--json"]);
+    let hunks: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = hunks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert_ne!(ids[0], ids[1]);
+}
