@@ -12,6 +12,8 @@ use crate::error::{Error, Result};
 pub const DEFAULT_BRANCH: &str = "feature/{ticket}";
 /// Default worktree path template, relative to the primary checkout: `../project-TICKET-123`.
 pub const DEFAULT_PATH: &str = "../{repo}-{ticket}";
+/// Longest network timeout accepted, in seconds (an hour).
+pub const MAX_TIMEOUT: u64 = 3600;
 /// Name of the per-repository config file, at the root of the primary checkout.
 pub const REPO_CONFIG_FILE: &str = "lanes.toml";
 
@@ -141,6 +143,20 @@ impl Config {
         let mut config = Config::load_user()?;
         let repo_file = repo_root.join(REPO_CONFIG_FILE);
         if let Some(layer) = read_layer(&repo_file)? {
+            // Where credentials go is the user's decision only: a repository cannot point the
+            // GitHub token or the Jira credentials at a host of its choosing.
+            let names_hosts = layer
+                .github
+                .as_ref()
+                .is_some_and(|g| g.api_url.is_some() || g.host.is_some())
+                || layer.jira.as_ref().is_some_and(|j| j.url.is_some());
+            if names_hosts {
+                return Err(Error::Config(format!(
+                    "config {}: `[github] api_url`, `[github] host` and `[jira] url` decide where your credentials are sent, so a repository's file may not set them\n  hint: set them in your user config ({}) if you trust that host",
+                    repo_file.display(),
+                    user_config_path().map(|p| p.display().to_string()).unwrap_or_else(|| "~/.config/lanes/config.toml".into())
+                )));
+            }
             if layer.repos.is_some() || layer.groups.is_some() || layer.workspace.is_some() {
                 return Err(Error::Config(format!(
                     "config {}: `repos`, `groups` and `workspace` describe your machine and belong in your user config ({})",
@@ -229,8 +245,14 @@ impl Config {
         }
     }
 
-    /// Checks what can be checked without a ticket: templates and copied paths.
+    /// Checks what can be checked without a ticket: templates, copied paths, ranges.
     pub fn validate(&self) -> Result<()> {
+        if !(1..=MAX_TIMEOUT).contains(&self.timeout) {
+            return Err(Error::Config(format!(
+                "config: `timeout` is {} seconds; it must be between 1 and {MAX_TIMEOUT}",
+                self.timeout
+            )));
+        }
         crate::lane::check_template("branch", &self.branch)?;
         crate::lane::check_template("path", &self.path)?;
         if !self.branch.contains("{ticket}") || !self.path.contains("{ticket}") {
@@ -310,6 +332,20 @@ mod tests {
     fn unknown_keys_are_errors_naming_the_key() {
         let err = toml::from_str::<ConfigLayer>("brnach = \"x\"").unwrap_err();
         assert!(err.to_string().contains("brnach"));
+    }
+
+    #[test]
+    fn timeouts_out_of_range_are_config_errors_not_panics() {
+        for timeout in [0, MAX_TIMEOUT + 1, u64::MAX, 9_223_372_036_854_775_807] {
+            let config = Config {
+                timeout,
+                ..Config::default()
+            };
+            assert!(
+                matches!(config.validate(), Err(Error::Config(_))),
+                "{timeout}"
+            );
+        }
     }
 
     #[test]

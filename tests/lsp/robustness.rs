@@ -23,6 +23,45 @@ fn malformed_frames_and_unknown_methods_do_not_stop_the_server() {
 }
 
 #[test]
+fn an_object_that_is_not_json_rpc_does_not_stop_the_server() {
+    let repo = TestRepo::new();
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&repo.dir], Value::Null);
+    lsp.send_raw(b"Content-Length: 2\r\n\r\n{}");
+    lsp.send_raw(b"Content-Length: 22\r\n\r\n{\"id\":41,\"method\":\"x\"}");
+    assert_eq!(lsp.response(41).unwrap_err()["code"], -32600);
+    assert!(lsp.command("lanes.list", json!({})).is_ok());
+    assert_eq!(lsp.shutdown(), Some(0));
+}
+
+#[test]
+fn a_frame_whose_length_counts_characters_not_bytes_does_not_deafen_the_server() {
+    let repo = TestRepo::new();
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&repo.dir], Value::Null);
+    let body = r#"{"jsonrpc":"2.0","method":"$/note","params":{"text":"café, naïve"}}"#;
+    let wrong = format!(
+        "Content-Length: {}\r\nX-Unknown: 1\r\n\r\n{body}",
+        body.chars().count()
+    );
+    lsp.send_raw(wrong.as_bytes());
+    let too_long = r#"{"jsonrpc":"2.0","method":"$/note"}"#;
+    lsp.send_raw(format!("Content-Length: {}\r\n\r\n{too_long}", too_long.len() + 7).as_bytes());
+    for _ in 0..3 {
+        assert!(lsp.command("lanes.list", json!({})).is_ok());
+    }
+    assert_eq!(lsp.shutdown(), Some(0));
+}
+
+#[test]
+fn exit_without_shutdown_exits_with_code_1() {
+    let repo = TestRepo::new();
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&repo.dir], Value::Null);
+    assert_eq!(lsp.exit(), Some(1));
+}
+
+#[test]
 fn documents_outside_the_workspace_or_not_files_are_ignored() {
     let repo = TestRepo::new();
     repo.lanes_ok(&["start", "A-1"]);

@@ -264,6 +264,11 @@ impl LspClient {
     pub fn shutdown(mut self) -> Option<i32> {
         self.request("shutdown", Value::Null)
             .expect("shutdown succeeds");
+        self.exit()
+    }
+
+    /// `exit` alone (after `shutdown` or not); returns the exit code.
+    pub fn exit(mut self) -> Option<i32> {
         self.notify("exit", Value::Null);
         self.stdin.take();
         let deadline = Instant::now() + PATIENCE;

@@ -258,8 +258,14 @@ fn lsp(dir: Option<PathBuf>) -> Result<ExitCode> {
         .enable_all()
         .build()
         .map_err(lanes::Error::io("starting the language server runtime"))?;
-    runtime.block_on(crate::lsp::serve());
-    Ok(ExitCode::SUCCESS)
+    let clean = runtime.block_on(crate::lsp::serve());
+    // Blocking work still running (a sync, a scan) must not keep a client waiting on our exit.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    Ok(if clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn doctor(dir: Option<PathBuf>) -> ExitCode {

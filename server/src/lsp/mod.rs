@@ -20,12 +20,21 @@ mod watch;
 
 use tower_lsp_server::{LspService, Server};
 
-/// Serves LSP over stdin/stdout until the client sends `exit` (or closes the stream).
-pub async fn serve() {
-    let (service, socket) = LspService::build(server::Backend::new)
+/// Serves LSP over stdin/stdout until the client sends `exit` (or closes the stream). Returns
+/// true when the client asked for `shutdown` first: the exit code is 0 then and 1 otherwise, as
+/// the LSP specification says.
+pub async fn serve() -> bool {
+    let shut_down = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = shut_down.clone();
+    let (service, socket) = LspService::build(move |client| server::Backend::new(client, flag))
         .custom_method("lanes/status", server::Backend::status_request)
+        .custom_method(
+            transport::INVALID_REQUEST_METHOD,
+            server::Backend::invalid_request,
+        )
         .finish();
     Server::new(transport::checked_stdin(), tokio::io::stdout(), socket)
         .serve(service)
         .await;
+    shut_down.load(std::sync::atomic::Ordering::SeqCst)
 }

@@ -28,18 +28,25 @@ pub struct Ctx {
 pub struct Backend {
     ctx: Ctx,
     watcher: std::sync::Mutex<Option<watch::Watcher>>,
+    shut_down: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Backend {
     /// A server talking to `client`.
-    pub fn new(client: Client) -> Backend {
+    pub fn new(client: Client, shut_down: Arc<std::sync::atomic::AtomicBool>) -> Backend {
         Backend {
             ctx: Ctx {
                 client,
                 state: Arc::new(State::default()),
             },
             watcher: std::sync::Mutex::new(None),
+            shut_down,
         }
+    }
+
+    /// What a malformed request with an id became (see `transport`): answered `InvalidRequest`.
+    pub async fn invalid_request(&self, _params: Value) -> RpcResult<Value> {
+        Err(tower_lsp_server::jsonrpc::Error::invalid_request())
     }
 
     /// `lanes/status` request: the window's lane, or null outside a repository.
@@ -359,6 +366,8 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> RpcResult<()> {
+        self.shut_down
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         if let Ok(mut w) = self.watcher.lock() {
             w.take();
         }
