@@ -385,3 +385,94 @@ fn untangle_gives_identical_hunks_distinct_ids() {
     assert_eq!(ids.len(), 2, "{ids:?}");
     assert_ne!(ids[0], ids[1]);
 }
+
+/// A server that accepts connections and never answers; the channel reports each accept.
+fn silent_server() -> (String, std::sync::mpsc::Receiver<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/repo.git", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().flatten() {
+            held.push(stream);
+            let _ = tx.send(());
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn start_does_not_hang_on_a_remote_that_never_answers() {
+    let repo = TestRepo::new();
+    let (url, accepted) = silent_server();
+    repo.git(&["remote", "set-url", "origin", &url]);
+    repo.write(&repo.base(), "xdg/lanes/config.toml", "timeout = 1\n");
+    let out = repo.lanes(&["start", "H-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(accepted.try_recv().is_ok(), "the fetch reached the server");
+    assert!(stdout(&out).contains("H-1") || stderr(&out).contains("could not fetch"));
+    assert!(
+        stderr(&out).contains("no answer from the remote"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(repo.lane_dir("H-1").join("README.md").exists());
+}
+
+#[test]
+fn a_start_killed_while_fetching_releases_the_tickets_lock() {
+    let repo = TestRepo::new();
+    let (url, accepted) = silent_server();
+    repo.git(&["remote", "set-url", "origin", &url]);
+    let mut child = repo.lanes_cmd().args(["start", "H-2"]).spawn().unwrap();
+    accepted
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the fetch reached the server");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let out = repo.lanes(&["start", "H-2", "--no-fetch"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(repo.lane_dir("H-2").join("README.md").exists());
+}
+
+#[test]
+fn a_huge_timeout_in_the_config_is_a_clear_error_not_a_crash() {
+    let repo = TestRepo::new();
+    repo.write(
+        &repo.base(),
+        "xdg/lanes/config.toml",
+        "timeout = 9223372036854775807\n",
+    );
+    let out = repo.lanes(&["list"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("`timeout`"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_repositorys_lanes_toml_cannot_send_credentials_to_a_host_it_names() {
+    let repo = TestRepo::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let host = format!("http://{}", listener.local_addr().unwrap());
+    for file in [
+        format!("provider = \"github\"\n[github]\napi_url = \"{host}\"\n"),
+        format!("provider = \"jira\"\n[jira]\nurl = \"{host}\"\n"),
+    ] {
+        repo.write(&repo.dir, "lanes.toml", &file);
+        let out = repo
+            .lanes_cmd()
+            .env("GITHUB_TOKEN", "secret-token")
+            .env("JIRA_EMAIL", "me@example.com")
+            .env("JIRA_API_TOKEN", "secret-token")
+            .args(["tickets"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("credentials"), "{}", stderr(&out));
+        assert!(!stderr(&out).contains("secret-token"));
+        assert!(
+            listener.accept().is_err(),
+            "a request reached the repository's host"
+        );
+    }
+}

@@ -136,12 +136,21 @@ pub fn bring(
         "fetching {} pull request(s) from {remote}",
         prs.len()
     ));
-    let mut args = vec!["fetch".to_string(), "--no-tags".into(), remote.to_string()];
+    let mut args = vec![
+        "fetch".to_string(),
+        "--progress".into(),
+        "--no-tags".into(),
+        remote.to_string(),
+    ];
     args.extend(
         prs.iter()
             .map(|pr| format!("+refs/pull/{0}/head:refs/lanes/pull/{0}", pr.number)),
     );
-    cli::run(repo.anchor(), &args)?;
+    cli::run_network(
+        repo.anchor(),
+        &args,
+        std::time::Duration::from_secs(config.timeout),
+    )?;
     let lanes = lanes_of(repo, config)?;
     prs.iter()
         .map(|pr| bring_one(repo, config, &lanes, pr, progress))

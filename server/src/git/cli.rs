@@ -58,6 +58,141 @@ where
     }
 }
 
+/// Runs a git command that talks to a remote (`fetch`), bounded: HTTP transfers slower than 1 KB/s
+/// for `timeout` seconds are abandoned by git itself, and whatever the transport (SSH, a helper, a
+/// server that accepts the connection and never answers), git and everything it started are
+/// killed once it has shown no progress for `timeout` seconds. Never waits forever.
+pub fn run_network<I, S>(dir: &Path, args: I, timeout: std::time::Duration) -> Result<String>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    use std::io::Read;
+    use std::os::unix::process::CommandExt;
+    ensure_usable()?;
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+    let shown = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    tracing::debug!(dir = %dir.display(), "git {shown} (bounded by {timeout:?})");
+    let secs = timeout.as_secs().max(1).to_string();
+    let mut child = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "http.lowSpeedLimit=1000", "-c"])
+        .arg(format!("http.lowSpeedTime={secs}"))
+        .args(&args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_SSH_COMMAND", ssh_command(&secs))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Its own process group, so that a kill reaches the transport it started too.
+        .process_group(0)
+        .spawn()
+        .map_err(|e| Error::GitUnavailable(format!("could not run git: {e}")))?;
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let mut stderr_pipe = child.stderr.take();
+    let reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while let Some(pipe) = stderr_pipe.as_mut() {
+            match pipe.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    all.extend_from_slice(&chunk[..n]);
+                    let _ = tx.send(());
+                }
+            }
+        }
+        all
+    });
+    let mut stdout_pipe = child.stdout.take();
+    let out_reader = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        if let Some(pipe) = stdout_pipe.as_mut() {
+            let _ = pipe.read_to_end(&mut all);
+        }
+        all
+    });
+    let mut timed_out = false;
+    loop {
+        match rx.recv_timeout(timeout) {
+            Ok(()) => continue,
+            // stderr closed: git is finishing.
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                if matches!(child.try_wait(), Ok(Some(_))) {
+                    break;
+                }
+                timed_out = true;
+                let group = i32::try_from(child.id()).unwrap_or(0);
+                if group > 0 {
+                    // SAFETY: kill(2) on the process group we created; no memory is involved.
+                    unsafe {
+                        libc::kill(-group, libc::SIGKILL);
+                    }
+                }
+                break;
+            }
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|e| Error::GitUnavailable(format!("waiting for git: {e}")))?;
+    let stderr = if timed_out {
+        Vec::new()
+    } else {
+        reader.join().unwrap_or_default()
+    };
+    let stdout = if timed_out {
+        Vec::new()
+    } else {
+        out_reader.join().unwrap_or_default()
+    };
+    if timed_out {
+        return Err(Error::GitCommand {
+            args: shown,
+            code: None,
+            stderr: format!(
+                "no answer from the remote for {secs} s; stopped (raise `timeout` in the config for slow remotes)"
+            ),
+        });
+    }
+    if status.success() {
+        Ok(String::from_utf8_lossy(&stdout).into_owned())
+    } else {
+        Err(Error::GitCommand {
+            args: shown,
+            code: status.code(),
+            stderr: String::from_utf8_lossy(&stderr).trim().to_string(),
+        })
+    }
+}
+
+/// The SSH command git uses, with a connect timeout and keep-alives added so that a dead server
+/// is noticed; the user's own `GIT_SSH_COMMAND` or `core.sshCommand` is kept as the base.
+fn ssh_command(secs: &str) -> String {
+    let base = std::env::var("GIT_SSH_COMMAND")
+        .ok()
+        .filter(|c| !c.trim().is_empty())
+        .or_else(|| {
+            Command::new("git")
+                .args(["config", "core.sshCommand"])
+                .stdin(Stdio::null())
+                .output()
+                .ok()
+                .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+                .filter(|c| !c.is_empty())
+        })
+        .unwrap_or_else(|| "ssh".to_string());
+    format!(
+        "{base} -o ConnectTimeout={secs} -o ServerAliveInterval={secs} -o ServerAliveCountMax=1"
+    )
+}
+
 /// Runs `git -C dir args…` and returns (exit code, stdout) whatever the exit code, for commands
 /// whose exit code is an answer (`git merge-file` counts conflicts in it).
 pub fn run_with_status<I, S>(dir: &Path, args: I) -> Result<(i32, Vec<u8>)>

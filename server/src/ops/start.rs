@@ -196,9 +196,10 @@ pub fn start(
         if request.fetch.unwrap_or(config.fetch) {
             if let Some((remote, remote_branch)) = repo.remote_branch(&base) {
                 progress.step(&format!("fetching {base}"));
-                if let Err(e) = cli::run(
+                if let Err(e) = cli::run_network(
                     repo.anchor(),
-                    ["fetch", "--no-tags", &remote, &remote_branch],
+                    ["fetch", "--progress", "--no-tags", &remote, &remote_branch],
+                    std::time::Duration::from_secs(config.timeout),
                 ) {
                     warnings.push(format!(
                         "could not fetch {base} ({e}); branched from the local copy of {base}"
