@@ -114,6 +114,9 @@ pub struct Config {
     pub github_host: Option<String>,
     /// Network timeout, seconds.
     pub timeout: u64,
+    /// The repository file `setup` came from, when it did (its commands need approval; see
+    /// `trust`).
+    pub setup_source: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -133,6 +136,7 @@ impl Default for Config {
             github_api_url: None,
             github_host: None,
             timeout: 10,
+            setup_source: None,
         }
     }
 }
@@ -164,7 +168,11 @@ impl Config {
                     user_config_path().map(|p| p.display().to_string()).unwrap_or_else(|| "~/.config/lanes/config.toml".into())
                 )));
             }
+            let from_repo = layer.setup.is_some();
             config.apply(layer);
+            if from_repo {
+                config.setup_source = Some(repo_file);
+            }
         }
         config.validate()?;
         Ok(config)
@@ -242,6 +250,7 @@ impl Config {
         }
         if let Some(v) = setup {
             self.setup = v;
+            self.setup_source = None;
         }
     }
 

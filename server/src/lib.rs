@@ -14,6 +14,7 @@ pub mod session;
 pub mod store;
 pub mod ticket;
 pub mod trash;
+pub mod trust;
 
 pub use config::Config;
 pub use error::{Error, Result};

@@ -50,9 +50,20 @@ pub struct Store {
     dir: PathBuf,
 }
 
-/// Held while a lane is created or removed; released on drop (or when the process dies).
+/// Held while a lane is created or removed; released on drop (or when the process dies). The
+/// lock file is deleted on release, so none are left behind.
 pub struct LaneLock {
-    _file: File,
+    file: File,
+    path: PathBuf,
+}
+
+impl Drop for LaneLock {
+    fn drop(&mut self) {
+        // Deleted while still held: a waiter that then gets the lock on the deleted file sees
+        // that the path no longer leads to it and takes a fresh one (see `Store::lock`).
+        let _ = std::fs::remove_file(&self.path);
+        let _ = self.file.unlock();
+    }
 }
 
 impl Store {
@@ -75,16 +86,25 @@ impl Store {
     /// Takes the per-ticket lock, waiting for another process that holds it.
     pub fn lock(&self, ticket: &TicketKey) -> Result<LaneLock> {
         self.ensure_dir()?;
+        use std::os::unix::fs::MetadataExt;
         let path = self.dir.join(format!("{ticket}.lock"));
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(Error::io(format!("opening lock {}", path.display())))?;
-        file.lock()
-            .map_err(Error::io(format!("locking {}", path.display())))?;
-        Ok(LaneLock { _file: file })
+        loop {
+            let file = OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&path)
+                .map_err(Error::io(format!("opening lock {}", path.display())))?;
+            file.lock()
+                .map_err(Error::io(format!("locking {}", path.display())))?;
+            let held = file.metadata().map(|m| (m.dev(), m.ino()));
+            let current = std::fs::metadata(&path).map(|m| (m.dev(), m.ino()));
+            match (held, current) {
+                (Ok(a), Ok(b)) if a == b => return Ok(LaneLock { file, path }),
+                // The holder before us deleted this file on release: lock the current one.
+                _ => continue,
+            }
+        }
     }
 
     /// The record of a ticket, if there is a readable one.

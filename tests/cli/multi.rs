@@ -127,7 +127,7 @@ fn a_new_lane_changed_before_the_failure_is_kept_and_reported() {
         "setup",
     );
     repo.write(&lane_dir(&services, "web", "PROJ-9"), "mine.txt", "keep\n");
-    let out = repo.lanes_in(&repo.base(), &["start", "PROJ-9", "--all"]);
+    let out = repo.lanes_in(&repo.base(), &["start", "PROJ-9", "--all", "--yes"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("kept, since they changed meanwhile: api"),

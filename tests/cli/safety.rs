@@ -476,3 +476,87 @@ fn a_repositorys_lanes_toml_cannot_send_credentials_to_a_host_it_names() {
         );
     }
 }
+
+#[test]
+fn start_with_the_branch_of_another_lane_is_an_error_not_that_lane() {
+    let repo = started(&["A-1"]);
+    let before = repo.snapshot();
+    let out = repo.lanes(&["start", "B-1", "--branch", "feature/A-1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("branch of lane A-1"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(repo.snapshot(), before);
+}
+
+#[test]
+fn a_half_made_lane_is_reported_broken_not_started() {
+    let repo = started(&["A-1"]);
+    // What `git worktree add` leaves when it is killed mid-checkout.
+    repo.git(&[
+        "worktree",
+        "lock",
+        "--reason",
+        "initializing",
+        repo.lane_dir("A-1").to_str().unwrap(),
+    ]);
+    let out = repo.lanes(&["start", "A-1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("half-made"), "{}", stderr(&out));
+}
+
+#[test]
+fn no_lock_files_are_left_behind() {
+    let repo = started(&["A-1", "B-1"]);
+    repo.lanes_ok(&["remove", "B-1"]);
+    let locks: Vec<String> = std::fs::read_dir(repo.dir.join(".git/lanes"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".lock"))
+        .collect();
+    assert!(locks.is_empty(), "{locks:?}");
+}
+
+#[test]
+fn concurrent_removes_and_commits_never_lose_a_commit() {
+    // Many rounds of a real race: a `git commit` in the lane while `lanes remove` runs.
+    for round in 0..8 {
+        let repo = started(&["R-1"]);
+        let lane = repo.lane_dir("R-1");
+        repo.write(&lane, "work.txt", &format!("round {round}\n"));
+        let mut commit = std::process::Command::new("git");
+        commit
+            .args([
+                "-c",
+                "user.name=T",
+                "-c",
+                "user.email=t@example.com",
+                "commit",
+                "-q",
+                "-am",
+                "x",
+            ])
+            .current_dir(&lane);
+        repo.git_in(&lane, &["add", "work.txt"]);
+        let mut remover = repo.lanes_cmd().args(["remove", "R-1"]).spawn().unwrap();
+        let committed = commit.output().map(|o| o.status.success()).unwrap_or(false);
+        let removed = remover.wait().unwrap().success();
+        let on_branch = repo
+            .git(&["log", "--format=%s", "--all"])
+            .lines()
+            .any(|l| l == "x");
+        let in_trash = !repo.git(&["for-each-ref", "refs/lanes/trash/"]).is_empty();
+        if committed {
+            assert!(
+                on_branch,
+                "round {round}: the commit was lost (removed: {removed})"
+            );
+        }
+        if removed {
+            assert!(in_trash, "round {round}: removed without a trash entry");
+        }
+    }
+}

@@ -192,7 +192,7 @@ fn start_copies_configured_files_and_runs_setup_commands_in_the_lane() {
         "lanes.toml",
         "copy = [\".env\", \"absent.txt\"]\nsetup = [\"echo \\\"$LANES_TICKET on $LANES_BRANCH\\\" > setup.out\"]\n",
     );
-    let out = repo.lanes(&["start", "PROJ-9", "--json"]);
+    let out = repo.lanes(&["start", "PROJ-9", "--json", "--yes"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["copied"], serde_json::json!([".env"]));
@@ -208,10 +208,44 @@ fn start_copies_configured_files_and_runs_setup_commands_in_the_lane() {
 }
 
 #[test]
+fn a_repositorys_setup_commands_need_approval_and_again_when_they_change() {
+    let repo = TestRepo::new();
+    repo.write(&repo.dir, "lanes.toml", "setup = [\"touch ran\"]\n");
+    let before = repo.snapshot();
+    let out = repo.lanes(&["start", "T-1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("lanes trust"), "{}", stderr(&out));
+    assert_eq!(
+        repo.snapshot(),
+        before,
+        "nothing is created before approval"
+    );
+    repo.lanes_ok(&["trust", "--yes"]);
+    repo.lanes_ok(&["start", "T-1"]);
+    assert!(repo.lane_dir("T-1").join("ran").exists());
+    repo.write(&repo.dir, "lanes.toml", "setup = [\"touch ran-too\"]\n");
+    assert_eq!(repo.lanes(&["start", "T-2"]).status.code(), Some(3));
+    repo.lanes_ok(&["start", "T-2", "--yes"]);
+    assert!(repo.lane_dir("T-2").join("ran-too").exists());
+}
+
+#[test]
+fn setup_commands_of_the_users_own_config_need_no_approval() {
+    let repo = TestRepo::new();
+    repo.write(
+        &repo.base(),
+        "xdg/lanes/config.toml",
+        "setup = [\"touch mine\"]\n",
+    );
+    repo.lanes_ok(&["start", "T-3"]);
+    assert!(repo.lane_dir("T-3").join("mine").exists());
+}
+
+#[test]
 fn setup_command_output_never_reaches_stdout() {
     let repo = TestRepo::new();
     repo.write(&repo.dir, "lanes.toml", "setup = [\"echo noise\"]\n");
-    let out = repo.lanes(&["start", "PROJ-10", "--json"]);
+    let out = repo.lanes(&["start", "PROJ-10", "--json", "--yes"]);
     assert!(out.status.success(), "{}", stderr(&out));
     serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("stdout is pure JSON");
     assert!(stderr(&out).contains("noise"));
@@ -221,7 +255,7 @@ fn setup_command_output_never_reaches_stdout() {
 fn a_failing_setup_command_is_reported_and_the_lane_is_kept() {
     let repo = TestRepo::new();
     repo.write(&repo.dir, "lanes.toml", "setup = [\"exit 7\"]\n");
-    let out = repo.lanes(&["start", "PROJ-11"]);
+    let out = repo.lanes(&["start", "PROJ-11", "--yes"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("setup command `exit 7` failed"),

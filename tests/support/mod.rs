@@ -143,6 +143,7 @@ impl TestRepo {
             .env("HOME", &base)
             .env("XDG_CONFIG_HOME", base.join("xdg"))
             .env_remove("LANES_CONFIG")
+            .env_remove("XDG_STATE_HOME")
             .env_remove("LANES_LOG")
             .env_remove("GIT_DIR")
             .env_remove("GIT_WORK_TREE");

@@ -7,6 +7,7 @@ mod remove;
 mod start;
 mod sync;
 mod table;
+mod trust;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -109,6 +110,12 @@ pub enum Command {
         after_help = "Examples:\n  lanes untangle                   # hunk ids, lines and a preview\n  lanes untangle --json > hunks.json\n  echo '{\"src/a.rs@1a2b3c4d\": \"PROJ-7\"}' | lanes untangle --apply -"
     )]
     Untangle(moves::UntangleArgs),
+
+    /// Review and approve the setup commands of this repository's lanes.toml.
+    #[command(
+        after_help = "Examples:\n  lanes trust\n  lanes trust --yes\n\nCommands in a repository's lanes.toml run only once you approved that exact list; a change asks again.\nApprovals are kept in ~/.local/state/lanes/approved.json. Your own config's commands need none."
+    )]
+    Trust(trust::TrustArgs),
 
     /// Check the environment: git version, repository, configuration.
     Doctor,
@@ -221,6 +228,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::List(args) if args.trash => remove::list_trash(&ctx, args.json),
         Command::List(args) => list::list(&ctx, args.json),
         Command::Restore(args) => remove::restore(&ctx, args),
+        Command::Trust(args) => trust::run(&ctx, args),
         Command::Undo(args) => remove::restore(
             &ctx,
             remove::RestoreArgs {

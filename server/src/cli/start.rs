@@ -30,6 +30,9 @@ pub struct StartArgs {
     /// Print the result as JSON: {created, created_branch, copied, warnings, lane}.
     #[arg(long)]
     pub json: bool,
+    /// Approve this repository's setup commands (from its lanes.toml) without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
     /// Span configured repositories instead of the current one.
     #[command(flatten)]
     pub repos: super::RepoSelection,
@@ -57,6 +60,7 @@ pub fn run_many(args: StartArgs) -> Result<ExitCode> {
         pr: None,
         title: None,
         pr_state: None,
+        approve_setup: args.yes,
     };
     if args.path.is_some() {
         return Err(lanes::Error::Config(
@@ -90,6 +94,7 @@ pub fn run_many(args: StartArgs) -> Result<ExitCode> {
 }
 
 pub fn run(ctx: &Context, args: StartArgs) -> Result<ExitCode> {
+    let approved = args.yes || super::trust::ask_on_terminal(&ctx.config)?;
     let request = StartRequest {
         ticket: Some(TicketKey::parse(&args.ticket)?),
         base: args.base,
@@ -100,6 +105,7 @@ pub fn run(ctx: &Context, args: StartArgs) -> Result<ExitCode> {
         pr: None,
         title: None,
         pr_state: None,
+        approve_setup: approved,
     };
     let started = start(&ctx.repo, &ctx.config, &request, &Stderr)?;
     for warning in &started.warnings {

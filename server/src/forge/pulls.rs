@@ -335,9 +335,52 @@ fn bring_one(
             path,
         ));
     }
+    // git overwrites ignored files freely on a merge; a lane's ignored file is the user's.
+    let in_the_way = files_in_the_way(repo, &dir, local, tip)?;
+    if !in_the_way.is_empty() {
+        return Ok(outcome(
+            PrAction::Skipped,
+            Some(format!(
+                "PR {}: the update adds {} that already exist(s) in the lane (untracked or ignored), not updated",
+                pr.number,
+                in_the_way.join(", ")
+            )),
+            path,
+        ));
+    }
+    let _lock = Store::new(repo).lock(&ticket)?;
     progress.step(&format!("fast-forwarding the lane of PR {}", pr.number));
+    // `--ff-only` onto the exact commit checked: a commit made in the lane meanwhile makes it fail.
     cli::run(&dir, ["merge", "--ff-only", "--quiet", &tip.to_string()])?;
     Ok(outcome(PrAction::Updated, None, path))
+}
+
+/// Files the update from `from` to `to` adds that exist on disk in the lane already.
+fn files_in_the_way(
+    repo: &Repo,
+    dir: &std::path::Path,
+    from: git2::Oid,
+    to: git2::Oid,
+) -> Result<Vec<String>> {
+    let git = repo.git();
+    let tree = |id: git2::Oid| {
+        git.find_commit(id)
+            .and_then(|c| c.tree())
+            .map_err(Error::git("reading the pull request's files"))
+    };
+    let diff = git
+        .diff_tree_to_tree(Some(&tree(from)?), Some(&tree(to)?), None)
+        .map_err(Error::git("comparing the lane with the pull request"))?;
+    Ok(diff
+        .deltas()
+        .filter(|d| d.status() == git2::Delta::Added)
+        .filter_map(|d| {
+            d.new_file()
+                .path()
+                .map(|p| p.to_string_lossy().into_owned())
+        })
+        .filter(|p| std::fs::symlink_metadata(dir.join(p)).is_ok())
+        .collect())
 }
 
 /// Records the pull request's current title and state in its lane's record.

@@ -40,6 +40,9 @@ struct StartArgs {
     branch: Option<String>,
     #[serde(default)]
     offline: bool,
+    /// The user already approved the repository's setup commands.
+    #[serde(default)]
+    approve_setup: bool,
 }
 
 #[derive(Deserialize)]
@@ -229,6 +232,7 @@ async fn start(
     let ticket = TicketKey::parse(&args.ticket).map_err(core_error)?;
     let c = ctx.clone();
     let (repo_dir, title) = (args.repo.clone(), format!("Starting lane {ticket}"));
+    let approve_setup = args.approve_setup || ask_approval(ctx, repo_dir.clone()).await;
     let request = StartRequest {
         ticket: Some(ticket),
         base: args.base,
@@ -239,6 +243,7 @@ async fn start(
         pr: None,
         title: None,
         pr_state: None,
+        approve_setup,
     };
     progress::run(ctx, token, title, move |reporter| {
         let (repo, config) = target(&c, repo_dir)?;
@@ -246,6 +251,41 @@ async fn start(
         to_json(&started)
     })
     .await
+}
+
+/// Asks the user, in a dialog, whether to run the repository's unapproved setup commands.
+async fn ask_approval(ctx: &Ctx, repo_dir: Option<PathBuf>) -> bool {
+    use tower_lsp_server::lsp_types::{MessageActionItem, MessageType};
+    let Ok((_, config)) = target(ctx, repo_dir) else {
+        return false;
+    };
+    let Some(pending) = lanes::trust::pending(&config) else {
+        return false;
+    };
+    let run = "Run them".to_string();
+    let message = format!(
+        "{} asks to run these commands in the new lane: {}",
+        pending.file.display(),
+        pending.commands.join("; ")
+    );
+    let answer = ctx
+        .client
+        .show_message_request(
+            MessageType::WARNING,
+            message,
+            Some(vec![
+                MessageActionItem {
+                    title: run.clone(),
+                    properties: Default::default(),
+                },
+                MessageActionItem {
+                    title: "Don't run".into(),
+                    properties: Default::default(),
+                },
+            ]),
+        )
+        .await;
+    matches!(answer, Ok(Some(item)) if item.title == run)
 }
 
 async fn sync(

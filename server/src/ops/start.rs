@@ -36,6 +36,8 @@ pub struct StartRequest {
     pub title: Option<String>,
     /// State of that pull request (open, draft).
     pub pr_state: Option<String>,
+    /// The user approved the repository's setup commands for this start (`--yes`, or a dialog).
+    pub approve_setup: bool,
 }
 
 /// The outcome of `start`.
@@ -136,6 +138,28 @@ pub fn start(
             && (e.ticket.as_ref() == Some(&ticket) || e.branch() == Some(branch.as_str()))
     });
     if let Some(entry) = existing {
+        if let Some(other) = entry.ticket.as_ref().filter(|t| **t != ticket) {
+            return Err(Error::Conflict(format!(
+                "cannot create lane {ticket}: branch {branch} is the branch of lane {other} ({})\n  hint: pass another --branch, or work in lane {other}",
+                entry.path().unwrap_or(Path::new("")).display()
+            )));
+        }
+        if let Some(reason) = entry
+            .worktree
+            .as_ref()
+            .and_then(|w| w.locked.as_deref())
+            .filter(|r| r.starts_with("initializing"))
+        {
+            return Err(Error::Conflict(format!(
+                "lane {ticket} is half-made: its checkout at {} was interrupted (the worktree is still locked \"{reason}\")\n  hint: `lanes remove {ticket} --force` (everything in it is kept in the trash), then start it again",
+                entry.path().unwrap_or(Path::new("")).display()
+            )));
+        }
+        if let Some(why) = entry.worktree.as_ref().and_then(|w| w.broken.as_ref()) {
+            return Err(Error::Conflict(format!(
+                "lane {ticket} is broken: {why}\n  hint: `git worktree repair` inside its directory"
+            )));
+        }
         let mut warnings = Vec::new();
         if entry.worktree.as_ref().is_some_and(|w| w.missing) {
             warnings.push(format!(
@@ -171,6 +195,13 @@ pub fn start(
             ticket: None,
             context: None,
         });
+    }
+
+    if let Some(pending) = crate::trust::pending(config) {
+        if !request.approve_setup {
+            return Err(crate::trust::refusal(&pending));
+        }
+        crate::trust::approve(&pending)?;
     }
 
     if path.exists() && !is_empty_dir(&path) {
@@ -220,7 +251,23 @@ pub fn start(
     } else {
         Checkout::Existing(&branch)
     };
-    worktrees::add(repo, &path, checkout).map_err(|e| match e {
+    let base_commit = if created_branch {
+        repo.resolve_commit(&base).ok()
+    } else {
+        None
+    };
+    worktrees::add(repo, &path, checkout).inspect_err(|_| {
+        // `git worktree add -b` makes the branch before the checkout: take back a branch this
+        // start made and nothing else moved.
+        if let Some(start) = base_commit {
+            let refname = format!("refs/heads/{branch}");
+            let untouched = repo.git().refname_to_id(&refname).ok() == Some(start)
+                && !worktrees::list(repo).is_ok_and(|l| l.iter().any(|w| w.branch() == Some(branch.as_str())));
+            if untouched {
+                let _ = cli::run(repo.anchor(), ["update-ref", "-d", refname.as_str(), &start.to_string()]);
+            }
+        }
+    }).map_err(|e| match e {
         Error::GitCommand { stderr, .. } if stderr.contains("already checked out") || stderr.contains("already used by worktree") => Error::Conflict(format!(
             "cannot create lane {ticket}: branch {branch} is already checked out in another worktree\n  hint: `lanes list` shows where; pass --branch to use another branch"
         )),
