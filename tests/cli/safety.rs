@@ -560,3 +560,56 @@ fn concurrent_removes_and_commits_never_lose_a_commit() {
         }
     }
 }
+
+#[test]
+fn a_start_whose_checkout_fails_leaves_no_stray_branch() {
+    let repo = TestRepo::new();
+    repo.write(
+        &repo.base(),
+        "blocker",
+        "a file where a directory should go\n",
+    );
+    let before = repo.snapshot();
+    let blocked = repo.base().join("blocker/lane");
+    let out = repo.lanes(&[
+        "start",
+        "S-1",
+        "--no-fetch",
+        "--path",
+        blocked.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success(), "{}", stderr(&out));
+    assert!(
+        !repo.branches().contains(&"feature/S-1".to_string()),
+        "{:?}",
+        repo.branches()
+    );
+    assert_eq!(repo.snapshot(), before);
+}
+
+#[test]
+fn copied_files_never_go_through_a_symlink_the_checkout_brought() {
+    let repo = TestRepo::new();
+    let outside = repo.base().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, repo.dir.join("conf")).unwrap();
+    repo.git(&["add", "conf"]);
+    repo.git(&["commit", "-q", "-m", "a symlinked directory"]);
+    repo.git(&["push", "-q", "origin", "main"]);
+    // The primary checkout has its own conf/.env through the same link; make it a real file.
+    std::fs::remove_file(repo.dir.join("conf")).unwrap();
+    repo.write(&repo.dir, "conf/.env", "SECRET=1\n");
+    repo.write(
+        &repo.base(),
+        "xdg/lanes/config.toml",
+        "copy = [\"conf/.env\"]\n",
+    );
+    let out = repo.lanes(&["start", "L-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("did not copy conf/.env"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!outside.join(".env").exists(), "written outside the lane");
+}

@@ -757,3 +757,53 @@ fn a_lane_switched_to_another_branch_is_left_as_it_is_and_reported() {
     assert_eq!(repo.rev("experiment"), first);
     assert_eq!(repo.rev("pr/8-widgets"), first);
 }
+
+#[test]
+fn a_fast_forward_that_would_overwrite_a_lanes_ignored_file_is_skipped_and_reported() {
+    let (gh, repo, _) = with_pull(8, "Widgets", "widgets", "a.txt");
+    sync_ok(&repo, &gh, &[]);
+    let lane_dir = repo.lane_dir("PR-8");
+    repo.write(&repo.dir, ".git/info/exclude", "local.env\n");
+    repo.write(&lane_dir, "local.env", "MY_SECRET=1\n");
+    let before = repo.rev("pr/8-widgets");
+    repo.push_pull_request(8, "refs/pull/8/head", "local.env", "FROM_PR=1\n");
+
+    let report = sync_ok(&repo, &gh, &[]);
+
+    let outcome = pull(&report, 8);
+    assert_eq!(outcome["action"], "skipped");
+    assert!(
+        outcome["reason"].as_str().unwrap().contains("local.env"),
+        "{outcome}"
+    );
+    assert_eq!(repo.rev("pr/8-widgets"), before);
+    assert_eq!(
+        std::fs::read_to_string(lane_dir.join("local.env")).unwrap(),
+        "MY_SECRET=1\n"
+    );
+}
+
+#[test]
+fn prune_keeps_a_closed_pull_requests_lane_with_ignored_work() {
+    let (gh, repo, _) = with_pull(4, "Done", "done", "d.txt");
+    sync_ok(&repo, &gh, &[]);
+    repo.write(&repo.dir, ".git/info/exclude", ".env\n");
+    repo.write(&repo.lane_dir("PR-4"), ".env", "TOKEN=only-here\n");
+    gh.update_pull(4, |p| {
+        p.state = "closed".into();
+        p.merged = true;
+    });
+
+    let report = sync_ok(&repo, &gh, &["--prune"]);
+
+    let closed = &report["repos"][0]["closed"][0];
+    assert_eq!(closed["removed"], false);
+    assert!(
+        closed["reason"].as_str().unwrap().contains(".env"),
+        "{closed}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.lane_dir("PR-4").join(".env")).unwrap(),
+        "TOKEN=only-here\n"
+    );
+}

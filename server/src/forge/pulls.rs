@@ -316,6 +316,8 @@ fn bring_one(
     if local == tip {
         return Ok(outcome(PrAction::UpToDate, None, path));
     }
+    // From here to the fast-forward, no other lanes process changes this lane.
+    let _lock = Store::new(repo).lock(&ticket)?;
     if !status::dirty_files(&dir)?.is_empty() {
         return Ok(outcome(
             PrAction::Skipped,
@@ -348,7 +350,6 @@ fn bring_one(
             path,
         ));
     }
-    let _lock = Store::new(repo).lock(&ticket)?;
     progress.step(&format!("fast-forwarding the lane of PR {}", pr.number));
     // `--ff-only` onto the exact commit checked: a commit made in the lane meanwhile makes it fail.
     cli::run(&dir, ["merge", "--ff-only", "--quiet", &tip.to_string()])?;

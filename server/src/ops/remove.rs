@@ -138,6 +138,8 @@ pub fn remove(
         }
         let primary = (!repo.is_bare()).then(|| repo.anchor());
         ignored = status::unique_ignored(&path, primary)?;
+        // The ticket context lanes wrote itself is regenerated, not work.
+        ignored.retain(|f| f.path != crate::ticket::CONTEXT_FILE);
         if !ignored.is_empty() && !options.force {
             let names: Vec<String> = ignored.iter().map(|f| f.path.clone()).collect();
             return Err(refuse(
@@ -317,7 +319,10 @@ fn take_away(
     // Anything written or staged between the checks and the rename is in the directory now.
     let primary = (!repo.is_bare()).then(|| repo.anchor());
     let now_ignored = match status::unique_ignored(&aside, primary) {
-        Ok(files) => files,
+        Ok(mut files) => {
+            files.retain(|f| f.path != crate::ticket::CONTEXT_FILE);
+            files
+        }
         Err(e) => return Err(put_back(format!("it could not be checked again: {e}"))),
     };
     if now_ignored != before.ignored {

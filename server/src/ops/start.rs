@@ -332,8 +332,15 @@ fn copy_files(
     let mut copied = Vec::new();
     for file in &config.copy {
         let from = repo.anchor().join(file);
-        let to = lane_dir.join(file);
-        if !from.is_file() || to.exists() {
+        // Never through a symlink the checkout brought, never outside the lane.
+        let to = match crate::git::write::checked_path(lane_dir, file) {
+            Ok(to) => to,
+            Err(e) => {
+                warnings.push(format!("did not copy {file}: {e}"));
+                continue;
+            }
+        };
+        if !from.is_file() || std::fs::symlink_metadata(&to).is_ok() {
             continue;
         }
         let result = to
