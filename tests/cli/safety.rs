@@ -613,3 +613,83 @@ fn copied_files_never_go_through_a_symlink_the_checkout_brought() {
     );
     assert!(!outside.join(".env").exists(), "written outside the lane");
 }
+
+/// A small tmpfs, unmounted when dropped.
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    /// Mounts a 1 MiB tmpfs at `dir`, or says why it cannot (not root, no mount permission).
+    fn mount(dir: &std::path::Path) -> Result<SmallDisk, String> {
+        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        let out = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=1m", "tmpfs"])
+            .arg(dir)
+            .output()
+            .map_err(|e| format!("mount could not run: {e}"))?;
+        if out.status.success() {
+            Ok(SmallDisk(dir.to_path_buf()))
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+        }
+    }
+
+    /// Writes until the disk is full.
+    fn fill(&self) {
+        use std::io::Write;
+        let mut filler = std::fs::File::create(self.0.join("filler")).unwrap();
+        let chunk = vec![0u8; 4096];
+        while filler
+            .write_all(&chunk)
+            .and_then(|()| filler.sync_all())
+            .is_ok()
+        {}
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[test]
+fn a_move_into_a_lane_on_a_really_full_disk_changes_nothing() {
+    let repo = started(&["A-1"]);
+    let small = repo.base().join("small");
+    let disk = match SmallDisk::mount(&small) {
+        Ok(disk) => disk,
+        Err(why) => {
+            // The failpoint test above covers the same path on machines that cannot mount.
+            eprintln!("SKIPPED: a tmpfs cannot be mounted here ({why})");
+            return;
+        }
+    };
+    let b = small.join("B-1");
+    repo.lanes_ok(&["start", "B-1", "--no-fetch", "--path", b.to_str().unwrap()]);
+    repo.write(&b, "src/app.txt", &edited_lines(20, &[15], "b's own work"));
+    let a = repo.lane_dir("A-1");
+    repo.write(&a, "src/app.txt", &edited_lines(20, &[2], "moving"));
+    repo.write(&a, "big.txt", &"x".repeat(256 << 10));
+    disk.fill();
+    let out = repo.lanes_in(&a, &["move", "--to", "B-1"]);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("nothing was changed"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        read(b.join("src/app.txt")),
+        edited_lines(20, &[15], "b's own work")
+    );
+    assert!(!b.join("big.txt").exists());
+    assert_eq!(
+        read(a.join("src/app.txt")),
+        edited_lines(20, &[2], "moving")
+    );
+    assert!(a.join("big.txt").exists());
+    drop(disk);
+}

@@ -122,6 +122,32 @@ fn a_refused_remove_is_an_error_saying_why_and_changes_nothing() {
 }
 
 #[test]
+fn a_repositorys_setup_commands_run_only_when_the_user_approves_them_in_a_dialog() {
+    let repo = TestRepo::new();
+    repo.write(&repo.dir, "lanes.toml", "setup = [\"touch ran\"]\n");
+    let before = repo.snapshot();
+    let mut lsp = started_lsp(&repo);
+    let error = lsp
+        .command("lanes.start", json!({"ticket": "D-1"}))
+        .unwrap_err();
+    assert_eq!(error["data"]["kind"], "refused", "{error}");
+    assert!(lsp
+        .seen
+        .iter()
+        .any(|m| m["method"] == "window/showMessageRequest"
+            && m["params"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("touch ran")));
+    assert_eq!(repo.snapshot(), before);
+
+    lsp.dialog_choice = Some("Run them".into());
+    lsp.command("lanes.start", json!({"ticket": "D-1"}))
+        .expect("started once approved");
+    assert!(repo.lane_dir("D-1").join("ran").exists());
+}
+
+#[test]
 fn open_in_lane_returns_the_same_file_in_the_other_lane() {
     let repo = TestRepo::new();
     repo.lanes_ok(&["start", "PROJ-1"]);

@@ -32,6 +32,8 @@ pub struct LspClient {
     /// Notifications and server requests not consumed yet, in arrival order.
     pub seen: VecDeque<Value>,
     next_id: i64,
+    /// The button `window/showMessageRequest` dialogs are answered with (None: dismissed).
+    pub dialog_choice: Option<String>,
 }
 
 /// `file://` URI of a path.
@@ -67,6 +69,7 @@ impl LspClient {
             incoming: rx,
             seen: VecDeque::new(),
             next_id: 1,
+            dialog_choice: None,
         }
     }
 
@@ -182,6 +185,10 @@ impl LspClient {
                 if let (Some(id), Some(method)) = (message.get("id"), message.get("method")) {
                     let result = match method.as_str() {
                         Some("window/showDocument") => json!({"success": true}),
+                        Some("window/showMessageRequest") => match &self.dialog_choice {
+                            Some(title) => json!({"title": title}),
+                            None => Value::Null,
+                        },
                         _ => Value::Null,
                     };
                     self.send(&json!({"jsonrpc": "2.0", "id": id, "result": result}));
