@@ -693,3 +693,66 @@ fn a_move_into_a_lane_on_a_really_full_disk_changes_nothing() {
     assert!(a.join("big.txt").exists());
     drop(disk);
 }
+
+#[test]
+fn a_remove_killed_after_taking_the_lane_offline_loses_nothing_and_the_next_one_finishes() {
+    let repo = started(&["V-1"]);
+    let lane = repo.lane_dir("V-1");
+    repo.write(&lane, "wip.txt", "wip\n");
+    let out = lanes_with_failpoint(
+        &repo,
+        &repo.dir,
+        "remove-after-offline=abort",
+        "",
+        &["remove", "V-1", "--force"],
+    );
+    assert!(!out.status.success(), "the process was meant to die");
+    // `prune` must not forget it: it is put back instead.
+    assert_eq!(repo.lanes_ok(&["prune"]).trim(), "Nothing to prune");
+    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+    let out = repo.lanes(&["remove", "V-1", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!lane.exists());
+    let leftovers: Vec<_> = std::fs::read_dir(repo.base())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("lanes-removing"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    repo.lanes_ok(&["restore", "V-1"]);
+    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+}
+
+#[test]
+fn a_remove_killed_before_deleting_the_branch_is_finished_by_the_next_one() {
+    let repo = started(&["V-1"]);
+    let out = lanes_with_failpoint(
+        &repo,
+        &repo.dir,
+        "remove-before-branch=abort",
+        "",
+        &["remove", "V-1"],
+    );
+    assert!(!out.status.success(), "the process was meant to die");
+    assert!(!repo.lane_dir("V-1").exists());
+    repo.lanes_ok(&["remove", "V-1"]);
+    assert!(!repo.branches().contains(&"feature/V-1".to_string()));
+    assert!(!repo.dir.join(".git/lanes/V-1.json").exists());
+}
+
+#[test]
+fn a_start_killed_after_the_checkout_is_completed_by_the_next_start() {
+    let repo = TestRepo::new();
+    let out = lanes_with_failpoint(
+        &repo,
+        &repo.dir,
+        "start-after-checkout=abort",
+        "",
+        &["start", "K-1", "--no-fetch"],
+    );
+    assert!(!out.status.success(), "the process was meant to die");
+    let json = repo.lanes_json(&["start", "K-1", "--no-fetch"]);
+    assert_eq!(json["lane"]["ticket"], "K-1");
+    assert!(repo.dir.join(".git/lanes/K-1.json").exists());
+    assert!(repo.lane_dir("K-1").join("README.md").exists());
+}

@@ -807,3 +807,20 @@ fn prune_keeps_a_closed_pull_requests_lane_with_ignored_work() {
         "TOKEN=only-here\n"
     );
 }
+
+#[test]
+fn a_sync_killed_after_fetching_is_completed_by_the_next_sync() {
+    let (gh, repo, _) = with_pull(8, "Widgets", "widgets", "a.txt");
+    let out = gh
+        .env(repo.lanes_cmd().arg("sync"))
+        .env("LANES_FAILPOINTS", "sync-after-fetch=abort")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the process was meant to die");
+    assert!(!repo.lane_dir("PR-8").exists());
+
+    let report = sync_ok(&repo, &gh, &[]);
+
+    assert_eq!(pull(&report, 8)["action"], "created");
+    assert!(repo.lane_dir("PR-8").join("a.txt").exists());
+}

@@ -151,6 +151,7 @@ pub fn bring(
         &args,
         std::time::Duration::from_secs(config.timeout),
     )?;
+    crate::failpoint::hit("sync-after-fetch").map_err(Error::io("syncing pull requests"))?;
     let lanes = lanes_of(repo, config)?;
     prs.iter()
         .map(|pr| bring_one(repo, config, &lanes, pr, progress))

@@ -127,6 +127,11 @@ fn recorded_dir(admin: &Path) -> std::result::Result<PathBuf, String> {
     Ok(canonical(&crate::lane::normalize(&dir)))
 }
 
+/// True when the directory's `.git` file leads back to git's record `admin`.
+pub fn leads_back(dir: &Path, admin: &Path) -> bool {
+    points_back(dir, admin).is_ok()
+}
+
 /// Checks that the directory's `.git` file leads back to `admin`: a directory that moved away and
 /// was replaced by another checkout must not be taken for this worktree.
 fn points_back(dir: &Path, admin: &Path) -> std::result::Result<(), String> {

@@ -29,6 +29,16 @@ pub struct Pruned {
 /// record cannot be read is left alone (see `lanes list`).
 pub fn prune(repo: &Repo, config: &Config) -> Result<Vec<Pruned>> {
     let store = Store::new(repo);
+    // A lane an interrupted removal left renamed aside is not gone: put it back first.
+    let mut recovered = false;
+    for entry in lanes_of(repo, config)? {
+        if let Some(w) = entry.worktree.as_ref().filter(|w| w.missing) {
+            recovered |= crate::ops::remove::recover_interrupted(repo, w)?;
+        }
+    }
+    if recovered {
+        tracing::info!("lanes interrupted while being removed were put back");
+    }
     let gone: Vec<_> = lanes_of(repo, config)?
         .into_iter()
         .filter(|e| !e.is_primary())

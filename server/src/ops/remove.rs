@@ -96,6 +96,17 @@ pub fn remove(
                 "`lanes list` shows the lane; `git worktree list` shows git's view".into(),
             )
         })?;
+    // A removal interrupted after taking the lane offline left it renamed aside: put it back.
+    let recovered = match worktree.filter(|w| w.missing) {
+        Some(w) => recover_interrupted(repo, w)?,
+        None => false,
+    };
+    let entry = if recovered {
+        find(repo, config, ticket)?
+    } else {
+        entry
+    };
+    let worktree = entry.worktree.as_ref();
     let present = worktree.is_some_and(|w| !w.missing);
     if worktree.is_some_and(|w| w.missing) && !options.force {
         return Err(refuse(
@@ -388,6 +399,47 @@ fn delete_ref_if_unchanged(
             format!("git would not delete it: {e}")
         }
     })
+}
+
+/// Puts back a worktree that an interrupted removal left renamed aside (`.<dir>.lanes-removing-*`
+/// beside its place), when exactly one such directory leads back to git's record of it. True when
+/// it was put back.
+pub fn recover_interrupted(repo: &Repo, worktree: &worktrees::Worktree) -> Result<bool> {
+    let (Some(name), Some(parent), Some(dir_name)) = (
+        worktree.name.as_deref(),
+        worktree.path.parent(),
+        worktree
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned()),
+    ) else {
+        return Ok(false);
+    };
+    let prefix = format!(".{dir_name}.lanes-removing-");
+    let admin = worktrees::admin_dir(repo, name);
+    let candidates: Vec<PathBuf> = std::fs::read_dir(parent)
+        .map(|d| {
+            d.flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+                .map(|e| e.path())
+                .filter(|p| worktrees::leads_back(p, &admin))
+                .collect()
+        })
+        .unwrap_or_default();
+    let [aside] = candidates.as_slice() else {
+        return Ok(false);
+    };
+    tracing::info!(
+        "putting back {} from an interrupted removal ({})",
+        worktree.path.display(),
+        aside.display()
+    );
+    std::fs::rename(aside, &worktree.path).map_err(Error::io(format!(
+        "putting back {} from {}",
+        worktree.path.display(),
+        aside.display()
+    )))?;
+    Ok(true)
 }
 
 fn aside_name(path: &Path) -> PathBuf {

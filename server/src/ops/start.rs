@@ -274,6 +274,7 @@ pub fn start(
         other => other,
     })?;
 
+    crate::failpoint::hit("start-after-checkout").map_err(Error::io("starting the lane"))?;
     let path = canonical(&path);
     let record = LaneRecord {
         version: RECORD_VERSION,
