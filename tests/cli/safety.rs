@@ -258,6 +258,31 @@ fn remove_deletes_only_the_lanes_own_branch_not_what_is_checked_out() {
     );
 }
 
+/// A move that failed: the target keeps only its own work, the source keeps the change.
+fn assert_move_changed_nothing(
+    out: &std::process::Output,
+    a: &std::path::Path,
+    b: &std::path::Path,
+    extra: &str,
+) {
+    assert!(!out.status.success());
+    assert!(
+        stderr(out).contains("nothing was changed"),
+        "{}",
+        stderr(out)
+    );
+    assert_eq!(
+        read(b.join("src/app.txt")),
+        edited_lines(20, &[15], "b's own work")
+    );
+    assert!(!b.join(extra).exists());
+    assert_eq!(
+        read(a.join("src/app.txt")),
+        edited_lines(20, &[2], "moving")
+    );
+    assert!(a.join(extra).exists());
+}
+
 #[test]
 fn a_move_into_a_full_disk_leaves_both_lanes_exactly_as_they_were() {
     let repo = started(&["A-1", "B-1"]);
@@ -267,22 +292,7 @@ fn a_move_into_a_full_disk_leaves_both_lanes_exactly_as_they_were() {
     repo.write(&b, "src/app.txt", &edited_lines(20, &[15], "b's own work"));
     for point in ["worktree-write=enospc", "worktree-commit=enospc"] {
         let out = lanes_with_failpoint(&repo, &a, point, "", &["move", "--to", "B-1"]);
-        assert!(!out.status.success(), "{point}");
-        assert!(
-            stderr(&out).contains("nothing was changed"),
-            "{point}: {}",
-            stderr(&out)
-        );
-        assert_eq!(
-            read(b.join("src/app.txt")),
-            edited_lines(20, &[15], "b's own work")
-        );
-        assert!(!b.join("new.txt").exists(), "{point}");
-        assert_eq!(
-            read(a.join("src/app.txt")),
-            edited_lines(20, &[2], "moving")
-        );
-        assert_eq!(read(a.join("new.txt")), "new\n");
+        assert_move_changed_nothing(&out, &a, &b, "new.txt");
         let stray = repo.git_in(&b, &["status", "--porcelain", "--untracked-files=all"]);
         assert_eq!(stray.trim(), "M src/app.txt", "{point}: {stray}");
     }
@@ -334,19 +344,25 @@ fn a_latin1_text_file_moves_byte_for_byte() {
     assert_eq!(std::fs::read(a.join("menu.txt")).unwrap(), latin1);
 }
 
+/// The hunk ids `lanes untangle --json` lists for the worktree at `dir`.
+fn hunk_ids(repo: &TestRepo, dir: &std::path::Path) -> Vec<String> {
+    let out = repo.lanes_in(dir, &["untangle", "--json"]);
+    let hunks: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    hunks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[test]
 fn untangle_apply_naming_a_ticket_without_a_lane_moves_nothing() {
     let repo = started(&["A-1", "B-1"]);
     let a = repo.lane_dir("A-1");
     repo.write(&a, "src/app.txt", &edited_lines(20, &[2, 18], "mixed"));
-    let out = repo.lanes_in(&a, &["untangle", "--json"]);
-    let hunks: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let ids: Vec<&str> = hunks
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["id"].as_str().unwrap())
-        .collect();
+    let ids = hunk_ids(&repo, &a);
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
     assert_eq!(ids.len(), 2);
     let assignment = serde_json::json!({ ids[0]: "B-1", ids[1]: "NOPE-9" });
     let file = repo.base().join("assign.json");
@@ -374,14 +390,8 @@ fn untangle_gives_identical_hunks_distinct_ids() {
     }
     repo.commit(&a, "twin.txt", &"x\n".repeat(20), "base");
     repo.write(&a, "twin.txt", &text);
-    let out = repo.lanes_in(&a, &["untangle", "--json"]);
-    let hunks: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let ids: Vec<&str> = hunks
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["id"].as_str().unwrap())
-        .collect();
+    let ids = hunk_ids(&repo, &a);
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
     assert_eq!(ids.len(), 2, "{ids:?}");
     assert_ne!(ids[0], ids[1]);
 }
@@ -675,22 +685,7 @@ fn a_move_into_a_lane_on_a_really_full_disk_changes_nothing() {
     repo.write(&a, "big.txt", &"x".repeat(256 << 10));
     disk.fill();
     let out = repo.lanes_in(&a, &["move", "--to", "B-1"]);
-    assert!(!out.status.success());
-    assert!(
-        stderr(&out).contains("nothing was changed"),
-        "{}",
-        stderr(&out)
-    );
-    assert_eq!(
-        read(b.join("src/app.txt")),
-        edited_lines(20, &[15], "b's own work")
-    );
-    assert!(!b.join("big.txt").exists());
-    assert_eq!(
-        read(a.join("src/app.txt")),
-        edited_lines(20, &[2], "moving")
-    );
-    assert!(a.join("big.txt").exists());
+    assert_move_changed_nothing(&out, &a, &b, "big.txt");
     drop(disk);
 }
 

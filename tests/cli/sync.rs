@@ -56,6 +56,16 @@ fn sync_ok(repo: &TestRepo, gh: &FakeGitHub, args: &[&str]) -> Value {
     serde_json::from_str(&stdout(&out)).unwrap()
 }
 
+/// PR `number` is merged, then `lanes sync --prune` runs: what it said of that lane.
+fn prune_after_merge(gh: &FakeGitHub, repo: &TestRepo, number: u64) -> Value {
+    gh.update_pull(number, |p| {
+        p.state = "closed".into();
+        p.merged = true;
+    });
+    let report = sync_ok(repo, gh, &["--prune"]);
+    report["repos"][0]["closed"][0].clone()
+}
+
 fn pull(report: &Value, number: u64) -> Value {
     report["repos"][0]["pulls"]
         .as_array()
@@ -290,14 +300,7 @@ fn prune_keeps_a_closed_pull_requests_lane_with_unpushed_commits() {
         "follow-up work",
     );
     let mine = repo.rev("pr/4-done");
-    gh.update_pull(4, |p| {
-        p.state = "closed".into();
-        p.merged = true;
-    });
-
-    let report = sync_ok(&repo, &gh, &["--prune"]);
-
-    let closed = &report["repos"][0]["closed"][0];
+    let closed = prune_after_merge(&gh, &repo, 4);
     assert_eq!(closed["removed"], false);
     assert!(closed["reason"]
         .as_str()
@@ -789,14 +792,7 @@ fn prune_keeps_a_closed_pull_requests_lane_with_ignored_work() {
     sync_ok(&repo, &gh, &[]);
     repo.write(&repo.dir, ".git/info/exclude", ".env\n");
     repo.write(&repo.lane_dir("PR-4"), ".env", "TOKEN=only-here\n");
-    gh.update_pull(4, |p| {
-        p.state = "closed".into();
-        p.merged = true;
-    });
-
-    let report = sync_ok(&repo, &gh, &["--prune"]);
-
-    let closed = &report["repos"][0]["closed"][0];
+    let closed = prune_after_merge(&gh, &repo, 4);
     assert_eq!(closed["removed"], false);
     assert!(
         closed["reason"].as_str().unwrap().contains(".env"),

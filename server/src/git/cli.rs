@@ -30,12 +30,7 @@ where
     S: AsRef<OsStr>,
 {
     ensure_usable()?;
-    let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
-    let shown = args
-        .iter()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let (args, shown) = collect_args(args);
     tracing::debug!(dir = %dir.display(), "git {shown}");
     let output = Command::new("git")
         .arg("-C")
@@ -47,13 +42,38 @@ where
         .stdin(Stdio::null())
         .output()
         .map_err(|e| Error::GitUnavailable(format!("could not run git: {e}")))?;
-    if output.status.success() {
-        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+    outcome(output.status, &output.stdout, &output.stderr, shown)
+}
+
+/// The arguments as strings for git, and as one line for messages.
+fn collect_args<I, S>(args: I) -> (Vec<std::ffi::OsString>, String)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
+    let shown = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    (args, shown)
+}
+
+/// stdout when git succeeded; else [`Error::GitCommand`] with what git said.
+fn outcome(
+    status: std::process::ExitStatus,
+    stdout: &[u8],
+    stderr: &[u8],
+    shown: String,
+) -> Result<String> {
+    if status.success() {
+        Ok(String::from_utf8_lossy(stdout).into_owned())
     } else {
         Err(Error::GitCommand {
             args: shown,
-            code: output.status.code(),
-            stderr: String::from_utf8_lossy(&output.stderr).trim().to_string(),
+            code: status.code(),
+            stderr: String::from_utf8_lossy(stderr).trim().to_string(),
         })
     }
 }
@@ -70,12 +90,7 @@ where
     use std::io::Read;
     use std::os::unix::process::CommandExt;
     ensure_usable()?;
-    let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().to_owned()).collect();
-    let shown = args
-        .iter()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let (args, shown) = collect_args(args);
     tracing::debug!(dir = %dir.display(), "git {shown} (bounded by {timeout:?})");
     let secs = timeout.as_secs().max(1).to_string();
     let mut child = Command::new("git")
@@ -161,15 +176,7 @@ where
             ),
         });
     }
-    if status.success() {
-        Ok(String::from_utf8_lossy(&stdout).into_owned())
-    } else {
-        Err(Error::GitCommand {
-            args: shown,
-            code: status.code(),
-            stderr: String::from_utf8_lossy(&stderr).trim().to_string(),
-        })
-    }
+    outcome(status, &stdout, &stderr, shown)
 }
 
 /// The SSH command git uses, with a connect timeout and keep-alives added so that a dead server
