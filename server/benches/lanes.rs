@@ -1,6 +1,7 @@
 //! Benchmarks that print figures (no assertions): run with `cargo bench`.
 //!
-//! 1. `lanes start` against `git worktree add -b` on the same repository (ratio).
+//! 1. `lanes start` against `git worktree add -b` on the same repository (ratio), then `lanes
+//!    remove` (checks, trash snapshot, offline re-check) against `git worktree remove` (ratio).
 //! 2. The overlap index for many lanes of a large repository: cold build (committed changes only,
 //!    and with every worktree scanned for uncommitted changes), refresh of one lane, and the naive
 //!    `git merge-base` + `git diff --name-only` loop for comparison.
@@ -36,6 +37,7 @@ fn main() {
     );
 
     bench_start(&root, &repo_dir);
+    bench_remove(&root, &repo_dir);
     bench_overlap(
         &root,
         &repo_dir,
@@ -80,6 +82,36 @@ fn bench_start(root: &Path, repo: &Path) {
     let (g, l) = (median(git_times), median(lanes_times));
     println!(
         "start: git worktree add -b median {g:.1} ms | lanes start median {l:.1} ms | ratio {:.2}x ({ROUNDS} rounds)",
+        l / g
+    );
+}
+
+/// Removes the worktrees `bench_start` made: git's plain removal against lanes' guarded one.
+fn bench_remove(root: &Path, repo: &Path) {
+    const ROUNDS: usize = 7;
+    let lanes_bin = env!("CARGO_BIN_EXE_lanes");
+    let mut git_times = Vec::new();
+    let mut lanes_times = Vec::new();
+    for round in 0..ROUNDS {
+        let path = root.join(format!("git-{round}"));
+        let t = Instant::now();
+        git(repo, &["worktree", "remove", path.to_str().expect("utf-8")]);
+        git_times.push(ms(t.elapsed()));
+
+        let t = Instant::now();
+        let status = Command::new(lanes_bin)
+            .args(["remove", &format!("S-{round}")])
+            .current_dir(repo)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("lanes runs");
+        lanes_times.push(ms(t.elapsed()));
+        assert!(status.success());
+    }
+    let (g, l) = (median(git_times), median(lanes_times));
+    println!(
+        "remove: git worktree remove median {g:.1} ms | lanes remove (checked, saved to the trash) median {l:.1} ms | ratio {:.2}x ({ROUNDS} rounds)",
         l / g
     );
 }

@@ -240,6 +240,17 @@ fn a_lane_whose_worktree_record_is_empty_is_broken_never_the_current_directory()
     );
     assert!(inside.join("README.md").exists(), "lane V-2 was touched");
     assert!(repo.lane_dir("V-1").join("README.md").exists());
+    let listed = repo.lanes_json(&["list"]);
+    let v1 = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["broken"].is_string())
+        .expect("the broken lane is listed as broken");
+    assert!(v1["broken"]
+        .as_str()
+        .unwrap()
+        .contains("empty or truncated"));
 }
 
 #[test]

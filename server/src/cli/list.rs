@@ -164,6 +164,9 @@ fn flags(lane: &Lane) -> Vec<String> {
     if lane.missing {
         flags.push("missing".to_string());
     }
+    if lane.broken.is_some() {
+        flags.push("broken (git worktree repair)".to_string());
+    }
     if lane.locked {
         flags.push(match &lane.lock_reason {
             Some(r) => format!("locked({r})"),

@@ -196,6 +196,7 @@ pub fn describe_with(
             .and_then(|w| w.locked.clone())
             .filter(|r| !r.is_empty()),
         missing,
+        broken: worktree.and_then(|w| w.broken.clone()),
         dirty,
         ahead,
         behind,
