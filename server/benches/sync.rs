@@ -23,9 +23,9 @@ use common::{build_repo, env_usize, git, ms};
 use github::{FakeGitHub, FakePull, TOKEN};
 use lanes::forge::cache::EtagCache;
 use lanes::forge::github::GitHub;
-use lanes::forge::sync::{sync, SyncOptions};
 use lanes::ops::multi::RepoTarget;
-use lanes::ops::start::Quiet;
+use lanes::ops::sync::{sync, SyncOptions};
+use lanes::progress::Quiet;
 
 fn main() {
     let prs = env_usize("LANES_BENCH_PRS", 100);

@@ -262,8 +262,8 @@ impl Config {
                 self.timeout
             )));
         }
-        crate::lane::check_template("branch", &self.branch)?;
-        crate::lane::check_template("path", &self.path)?;
+        check_template("branch", &self.branch)?;
+        check_template("path", &self.path)?;
         if !self.branch.contains("{ticket}") || !self.path.contains("{ticket}") {
             return Err(Error::Config(
                 "config: `branch` and `path` templates must both contain {ticket}, so that each ticket gets its own branch and worktree".into(),
@@ -289,6 +289,29 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// Placeholders a template may use.
+const PLACEHOLDERS: [&str; 3] = ["ticket", "repo", "slug"];
+
+/// Checks a template's placeholders without rendering it.
+pub fn check_template(what: &str, template: &str) -> Result<()> {
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            return Err(Error::Config(format!(
+                "config: `{what}` template {template:?} has an unclosed `{{`"
+            )));
+        };
+        let name = &rest[open + 1..open + close];
+        if !PLACEHOLDERS.contains(&name) {
+            return Err(Error::Config(format!(
+                "config: `{what}` template {template:?} uses {{{name}}}; known placeholders: {{ticket}}, {{repo}}, {{slug}}"
+            )));
+        }
+        rest = &rest[open + close + 1..];
+    }
+    Ok(())
 }
 
 /// Where the user's config file is: `$LANES_CONFIG`, else `$XDG_CONFIG_HOME/lanes/config.toml`,

@@ -10,6 +10,8 @@ pub mod guard;
 pub mod lane;
 pub mod ops;
 pub mod overlap;
+pub mod progress;
+pub mod repos;
 pub mod session;
 pub mod store;
 pub mod ticket;

@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::git::changes::{self, FileChange, FileChanges};
 use crate::git::Repo;
-use crate::ops::LaneEntry;
+use crate::lane::{lanes_of, LaneEntry};
 
 /// Everything the index needs to know about a lane to read its changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -376,4 +376,12 @@ fn read_all(
         }
         Ok(out)
     })
+}
+
+/// The sources of every lane of the repository, primary checkout included.
+pub fn sources(repo: &Repo, config: &Config) -> Result<Vec<LaneSource>> {
+    Ok(lanes_of(repo, config)?
+        .iter()
+        .filter_map(|entry| LaneSource::of(repo, config, entry))
+        .collect())
 }

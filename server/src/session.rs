@@ -11,9 +11,8 @@ use crate::config::{Config, ConfigLayer};
 use crate::error::Result;
 use crate::git::Repo;
 use crate::guard::{self, Finding};
-use crate::ops::check::sources;
-use crate::ops::{lanes_of, LaneEntry};
-use crate::overlap::{LaneSource, OverlapIndex};
+use crate::lane::{lanes_of, LaneEntry};
+use crate::overlap::{sources, LaneSource, OverlapIndex};
 
 /// One repository, watched.
 pub struct RepoSession {

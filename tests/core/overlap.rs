@@ -1,6 +1,7 @@
 //! The overlap index: who changes which lines, and cheap refreshes.
 
-use lanes::ops::check::{index, sources};
+use lanes::ops::check::index;
+use lanes::overlap::sources;
 use lanes::overlap::OverlapIndex;
 use lanes::{Config, Repo};
 

@@ -1,7 +1,7 @@
 //! Pull requests into lanes, against a local bare remote holding `refs/pull/N/head`.
 
-use lanes::forge::pulls::{bring, PrAction, PullRequest};
-use lanes::ops::start::Quiet;
+use lanes::ops::pulls::{bring, PrAction, PullRequest};
+use lanes::progress::Quiet;
 use lanes::{Config, Repo};
 
 use crate::support::TestRepo;
@@ -20,7 +20,7 @@ fn pr(number: u64, title: &str) -> PullRequest {
     }
 }
 
-fn sync(repo: &TestRepo, prs: &[PullRequest]) -> Vec<lanes::forge::pulls::PrOutcome> {
+fn sync(repo: &TestRepo, prs: &[PullRequest]) -> Vec<lanes::ops::pulls::PrOutcome> {
     let r = Repo::discover(&repo.dir).unwrap();
     let config = Config::load(r.anchor()).unwrap();
     bring(&r, &config, "origin", prs, &Quiet).unwrap()

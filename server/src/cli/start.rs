@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use lanes::ops::start::{start, Progress, StartRequest};
+use lanes::ops::start::{start, StartRequest};
+use lanes::progress::Progress;
 use lanes::{Result, TicketKey};
 
 use super::{print_json, Context};

@@ -4,9 +4,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use lanes::forge::pulls::PrAction;
-use lanes::forge::sync::{sync_from, SyncOptions, SyncReport, DEFAULT_JOBS};
-use lanes::ops::start::Progress;
+use lanes::ops::pulls::PrAction;
+use lanes::ops::sync::{sync_from, SyncOptions, SyncReport, DEFAULT_JOBS};
+use lanes::progress::Progress;
 use lanes::Result;
 
 use super::{print_json, table};

@@ -1,5 +1,8 @@
 //! owner/name of a repository from its remote URL: `https://host/owner/name(.git)`,
-//! `ssh://git@host[:port]/owner/name(.git)`, `git@host:owner/name(.git)`.
+//! `ssh://git@host[:port]/owner/name(.git)`, `git@host:owner/name(.git)`; which host serves an API,
+//! and which remote of a repository is on it.
+
+use crate::git::Repo;
 
 /// A repository on a forge.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +55,41 @@ pub fn parse(url: &str) -> Option<RepoId> {
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
     };
     (ok(&owner) && ok(&name) && !host.is_empty()).then_some(RepoId { host, owner, name })
+}
+
+/// The forge host whose remotes this API serves: `github.com` for api.github.com, else the API's
+/// own host (GitHub Enterprise), unless configured.
+pub fn forge_host(api: &str, configured: Option<&str>) -> String {
+    if let Some(host) = configured.filter(|h| !h.is_empty()) {
+        return host.to_ascii_lowercase();
+    }
+    let rest = api.split_once("://").map_or(api, |(_, r)| r);
+    let host = rest.split(['/', ':']).next().unwrap_or(rest);
+    if host.eq_ignore_ascii_case("api.github.com") {
+        "github.com".into()
+    } else {
+        host.to_ascii_lowercase()
+    }
+}
+
+/// The remote pull requests are fetched from: `upstream` when it is on the forge (the usual
+/// fork set-up), else `origin`, else the first remote there. Reads the URL as configured, before
+/// `insteadOf` rewrites, because that is what names the repository.
+pub fn forge_remote(repo: &Repo, host: &str) -> Option<(String, RepoId)> {
+    let config = repo.git().config().ok()?;
+    let mut remotes = repo.remotes();
+    remotes.sort_by_key(|r| match r.as_str() {
+        "upstream" => 0,
+        "origin" => 1,
+        _ => 2,
+    });
+    // A name starting with `-` would read as an option on git's command line.
+    remotes.retain(|name| !name.starts_with('-'));
+    remotes.into_iter().find_map(|name| {
+        let url = config.get_string(&format!("remote.{name}.url")).ok()?;
+        let id = parse(&url)?;
+        id.host.eq_ignore_ascii_case(host).then_some((name, id))
+    })
 }
 
 #[cfg(test)]

@@ -184,3 +184,22 @@ pub fn canonical(path: &Path) -> PathBuf {
         PathBuf::from(s.trim_end_matches('/'))
     })
 }
+
+/// Resolves `.` and `..` lexically, so paths print as users expect (`/src/proj-X`, not
+/// `/src/proj/../proj-X`); the directory may not exist yet, so the file system is not asked.
+pub fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}

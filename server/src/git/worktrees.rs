@@ -124,7 +124,7 @@ fn recorded_dir(admin: &Path) -> std::result::Result<PathBuf, String> {
         admin.join(dot_git)
     };
     let dir = dot_git.parent().map(Path::to_path_buf).unwrap_or_default();
-    Ok(canonical(&crate::lane::normalize(&dir)))
+    Ok(canonical(&crate::git::normalize(&dir)))
 }
 
 /// True when the directory's `.git` file leads back to git's record `admin`.
@@ -153,7 +153,7 @@ fn points_back(dir: &Path, admin: &Path) -> std::result::Result<(), String> {
     } else {
         dir.join(target)
     };
-    if canonical(&crate::lane::normalize(&target)) == canonical(admin) {
+    if canonical(&crate::git::normalize(&target)) == canonical(admin) {
         Ok(())
     } else {
         Err(format!(

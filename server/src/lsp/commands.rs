@@ -294,7 +294,7 @@ async fn sync(
     token: Option<tower_lsp_server::lsp_types::ProgressToken>,
 ) -> RpcResult<Value> {
     let c = ctx.clone();
-    let options = lanes::forge::sync::SyncOptions {
+    let options = lanes::ops::sync::SyncOptions {
         review_requested: args.review_requested,
         prune: args.prune,
         ..Default::default()
@@ -305,7 +305,7 @@ async fn sync(
         "Syncing pull requests".into(),
         move |reporter| {
             let (repo, config) = target(&c, args.repo)?;
-            let report = lanes::forge::sync::sync_from(Some(&repo), &config, &options, reporter)
+            let report = lanes::ops::sync::sync_from(Some(&repo), &config, &options, reporter)
                 .map_err(core_error)?;
             to_json(&report)
         },
@@ -345,7 +345,7 @@ async fn switch(ctx: &Ctx, args: TicketArgs) -> RpcResult<Value> {
         let ticket = TicketKey::parse(&args.ticket).map_err(core_error)?;
         let (repo, config) = target(&c, args.repo)?;
         let entry = ops::find(&repo, &config, &ticket).map_err(core_error)?;
-        to_json(&ops::list::describe(&repo, &config, &entry))
+        to_json(&lanes::lane::describe(&repo, &config, &entry))
     })
     .await
 }

@@ -15,7 +15,7 @@ pub struct Reporter {
     tx: tokio::sync::mpsc::UnboundedSender<String>,
 }
 
-impl lanes::ops::start::Progress for Reporter {
+impl lanes::progress::Progress for Reporter {
     fn step(&self, message: &str) {
         let _ = self.tx.send(message.to_string());
     }

@@ -22,7 +22,7 @@ pub async fn compute(ctx: &Ctx) -> Option<Value> {
         let session = session.lock().ok()?;
         let lane = state.window_lane(&session)?;
         let entry = session.lane_of(&lane)?;
-        let described = lanes::ops::list::describe(session.repo(), session.config(), entry);
+        let described = lanes::lane::describe(session.repo(), session.config(), entry);
         let mut value = serde_json::to_value(&described).ok()?;
         // The same ticket's lanes in the other configured repositories (microservices).
         if let (Some(ticket), Ok(user)) = (&described.ticket, lanes::Config::load_user()) {

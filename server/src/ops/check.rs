@@ -3,16 +3,7 @@
 use crate::config::Config;
 use crate::error::Result;
 use crate::git::Repo;
-use crate::ops::list::lanes_of;
-use crate::overlap::{LaneSource, OverlapIndex, PathOverlap};
-
-/// The sources of every lane of the repository, primary checkout included.
-pub fn sources(repo: &Repo, config: &Config) -> Result<Vec<LaneSource>> {
-    Ok(lanes_of(repo, config)?
-        .iter()
-        .filter_map(|entry| LaneSource::of(repo, config, entry))
-        .collect())
-}
+use crate::overlap::{sources, OverlapIndex, PathOverlap};
 
 /// Builds the overlap index of the repository.
 pub fn index(repo: &Repo, config: &Config) -> Result<OverlapIndex> {

@@ -5,9 +5,12 @@ pub mod list;
 pub mod moves;
 pub mod multi;
 pub mod prune;
+pub mod pulls;
 pub mod remove;
 pub mod restore;
 pub mod start;
+pub mod sync;
 pub mod tickets;
 
-pub use list::{find, lanes_of, list, status, LaneEntry};
+pub use crate::lane::{find, lanes_of, LaneEntry};
+pub use list::{list, status};

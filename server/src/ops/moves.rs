@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::git::patch::{applied, uncommitted_patches, FilePatch, PatchHunk};
 use crate::git::write::{self, FileChange};
 use crate::git::{cli, Repo};
-use crate::ops::list::find;
+use crate::lane::find;
 use crate::store::Store;
 use crate::ticket::TicketKey;
 

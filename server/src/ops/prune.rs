@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::error::Result;
 use crate::git::{snapshot, worktrees, Repo};
-use crate::ops::list::lanes_of;
+use crate::lane::lanes_of;
 use crate::store::{now, Store};
 use crate::trash::{self, TrashMeta};
 

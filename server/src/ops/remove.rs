@@ -20,7 +20,7 @@ use crate::failpoint;
 use crate::git::snapshot::{self, Captured};
 use crate::git::worktrees::{self, Head};
 use crate::git::{cli, status, Repo};
-use crate::ops::list::{find, LaneEntry};
+use crate::lane::{find, LaneEntry};
 use crate::store::{now, Store};
 use crate::ticket::TicketKey;
 use crate::trash::{self, TrashMeta};

@@ -11,7 +11,8 @@ use crate::error::{Error, Result};
 use crate::git::worktrees::{self, Checkout};
 use crate::git::{canonical, cli, Repo};
 use crate::lane::{self, Lane};
-use crate::ops::list::{describe, describe_with, lanes_of};
+use crate::lane::{describe, describe_with, lanes_of};
+use crate::progress::Progress;
 use crate::store::{now, LaneRecord, Store, RECORD_VERSION};
 use crate::ticket::TicketKey;
 
@@ -57,22 +58,6 @@ pub struct Started {
     pub ticket: Option<crate::ticket::Ticket>,
     /// Where the ticket's context was written for the lane's agent.
     pub context: Option<PathBuf>,
-}
-
-/// Receives progress messages for long steps (fetch, setup commands).
-pub trait Progress {
-    /// One step started.
-    fn step(&self, message: &str);
-
-    /// `done` of `total` units of countable work are finished (e.g. pull requests brought).
-    fn advance(&self, _done: usize, _total: usize) {}
-}
-
-/// Progress that goes nowhere.
-pub struct Quiet;
-
-impl Progress for Quiet {
-    fn step(&self, _: &str) {}
 }
 
 /// Starts (or reports) the lane of a ticket.

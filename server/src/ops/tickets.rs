@@ -3,7 +3,7 @@
 use crate::config::Config;
 use crate::error::Result;
 use crate::git::Repo;
-use crate::ops::list::lanes_of;
+use crate::lane::lanes_of;
 use crate::ticket::{Provider, TicketKey, TicketSummary};
 
 /// "My open tickets", each with its lane in this repository when it has one.

@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use std::path::PathBuf;
 
 use crate::forge::github::GitHub;
-use crate::forge::sync::forge_remote;
+use crate::forge::remote::forge_remote;
 use crate::git::Repo;
 
 /// Search pages read at most for "my open issues".

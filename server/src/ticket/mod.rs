@@ -71,12 +71,12 @@ impl Provider {
             )?)),
             "github" => {
                 let client = crate::forge::github::GitHub::from_env(config)?;
-                let host = crate::forge::sync::forge_host(
+                let host = crate::forge::remote::forge_host(
                     client.api_root(),
                     config.github_host.as_deref(),
                 );
                 let here = repo.and_then(|r| github::forge_name(r, &host));
-                let configured = crate::ops::multi::configured(config)?
+                let configured = crate::repos::configured(config)?
                     .into_iter()
                     .map(|t| t.path)
                     .collect();

@@ -4,8 +4,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+pub mod catalog;
+
+pub use crate::config::check_template;
 use crate::error::{Error, Result};
+pub use crate::git::normalize;
 use crate::ticket::TicketKey;
+pub use catalog::{describe, describe_with, find, lanes_of, LaneEntry};
 
 /// One lane of a repository: a worktree, its branch and its ticket. The primary checkout is listed
 /// as a lane too, with `primary: true` and no ticket. This is the stable JSON shape of `lanes list
@@ -50,29 +55,6 @@ pub struct Lane {
     pub pr: Option<u64>,
     /// The pull request's state as last synced: open, draft, closed or merged.
     pub pr_state: Option<String>,
-}
-
-/// Placeholders a template may use.
-const PLACEHOLDERS: [&str; 3] = ["ticket", "repo", "slug"];
-
-/// Checks a template's placeholders without rendering it.
-pub fn check_template(what: &str, template: &str) -> Result<()> {
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else {
-            return Err(Error::Config(format!(
-                "config: `{what}` template {template:?} has an unclosed `{{`"
-            )));
-        };
-        let name = &rest[open + 1..open + close];
-        if !PLACEHOLDERS.contains(&name) {
-            return Err(Error::Config(format!(
-                "config: `{what}` template {template:?} uses {{{name}}}; known placeholders: {{ticket}}, {{repo}}, {{slug}}"
-            )));
-        }
-        rest = &rest[open + close + 1..];
-    }
-    Ok(())
 }
 
 /// Fills `{ticket}` and `{repo}` into a template; `{slug}` (from the ticket's title) is left for
@@ -131,25 +113,6 @@ pub fn worktree_path(
         None => PathBuf::from(&rendered),
     };
     normalize(&anchor.join(path))
-}
-
-/// Resolves `.` and `..` lexically, so paths print as users expect (`/src/proj-X`, not
-/// `/src/proj/../proj-X`); the directory may not exist yet, so the file system is not asked.
-pub fn normalize(path: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
-                }
-            }
-            Component::CurDir => {}
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 /// Recovers the ticket from a branch made by `template` (e.g. `feature/PROJ-1` → `PROJ-1`), for

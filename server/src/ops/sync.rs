@@ -12,16 +12,16 @@ use std::sync::mpsc;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::github::{ApiError, ApiStats, GitHub};
 use super::pulls::{bring, lane_of_pr, PrOutcome, PullRequest};
-use super::remote::{self, RepoId};
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::forge::github::{ApiError, ApiStats, GitHub};
+use crate::forge::remote::{forge_host, forge_remote, RepoId};
 use crate::git::Repo;
-use crate::ops::list::lanes_of;
+use crate::lane::lanes_of;
 use crate::ops::multi::RepoTarget;
 use crate::ops::remove::{remove, RemoveOptions};
-use crate::ops::start::Progress;
+use crate::progress::Progress;
 use crate::store::Store;
 
 /// Repositories named in one search query (GitHub bounds a query's length).
@@ -145,41 +145,6 @@ pub fn targets(current: Option<&Repo>, configured: Vec<RepoTarget>) -> Vec<RepoT
 
 fn same_dir(a: &Path, b: &Path) -> bool {
     crate::git::canonical(a) == crate::git::canonical(b)
-}
-
-/// The forge host whose remotes this API serves: `github.com` for api.github.com, else the API's
-/// own host (GitHub Enterprise), unless configured.
-pub fn forge_host(api: &str, configured: Option<&str>) -> String {
-    if let Some(host) = configured.filter(|h| !h.is_empty()) {
-        return host.to_ascii_lowercase();
-    }
-    let rest = api.split_once("://").map_or(api, |(_, r)| r);
-    let host = rest.split(['/', ':']).next().unwrap_or(rest);
-    if host.eq_ignore_ascii_case("api.github.com") {
-        "github.com".into()
-    } else {
-        host.to_ascii_lowercase()
-    }
-}
-
-/// The remote pull requests are fetched from: `upstream` when it is on the forge (the usual
-/// fork set-up), else `origin`, else the first remote there. Reads the URL as configured, before
-/// `insteadOf` rewrites, because that is what names the repository.
-pub fn forge_remote(repo: &Repo, host: &str) -> Option<(String, RepoId)> {
-    let config = repo.git().config().ok()?;
-    let mut remotes = repo.remotes();
-    remotes.sort_by_key(|r| match r.as_str() {
-        "upstream" => 0,
-        "origin" => 1,
-        _ => 2,
-    });
-    // A name starting with `-` would read as an option on git's command line.
-    remotes.retain(|name| !name.starts_with('-'));
-    remotes.into_iter().find_map(|name| {
-        let url = config.get_string(&format!("remote.{name}.url")).ok()?;
-        let id = remote::parse(&url)?;
-        id.host.eq_ignore_ascii_case(host).then_some((name, id))
-    })
 }
 
 /// A pull request as the search found it.

@@ -11,8 +11,9 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::git::{cli, status, Repo};
-use crate::ops::list::{lanes_of, LaneEntry};
-use crate::ops::start::{start, Progress, StartRequest};
+use crate::lane::{lanes_of, LaneEntry};
+use crate::ops::start::{start, StartRequest};
+use crate::progress::Progress;
 use crate::store::Store;
 use crate::ticket::{slug, TicketKey};
 

@@ -1,0 +1,175 @@
+//! The lane catalog: which lanes a repository has, where, on which branch, with which record —
+//! joined from git's worktree list and lanes' own records, and their state read on demand.
+
+use std::path::Path;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::git::worktrees::{self, Head, Worktree};
+use crate::git::{canonical, status, Repo};
+use crate::lane::{ticket_from_branch, Lane};
+use crate::store::{LaneRecord, Store};
+use crate::ticket::TicketKey;
+
+/// A lane before its state is read: the worktree git knows (if any) and the record lanes keeps
+/// (if any). Either side may be missing: a worktree made by hand has no record; a record whose
+/// worktree was pruned has no worktree.
+#[derive(Debug, Clone)]
+pub struct LaneEntry {
+    /// The worktree, as git records it.
+    pub worktree: Option<Worktree>,
+    /// Lanes' record.
+    pub record: Option<LaneRecord>,
+    /// The ticket, from the record or recovered from the branch name.
+    pub ticket: Option<TicketKey>,
+}
+
+impl LaneEntry {
+    /// The lane's branch: the one checked out, else the one it was created on (a detached lane
+    /// still owns its branch).
+    pub fn branch(&self) -> Option<&str> {
+        self.worktree
+            .as_ref()
+            .and_then(Worktree::branch)
+            .or(self.record.as_ref().map(|r| r.branch.as_str()))
+    }
+
+    /// The branch this lane owns and may delete: its record's; without a record, the branch
+    /// its ticket was recovered from. Never merely whatever is checked out in it.
+    pub fn own_branch(&self) -> Option<&str> {
+        match &self.record {
+            Some(record) => Some(record.branch.as_str()),
+            None => self.worktree.as_ref().and_then(Worktree::branch),
+        }
+    }
+
+    /// The worktree directory.
+    pub fn path(&self) -> Option<&Path> {
+        self.worktree
+            .as_ref()
+            .map(|w| w.path.as_path())
+            .or(self.record.as_ref().map(|r| r.path.as_path()))
+    }
+
+    /// True for the primary checkout.
+    pub fn is_primary(&self) -> bool {
+        self.worktree.as_ref().is_some_and(Worktree::is_primary)
+    }
+
+    /// The base this lane compares with: its record's, else the configured or default base.
+    pub fn base(&self, config: &Config, repo: &Repo) -> Option<String> {
+        self.record
+            .as_ref()
+            .map(|r| r.base.clone())
+            .or_else(|| config.base.clone())
+            .or_else(|| repo.default_base())
+    }
+}
+
+/// Every lane of the repository (primary checkout first), without reading their state.
+pub fn lanes_of(repo: &Repo, config: &Config) -> Result<Vec<LaneEntry>> {
+    let mut records = Store::new(repo).all();
+    let mut out = Vec::new();
+    for worktree in worktrees::list(repo)? {
+        let matching = records.iter().position(|r| {
+            worktree.branch() == Some(r.branch.as_str()) || canonical(&r.path) == worktree.path
+        });
+        let record = matching.map(|i| records.remove(i));
+        let ticket = if worktree.is_primary() {
+            None
+        } else {
+            record
+                .as_ref()
+                .and_then(|r| TicketKey::parse(&r.ticket).ok())
+                .or_else(|| {
+                    worktree
+                        .branch()
+                        .and_then(|b| ticket_from_branch(&config.branch, b, repo.name()))
+                })
+        };
+        out.push(LaneEntry {
+            worktree: Some(worktree),
+            record,
+            ticket,
+        });
+    }
+    for record in records {
+        let ticket = TicketKey::parse(&record.ticket).ok();
+        out.push(LaneEntry {
+            worktree: None,
+            record: Some(record),
+            ticket,
+        });
+    }
+    Ok(out)
+}
+
+/// The lane of a ticket.
+pub fn find(repo: &Repo, config: &Config, ticket: &TicketKey) -> Result<LaneEntry> {
+    lanes_of(repo, config)?
+        .into_iter()
+        .find(|e| e.ticket.as_ref() == Some(ticket))
+        .ok_or_else(|| Error::NoSuchLane(ticket.to_string()))
+}
+
+/// Reads a lane's state: dirty files, distance from its base, lock, missing directory.
+pub fn describe(repo: &Repo, config: &Config, entry: &LaneEntry) -> Lane {
+    describe_with(repo, config, entry, None)
+}
+
+/// [`describe`], with the dirty count given when the caller knows it (a worktree just checked
+/// out is clean: scanning its files again would only cost time).
+pub fn describe_with(
+    repo: &Repo,
+    config: &Config,
+    entry: &LaneEntry,
+    known_dirty: Option<usize>,
+) -> Lane {
+    let worktree = entry.worktree.as_ref();
+    let missing = worktree.is_none_or(|w| w.missing);
+    let head = match worktree.map(|w| &w.head) {
+        Some(Head::Branch(b)) => repo.git().refname_to_id(&format!("refs/heads/{b}")).ok(),
+        Some(Head::Detached(id)) => git2::Oid::from_str(id).ok(),
+        _ => entry.record.as_ref().and_then(|r| {
+            repo.git()
+                .refname_to_id(&format!("refs/heads/{}", r.branch))
+                .ok()
+        }),
+    };
+    let base = entry.base(config, repo);
+    let distance = head.zip(base.as_deref().and_then(|b| repo.resolve_commit(b).ok()));
+    let (ahead, behind) = match distance.map(|(h, b)| status::ahead_behind(repo, h, b)) {
+        Some(Ok((a, b))) => (Some(a), Some(b)),
+        _ => (None, None),
+    };
+    let dirty = match (missing, entry.path(), known_dirty) {
+        (false, _, Some(known)) => Some(known),
+        (false, Some(path), None) => status::dirty_files(path).ok().map(|f| f.len()),
+        _ => None,
+    };
+    Lane {
+        ticket: entry.ticket.as_ref().map(ToString::to_string),
+        title: entry.record.as_ref().and_then(|r| r.title.clone()),
+        branch: match worktree {
+            Some(w) => w.branch().map(str::to_string),
+            None => entry.branch().map(str::to_string),
+        },
+        path: entry.path().map(Path::to_path_buf).unwrap_or_default(),
+        repo: repo.anchor().to_path_buf(),
+        primary: entry.is_primary(),
+        base,
+        head: head.map(|h| h.to_string()),
+        detached: worktree.is_some_and(|w| matches!(w.head, Head::Detached(_))),
+        locked: worktree.is_some_and(|w| w.locked.is_some()),
+        lock_reason: worktree
+            .and_then(|w| w.locked.clone())
+            .filter(|r| !r.is_empty()),
+        missing,
+        broken: worktree.and_then(|w| w.broken.clone()),
+        dirty,
+        ahead,
+        behind,
+        pr: entry.record.as_ref().and_then(|r| r.pr),
+        pr_state: entry.record.as_ref().and_then(|r| r.pr_state.clone()),
+    }
+}
