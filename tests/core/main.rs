@@ -4,5 +4,6 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod layers;
 mod overlap;
 mod pulls;
