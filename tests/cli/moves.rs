@@ -249,3 +249,15 @@ fn an_assignment_with_an_unknown_hunk_changes_nothing() {
     assert!(stderr(&out).contains("lanes untangle"), "{}", stderr(&out));
     assert_eq!(state(&repo), before);
 }
+
+#[test]
+fn untangle_json_names_each_field_once() {
+    let repo = two_lanes();
+    let a = repo.lane_dir("A-1");
+    repo.write(&a, "src/app.txt", &edited_lines(20, &[2], "x"));
+    let out = repo.lanes_in(&a, &["untangle", "--json"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.matches("\"id\"").count(), 1, "{text}");
+    assert_eq!(text.matches("\"path\"").count(), 1, "{text}");
+    assert!(text.contains("\"new_start\""), "{text}");
+}

@@ -14,8 +14,10 @@ use crate::git::write::FileChange;
 pub struct PatchHunk {
     /// Stable id: the path and a hash of the hunk's changed lines (not of its position, so it
     /// survives other hunks moving).
+    #[serde(skip)]
     pub id: String,
     /// Repository-relative path.
+    #[serde(skip)]
     pub path: String,
     /// First line and line count in HEAD's version.
     pub old_start: u32,
