@@ -92,11 +92,10 @@ pub fn findings(
 ) -> Result<Vec<Finding>> {
     let mut out = Vec::new();
     // The deepest worktree containing the file owns it (a lane may sit inside the primary's dir).
-    let Some(own) = index
-        .lanes()
-        .filter(|l| file.starts_with(&l.source.path))
-        .max_by_key(|l| l.source.path.components().count())
-    else {
+    let lanes: Vec<_> = index.lanes().collect();
+    let Some(own) = crate::lane::deepest(lanes.iter().copied(), file, |l| {
+        Some(l.source.path.as_path())
+    }) else {
         return Ok(out);
     };
     let Ok(relative) = file.strip_prefix(&own.source.path) else {

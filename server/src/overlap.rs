@@ -36,9 +36,7 @@ impl LaneSource {
     pub fn of(repo: &Repo, config: &Config, entry: &LaneEntry) -> Option<LaneSource> {
         let worktree = entry.worktree.as_ref()?;
         let head = match &worktree.head {
-            crate::git::worktrees::Head::Branch(b) => {
-                repo.git().refname_to_id(&format!("refs/heads/{b}")).ok()
-            }
+            crate::git::worktrees::Head::Branch(b) => repo.branch_tip(b),
             crate::git::worktrees::Head::Detached(id) => Oid::from_str(id).ok(),
             crate::git::worktrees::Head::Unknown => None,
         };

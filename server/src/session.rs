@@ -118,14 +118,7 @@ impl RepoSession {
 
     /// The lane whose worktree contains `path` (the deepest one).
     pub fn lane_of(&self, path: &Path) -> Option<&LaneEntry> {
-        self.entries
-            .iter()
-            .filter(|e| {
-                e.worktree
-                    .as_ref()
-                    .is_some_and(|w| path.starts_with(&w.path))
-            })
-            .max_by_key(|e| e.path().map(|p| p.components().count()))
+        crate::lane::holding(&self.entries, path)
     }
 
     /// Guard findings for a file (see [`guard::findings`]).

@@ -4,7 +4,6 @@
 //! concurrent `lanes start` calls cannot corrupt or duplicate a lane.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -134,13 +133,8 @@ impl Store {
         let target = self.record_path(&ticket);
         let json = serde_json::to_vec_pretty(record)
             .map_err(|e| Error::Config(format!("serialising lane record: {e}")))?;
-        let context = format!("writing {}", target.display());
-        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir).map_err(Error::io(&context))?;
-        tmp.write_all(&json).map_err(Error::io(&context))?;
-        tmp.as_file().sync_all().map_err(Error::io(&context))?;
-        tmp.persist(&target)
-            .map_err(|e| Error::io(context)(e.error))?;
-        Ok(())
+        crate::atomic::write(&target, &json)
+            .map_err(Error::io(format!("writing {}", target.display())))
     }
 
     /// Deletes a ticket's record (absent is fine).

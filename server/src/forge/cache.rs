@@ -90,12 +90,7 @@ impl EtagCache {
 }
 
 fn write_atomically(file: &Path, entries: &HashMap<String, Entry>) -> std::io::Result<()> {
-    let dir = file.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    serde_json::to_writer(&mut tmp, entries)?;
-    tmp.persist(file).map_err(|e| e.error)?;
-    Ok(())
+    crate::atomic::write(file, &serde_json::to_vec(entries)?)
 }
 
 /// `$XDG_CACHE_HOME/lanes/github`, else `~/.cache/lanes/github`.

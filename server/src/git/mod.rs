@@ -103,6 +103,11 @@ impl Repo {
             })
     }
 
+    /// The commit `refs/heads/<branch>` points at, if the branch exists.
+    pub fn branch_tip(&self, branch: &str) -> Option<git2::Oid> {
+        self.git.refname_to_id(&format!("refs/heads/{branch}")).ok()
+    }
+
     /// True when `refs/heads/<branch>` exists.
     pub fn branch_exists(&self, branch: &str) -> bool {
         self.git

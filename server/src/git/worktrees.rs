@@ -168,7 +168,7 @@ fn points_back(dir: &Path, admin: &Path) -> std::result::Result<(), String> {
 /// directory need not be where it was).
 pub fn head_commit(repo: &Repo, name: &str) -> Option<git2::Oid> {
     match read_head(&admin_dir(repo, name).join("HEAD")) {
-        Head::Branch(b) => repo.git().refname_to_id(&format!("refs/heads/{b}")).ok(),
+        Head::Branch(b) => repo.branch_tip(&b),
         Head::Detached(id) => git2::Oid::from_str(&id).ok(),
         Head::Unknown => None,
     }

@@ -128,13 +128,12 @@ pub fn describe_with(
     let worktree = entry.worktree.as_ref();
     let missing = worktree.is_none_or(|w| w.missing);
     let head = match worktree.map(|w| &w.head) {
-        Some(Head::Branch(b)) => repo.git().refname_to_id(&format!("refs/heads/{b}")).ok(),
+        Some(Head::Branch(b)) => repo.branch_tip(b),
         Some(Head::Detached(id)) => git2::Oid::from_str(id).ok(),
-        _ => entry.record.as_ref().and_then(|r| {
-            repo.git()
-                .refname_to_id(&format!("refs/heads/{}", r.branch))
-                .ok()
-        }),
+        _ => entry
+            .record
+            .as_ref()
+            .and_then(|r| repo.branch_tip(&r.branch)),
     };
     let base = entry.base(config, repo);
     let distance = head.zip(base.as_deref().and_then(|b| repo.resolve_commit(b).ok()));
@@ -172,4 +171,26 @@ pub fn describe_with(
         pr: entry.record.as_ref().and_then(|r| r.pr),
         pr_state: entry.record.as_ref().and_then(|r| r.pr_state.clone()),
     }
+}
+
+/// The lane whose worktree holds `path`: the deepest one, since a lane may live inside the
+/// primary checkout's directory. Lanes without a worktree on disk hold nothing.
+pub fn holding<'e>(entries: &'e [LaneEntry], path: &Path) -> Option<&'e LaneEntry> {
+    deepest(entries.iter(), path, |e| {
+        e.worktree.as_ref().map(|w| w.path.as_path())
+    })
+}
+
+/// Of `items`, the one whose directory (as `dir` gives it) holds `path` most deeply.
+pub fn deepest<'a, T>(
+    items: impl Iterator<Item = &'a T>,
+    path: &Path,
+    dir: impl Fn(&T) -> Option<&Path>,
+) -> Option<&'a T>
+where
+    T: 'a,
+{
+    items
+        .filter(|item| dir(item).is_some_and(|d| path.starts_with(d)))
+        .max_by_key(|item| dir(item).map(|d| d.components().count()))
 }

@@ -10,7 +10,7 @@ pub use crate::config::check_template;
 use crate::error::{Error, Result};
 pub use crate::git::normalize;
 use crate::ticket::TicketKey;
-pub use catalog::{describe, describe_with, find, lanes_of, LaneEntry};
+pub use catalog::{deepest, describe, describe_with, find, holding, lanes_of, LaneEntry};
 
 /// One lane of a repository: a worktree, its branch and its ticket. The primary checkout is listed
 /// as a lane too, with `primary: true` and no ticket. This is the stable JSON shape of `lanes list

@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::git::{canonical, Repo};
-use crate::lane::{describe, lanes_of, Lane};
+use crate::lane::{describe, holding, lanes_of, Lane};
 
 /// Every lane of the repository with its state.
 pub fn list(repo: &Repo, config: &Config) -> Result<Vec<Lane>> {
@@ -20,15 +20,7 @@ pub fn list(repo: &Repo, config: &Config) -> Result<Vec<Lane>> {
 pub fn status(repo: &Repo, config: &Config, dir: &Path) -> Result<Lane> {
     let dir = canonical(dir);
     let entries = lanes_of(repo, config)?;
-    entries
-        .iter()
-        .filter(|e| {
-            e.worktree
-                .as_ref()
-                .is_some_and(|w| dir.starts_with(&w.path))
-        })
-        // The deepest match wins: a lane may live inside the primary checkout's directory.
-        .max_by_key(|e| e.path().map(|p| p.components().count()))
+    holding(&entries, &dir)
         .map(|e| describe(repo, config, e))
         .ok_or_else(|| {
             Error::Config(format!(

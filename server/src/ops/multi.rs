@@ -126,7 +126,7 @@ fn roll_back(ticket: &TicketKey, done: Vec<(RepoTarget, Started)>, cause: Error)
                     .lane
                     .branch
                     .as_deref()
-                    .and_then(|b| repo.git().refname_to_id(&format!("refs/heads/{b}")).ok())
+                    .and_then(|b| repo.branch_tip(b))
                     .map(|t| t.to_string());
                 tip.is_some() && tip == started.lane.head
             });
@@ -201,12 +201,7 @@ fn write_workspace(
     let body = serde_json::json!({ "folders": folders, "settings": {} });
     let text = serde_json::to_vec_pretty(&body)
         .map_err(|e| Error::Config(format!("serialising the workspace file: {e}")))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir)
-        .map_err(Error::io(format!("writing {}", path.display())))?;
-    std::io::Write::write_all(&mut tmp, &text)
-        .map_err(Error::io(format!("writing {}", path.display())))?;
-    tmp.persist(&path)
-        .map_err(|e| Error::io(format!("writing {}", path.display()))(e.error))?;
+    crate::atomic::write(&path, &text).map_err(Error::io(format!("writing {}", path.display())))?;
     Ok(path)
 }
 

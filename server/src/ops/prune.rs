@@ -57,9 +57,7 @@ pub fn prune(repo: &Repo, config: &Config) -> Result<Vec<Pruned>> {
         if let Some(name) = entry.worktree.as_ref().and_then(|w| w.name.as_deref()) {
             let staged = snapshot::capture_index(repo.git(), &worktrees::admin_dir(repo, name));
             let branch = entry.own_branch().map(str::to_string);
-            let tip = branch
-                .as_deref()
-                .and_then(|b| repo.git().refname_to_id(&format!("refs/heads/{b}")).ok());
+            let tip = branch.as_deref().and_then(|b| repo.branch_tip(b));
             let meta = TrashMeta {
                 ticket: entry
                     .ticket

@@ -213,7 +213,7 @@ fn bring_one(
     };
     let Some(lane) = lane else {
         // No lane yet: make (or fast-forward) the branch, then the lane on it.
-        let local = git.refname_to_id(&format!("refs/heads/{branch}")).ok();
+        let local = repo.branch_tip(&branch);
         let mut reason = None;
         match local {
             None => {

@@ -183,9 +183,7 @@ pub fn remove(
         }
     }
     let branch = entry.own_branch().map(str::to_string);
-    let branch_tip = branch
-        .as_deref()
-        .and_then(|b| repo.git().refname_to_id(&format!("refs/heads/{b}")).ok());
+    let branch_tip = branch.as_deref().and_then(|b| repo.branch_tip(b));
     let mut branch_kept = None;
     let mut delete_branch = false;
     if let (Some(name), Some(tip)) = (&branch, branch_tip) {
@@ -366,7 +364,7 @@ fn take_away(
 /// The commit checked out in a lane, as known when it was listed.
 fn head_of(repo: &Repo, entry: &LaneEntry) -> Option<git2::Oid> {
     match entry.worktree.as_ref().map(|w| &w.head) {
-        Some(Head::Branch(b)) => repo.git().refname_to_id(&format!("refs/heads/{b}")).ok(),
+        Some(Head::Branch(b)) => repo.branch_tip(b),
         Some(Head::Detached(id)) => git2::Oid::from_str(id).ok(),
         _ => None,
     }
