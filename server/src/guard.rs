@@ -101,7 +101,7 @@ pub fn findings(
     let Ok(relative) = file.strip_prefix(&own.source.path) else {
         return Ok(out);
     };
-    let relative = relative.to_string_lossy().replace('\\', "/");
+    let relative = crate::git::slash_path(relative);
     if relative.starts_with(".git/") || relative == ".git" {
         return Ok(out);
     }

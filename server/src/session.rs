@@ -208,7 +208,7 @@ impl RepoSession {
             let Ok(rel) = path.strip_prefix(lane) else {
                 continue;
             };
-            let rel = rel.to_string_lossy().replace('\\', "/");
+            let rel = crate::git::slash_path(rel);
             if rel.is_empty() || rel == ".git" || rel.starts_with(".git/") || path.is_dir() {
                 continue;
             }

@@ -69,7 +69,7 @@ fn parse_selection(ctx: &Context, worktree: &std::path::Path, arg: &str) -> Resu
         ))
     })?;
     Ok(Selection {
-        path: relative.to_string_lossy().replace('\\', "/"),
+        path: lanes::git::slash_path(&relative),
         lines,
     })
 }

@@ -351,7 +351,7 @@ fn collect(diff: &Diff<'_>) -> Result<FileChanges> {
             .new_file()
             .path()
             .or(delta.old_file().path())
-            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .map(super::slash_path)
     };
     diff.foreach(
         &mut |delta, _| {

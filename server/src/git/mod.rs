@@ -181,6 +181,11 @@ impl Repo {
     }
 }
 
+/// A repository-relative path as git writes it: `/`-separated, whatever the platform.
+pub fn slash_path(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
 /// Canonical form of a path when it exists (symlinks resolved, so paths compare equal however they
 /// were reached); the path itself otherwise.
 pub fn canonical(path: &Path) -> PathBuf {

@@ -108,7 +108,7 @@ pub fn uncommitted_patches(path: &Path, files: &[String]) -> Result<Vec<FilePatc
         let Some(file) = delta.new_file().path().or(delta.old_file().path()) else {
             continue;
         };
-        let file = file.to_string_lossy().replace('\\', "/");
+        let file = super::slash_path(file);
         let buf = patch.to_buf().map_err(Error::git("printing a patch"))?;
         out.push(split(&file, &buf));
     }
