@@ -69,7 +69,7 @@ fn parse_selection(ctx: &Context, worktree: &std::path::Path, arg: &str) -> Resu
         ))
     })?;
     Ok(Selection {
-        path: lanes::git::slash_path(&relative),
+        path: lanes::git::slash_path(relative),
         lines,
     })
 }
