@@ -156,8 +156,11 @@ impl Config {
                 || layer.jira.as_ref().is_some_and(|j| j.url.is_some());
             if names_hosts {
                 return Err(Error::Config(format!(
-                    "config {}: `[github] api_url`, `[github] host` and `[jira] url` decide where your credentials are sent, so a repository's file may not set them\n  hint: set them in your user config ({}) if you trust that host",
+                    "config {}: `[github] api_url`, `[github] host` and `[jira] url` decide where your credentials are sent, so a repository's file may not set them",
                     repo_file.display(),
+                ))
+                .with_hint(format!(
+                    "set them in your user config ({}) if you trust that host",
                     user_config_path().map(|p| p.display().to_string()).unwrap_or_else(|| "~/.config/lanes/config.toml".into())
                 )));
             }

@@ -23,7 +23,7 @@ pub enum Error {
     InvalidBranch(String),
 
     /// The directory is not inside a git repository.
-    #[error("{} is not inside a git repository\n  hint: run lanes from a repository or one of its worktrees", .0.display())]
+    #[error("{} is not inside a git repository", .0.display())]
     NotARepository(PathBuf),
 
     /// A configuration file or setting is wrong.
@@ -31,11 +31,11 @@ pub enum Error {
     Config(String),
 
     /// No lane matches the ticket.
-    #[error("no lane for ticket {0}\n  hint: `lanes list` shows the lanes of this repository")]
+    #[error("no lane for ticket {0}")]
     NoSuchLane(String),
 
     /// The operation would lose work or is otherwise unsafe; nothing was changed.
-    #[error("refusing to {action}: {reason}\n  hint: {hint}")]
+    #[error("refusing to {action}: {reason}")]
     Refused {
         /// What was refused, e.g. "remove lane PROJ-1".
         action: String,
@@ -100,6 +100,16 @@ pub enum Error {
         /// Exit status or spawn error.
         detail: String,
     },
+
+    /// Any of the above, with what the user can do about it.
+    #[error("{error}")]
+    Hinted {
+        /// The error.
+        error: Box<Error>,
+        /// What to do, one suggestion each (the CLI prints them as `hint:` lines, the language
+        /// server sends them as `data.hints`).
+        hints: Vec<String>,
+    },
 }
 
 impl Error {
@@ -107,11 +117,66 @@ impl Error {
     /// 2 for invalid input, 1 for everything else.
     pub fn exit_code(&self) -> i32 {
         match self {
+            Error::Hinted { error, .. } => error.exit_code(),
             Error::Refused { .. } => 3,
             Error::NoSuchLane(_) => 4,
             Error::InvalidTicket { .. } | Error::InvalidBranch(_) | Error::Config(_) => 2,
             _ => 1,
         }
+    }
+
+    /// What kind of error this is, as editors and agents see it: `invalid` (bad input), `refused`
+    /// (nothing changed, to protect work), `no-such-lane`, or `failed`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Hinted { error, .. } => error.kind(),
+            Error::InvalidTicket { .. } | Error::InvalidBranch(_) | Error::Config(_) => "invalid",
+            Error::Refused { .. } => "refused",
+            Error::NoSuchLane(_) => "no-such-lane",
+            _ => "failed",
+        }
+    }
+
+    /// Adds what the user can do about it.
+    pub fn with_hint(self, hint: impl Into<String>) -> Error {
+        match self {
+            Error::Hinted { error, mut hints } => {
+                hints.push(hint.into());
+                Error::Hinted { error, hints }
+            }
+            other => Error::Hinted {
+                error: Box::new(other),
+                hints: vec![hint.into()],
+            },
+        }
+    }
+
+    /// What the user can do about it, one suggestion each.
+    pub fn hints(&self) -> Vec<String> {
+        match self {
+            Error::Hinted { error, hints } => {
+                let mut all = error.hints();
+                all.extend(hints.iter().cloned());
+                all
+            }
+            Error::Refused { hint, .. } => vec![hint.clone()],
+            Error::NoSuchLane(_) => vec!["`lanes list` shows the lanes of this repository".into()],
+            Error::NotARepository(_) => {
+                vec!["run lanes from a repository or one of its worktrees".into()]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The message followed by its hints as `hint:` lines: for places that hold an error as one
+    /// piece of text (a per-repository report line).
+    pub fn with_hints_text(&self) -> String {
+        let mut text = self.to_string();
+        for hint in self.hints() {
+            text.push_str("\n  hint: ");
+            text.push_str(&hint);
+        }
+        text
     }
 
     /// Wraps a libgit2 error with what lanes was doing.

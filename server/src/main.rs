@@ -15,6 +15,9 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
+            for hint in e.hints() {
+                eprintln!("  hint: {hint}");
+            }
             // An exit code always fits: lanes' own codes are 1..=4.
             ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))
         }

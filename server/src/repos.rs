@@ -83,9 +83,7 @@ pub fn choose(
 ) -> Result<Vec<RepoTarget>> {
     let known = configured(config)?;
     if known.is_empty() {
-        return Err(Error::Config(
-            "no repositories are configured\n  hint: list them in your user config, e.g.\n    [[repos]]\n    name = \"api\"\n    path = \"~/src/api\"".into(),
-        ));
+        return Err(Error::Config("no repositories are configured".into()).with_hint("list them in your user config, e.g.\n    [[repos]]\n    name = \"api\"\n    path = \"~/src/api\""));
     }
     if all {
         return Ok(known);

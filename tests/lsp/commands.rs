@@ -222,7 +222,12 @@ fn sync_without_a_token_is_an_error_that_says_where_to_get_one() {
     let error = lsp.command("lanes.sync", json!({})).unwrap_err();
     let message = error["message"].as_str().unwrap();
     assert!(message.contains("no GitHub token"), "{error}");
-    assert!(message.contains("GITHUB_TOKEN"), "{error}");
+    assert!(
+        !message.contains("hint:"),
+        "hints travel as data, not as CLI text: {error}"
+    );
+    let hints = error["data"]["hints"].to_string();
+    assert!(hints.contains("GITHUB_TOKEN"), "{error}");
     assert_eq!(error["data"]["kind"], "failed");
     assert_eq!(repo.worktree_count(), 1);
 }

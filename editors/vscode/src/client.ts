@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { settings } from './config';
-import { Lane } from './format';
+import { Lane, errorText } from './format';
 import { LaneStatus } from './status';
 
 export function createClient(binary: string, status: LaneStatus, startLane: () => Promise<void>): LanguageClient {
@@ -37,12 +37,9 @@ export async function run<T>(client: LanguageClient, command: string, argument: 
   return client.sendRequest('workspace/executeCommand', { command, arguments: [argument] }) as Promise<T>;
 }
 
-/** The message of a JSON-RPC error. */
+/** The message of a JSON-RPC error, with what to do about it. */
 export function errorMessage(error: unknown): string {
-  if (error && typeof error === 'object' && 'message' in error) {
-    return String((error as { message: unknown }).message);
-  }
-  return String(error);
+  return errorText(error);
 }
 
 export function isRefusal(error: unknown): boolean {

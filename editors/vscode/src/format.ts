@@ -168,3 +168,14 @@ export function syncSummary(report: SyncReport): { text: string; problems: strin
   const text = parts.length > 0 ? `Pull requests synced: ${parts.join(' · ')}` : 'No open pull requests to sync';
   return { text, problems };
 }
+
+/** A server error as one line for a notification: the message, then what to do (`data.hints`). */
+export function errorText(error: unknown): string {
+  if (!error || typeof error !== 'object' || !('message' in error)) {
+    return String(error);
+  }
+  const message = String((error as { message: unknown }).message);
+  const hints = (error as { data?: { hints?: unknown } }).data?.hints;
+  const extra = Array.isArray(hints) ? hints.filter((h) => typeof h === 'string' && h.length > 0) : [];
+  return extra.length > 0 ? `${message} — ${extra.join('; ')}` : message;
+}

@@ -139,7 +139,10 @@ pub fn switch(ctx: &Context, ticket: &TicketKey) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         _ => Err(lanes::Error::Conflict(format!(
-            "lane {ticket} has no worktree directory any more\n  hint: `lanes prune`, then `lanes start {ticket}` to recreate it on its branch"
+            "lane {ticket} has no worktree directory any more"
+        ))
+        .with_hint(format!(
+            "`lanes prune`, then `lanes start {ticket}` to recreate it on its branch"
         ))),
     }
 }

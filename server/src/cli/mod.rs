@@ -313,7 +313,7 @@ fn doctor(dir: Option<PathBuf>) -> ExitCode {
         }
         Err(e) => {
             ok = false;
-            println!("FAIL  {e}");
+            println!("FAIL  {}", e.with_hints_text());
         }
     }
     if ok {

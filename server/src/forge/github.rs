@@ -30,13 +30,29 @@ const MAX_WAIT: Duration = Duration::from_secs(20);
 pub struct ApiError {
     /// HTTP status, None when GitHub could not be reached or did not answer in time.
     pub status: Option<u16>,
-    /// What went wrong and what to do.
+    /// What went wrong.
     pub message: String,
+    /// What to do about it, when there is something.
+    pub hint: Option<String>,
+}
+
+impl ApiError {
+    /// The message with its hint as a `hint:` line, for reports that hold one text per error.
+    pub fn text(&self) -> String {
+        match &self.hint {
+            Some(hint) => format!("{}\n  hint: {hint}", self.message),
+            None => self.message.clone(),
+        }
+    }
 }
 
 impl From<ApiError> for Error {
     fn from(e: ApiError) -> Error {
-        Error::Provider(e.message)
+        let error = Error::Provider(e.message);
+        match e.hint {
+            Some(hint) => error.with_hint(hint),
+            None => error,
+        }
     }
 }
 
@@ -78,9 +94,8 @@ impl GitHub {
             .or_else(|| config.github_api_url.clone())
             .unwrap_or_else(|| DEFAULT_API.to_string());
         let api = api.trim_end_matches('/').to_string();
-        let token = token(&api).ok_or_else(|| {
-            Error::Provider(format!("no GitHub token found\n  hint: {TOKEN_HINT}"))
-        })?;
+        let token = token(&api)
+            .ok_or_else(|| Error::Provider("no GitHub token found".into()).with_hint(TOKEN_HINT))?;
         let cache = Arc::new(EtagCache::open(&api));
         GitHub::new(
             &api,
@@ -179,9 +194,10 @@ impl GitHub {
                     return Err(ApiError {
                         status: None,
                         message: format!(
-                            "GitHub did not answer within {}s while {what} ({ATTEMPTS} attempts)\n  hint: raise `timeout` in the config",
+                            "GitHub did not answer within {}s while {what} ({ATTEMPTS} attempts)",
                             self.timeout.as_secs()
                         ),
+                        hint: Some("raise `timeout` in the config".into()),
                     })
                 }
                 Ok(Err(_)) if again => {
@@ -191,7 +207,12 @@ impl GitHub {
                 Ok(Err(e)) => {
                     return Err(ApiError {
                         status: None,
-                        message: format!("cannot reach GitHub at {} while {what}: {}", self.api, innermost(&e)),
+                        message: format!(
+                            "cannot reach GitHub at {} while {what}: {}",
+                            self.api,
+                            innermost(&e)
+                        ),
+                        hint: None,
                     })
                 }
                 Ok(Ok(answer)) => answer,
@@ -200,6 +221,7 @@ impl GitHub {
                 let body = serde_json::from_str(&body).map_err(|e| ApiError {
                     status: Some(status),
                     message: format!("GitHub sent something that is not JSON while {what}: {e}"),
+                    hint: None,
                 })?;
                 return Ok(Page {
                     body,
@@ -242,6 +264,7 @@ impl GitHub {
             let entries = items(&page.body).ok_or_else(|| ApiError {
                 status: Some(200),
                 message: format!("GitHub's answer has an unexpected shape while {what}"),
+                hint: None,
             })?;
             out.extend(entries.iter().cloned());
             if pages < max_pages {
@@ -362,25 +385,39 @@ fn status_error(status: u16, headers: &HeaderMap, body: &str, what: &str) -> Api
     let remaining = header(headers, "x-ratelimit-remaining");
     let reset = header(headers, "x-ratelimit-reset").and_then(|s| s.parse::<u64>().ok());
     let retry_after = header(headers, "retry-after");
-    let message = match status {
-        401 => format!("GitHub rejected the token (401) while {what}\n  hint: {TOKEN_HINT}"),
-        403 | 429 if remaining == Some("0") => format!(
-            "GitHub's API rate limit is used up ({status}) while {what}; it resets at {}\n  hint: wait until then; authenticated requests get 5,000 an hour",
-            reset.map(clock).unwrap_or_else(|| "an unknown time".into())
+    let (message, hint) = match status {
+        401 => (
+            format!("GitHub rejected the token (401) while {what}"),
+            Some(TOKEN_HINT.to_string()),
         ),
-        403 | 429 if retry_after.is_some() || status == 429 => format!(
-            "GitHub's secondary rate limit was hit ({status}) while {what}; retry in {}s\n  hint: sync fewer repositories at once, or wait",
-            retry_after.unwrap_or("60")
+        403 | 429 if remaining == Some("0") => (
+            format!(
+                "GitHub's API rate limit is used up ({status}) while {what}; it resets at {}",
+                reset.map(clock).unwrap_or_else(|| "an unknown time".into())
+            ),
+            Some("wait until then; authenticated requests get 5,000 an hour".to_string()),
         ),
-        403 => format!(
-            "GitHub refused access (403) while {what}{said}\n  hint: the token needs the `repo` scope (classic) or read access to pull requests and issues (fine-grained), and SSO authorization for organisation repositories"
+        403 | 429 if retry_after.is_some() || status == 429 => (
+            format!(
+                "GitHub's secondary rate limit was hit ({status}) while {what}; retry in {}s",
+                retry_after.unwrap_or("60")
+            ),
+            Some("sync fewer repositories at once, or wait".to_string()),
         ),
-        404 => format!("GitHub has no such resource, or the token cannot see it (404), while {what}"),
-        _ => format!("GitHub answered {status} while {what}{said}"),
+        403 => (
+            format!("GitHub refused access (403) while {what}{said}"),
+            Some("the token needs the `repo` scope (classic) or read access to pull requests and issues (fine-grained), and SSO authorization for organisation repositories".to_string()),
+        ),
+        404 => (
+            format!("GitHub has no such resource, or the token cannot see it (404), while {what}"),
+            None,
+        ),
+        _ => (format!("GitHub answered {status} while {what}{said}"), None),
     };
     ApiError {
         status: Some(status),
         message,
+        hint,
     }
 }
 

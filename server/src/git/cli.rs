@@ -227,9 +227,7 @@ pub fn ensure_usable() -> Result<()> {
             .arg("--version")
             .stdin(Stdio::null())
             .output()
-            .map_err(|e| {
-                format!("the git command-line tool was not found ({e})\n  hint: install git {}.{} or newer and make sure it is on PATH", MIN_GIT.0, MIN_GIT.1)
-            })?;
+            .map_err(|e| format!("the git command-line tool was not found ({e})"))?;
         let text = String::from_utf8_lossy(&out.stdout);
         parse_version(&text).ok_or_else(|| format!("could not read the git version from {text:?}"))
     });
@@ -239,7 +237,10 @@ pub fn ensure_usable() -> Result<()> {
             "git {major}.{minor} is too old; lanes needs git {}.{} or newer",
             MIN_GIT.0, MIN_GIT.1
         ))),
-        Err(msg) => Err(Error::GitUnavailable(msg.clone())),
+        Err(msg) => Err(Error::GitUnavailable(msg.clone()).with_hint(format!(
+            "install git {}.{} or newer and make sure it is on PATH",
+            MIN_GIT.0, MIN_GIT.1
+        ))),
     }
 }
 

@@ -162,15 +162,10 @@ fn parse<T: DeserializeOwned>(arg: Value, example: &str) -> RpcResult<T> {
 }
 
 /// A core error as a JSON-RPC error.
+/// A core error as a JSON-RPC error: the message alone, and in `data` its kind, exit code and
+/// hints (editors show those their own way).
 fn core_error(e: lanes::Error) -> RpcError {
-    let kind = match &e {
-        lanes::Error::InvalidTicket { .. }
-        | lanes::Error::InvalidBranch(_)
-        | lanes::Error::Config(_) => "invalid",
-        lanes::Error::Refused { .. } => "refused",
-        lanes::Error::NoSuchLane(_) => "no-such-lane",
-        _ => "failed",
-    };
+    let kind = e.kind();
     let code = if kind == "invalid" {
         ErrorCode::InvalidParams
     } else {
@@ -179,7 +174,7 @@ fn core_error(e: lanes::Error) -> RpcError {
     RpcError {
         code,
         message: e.to_string().into(),
-        data: Some(json!({"kind": kind, "exitCode": e.exit_code()})),
+        data: Some(json!({"kind": kind, "exitCode": e.exit_code(), "hints": e.hints()})),
     }
 }
 

@@ -115,10 +115,7 @@ pub fn untangle_apply(
 ) -> Result<Vec<Moved>> {
     let known: Vec<String> = untangle_list(worktree)?.into_iter().map(|e| e.id).collect();
     if let Some(missing) = assignment.keys().find(|id| !known.contains(id)) {
-        return Err(Error::Conflict(format!(
-            "hunk {missing} is not among the uncommitted changes of {} (any more); nothing was moved\n  hint: run `lanes untangle` again for the current ids",
-            worktree.display()
-        )));
+        return Err(Error::Conflict(format!("hunk {missing} is not among the uncommitted changes of {} (any more); nothing was moved", worktree.display())).with_hint("run `lanes untangle` again for the current ids"));
     }
     let mut by_ticket: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (id, ticket) in assignment {
@@ -194,11 +191,14 @@ pub fn move_changes(repo: &Repo, config: &Config, request: &MoveRequest) -> Resu
         }
         Err(e) => {
             return Err(Error::Conflict(format!(
-                "the change does not apply cleanly in lane {} ({}); nothing was changed\n{}\n  hint: bring the lane up to date, or pass --3way to write conflict markers there",
+                "the change does not apply cleanly in lane {} ({}); nothing was changed\n{}",
                 request.to,
                 to_path.display(),
                 git_message(&e)
-            )))
+            ))
+            .with_hint(
+                "bring the lane up to date, or pass --3way to write conflict markers there",
+            ))
         }
     };
     let out_of_source = applied(&request.from, &patch, &files, true).map_err(|e| {
@@ -244,10 +244,13 @@ pub fn move_changes(repo: &Repo, config: &Config, request: &MoveRequest) -> Resu
     // 2. Take it out of the source.
     write::apply(&request.from, &out_of_source).map_err(|e| {
         Error::Conflict(format!(
-            "the change was written to lane {} but could not be taken out of {}: {}\n  hint: it is now in both; the patch is kept at {}",
+            "the change was written to lane {} but could not be taken out of {}: {}",
             request.to,
             request.from.display(),
             git_message(&e),
+        ))
+        .with_hint(format!(
+            "it is now in both; the patch is kept at {}",
             recovery.display()
         ))
     })?;

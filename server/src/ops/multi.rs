@@ -53,7 +53,7 @@ impl<T> Outcome<T> {
             Err(e) => Outcome {
                 repo: repo.to_string(),
                 ok: None,
-                error: Some(e.to_string()),
+                error: Some(e.with_hints_text()),
             },
         }
     }
@@ -249,7 +249,7 @@ pub fn list_many(user: &Config, targets: &[RepoTarget]) -> (Vec<TicketLanes>, Ve
                     }
                 }
             }
-            Err(e) => problems.push(e.to_string()),
+            Err(e) => problems.push(e.with_hints_text()),
         }
     }
     let tickets = by_ticket

@@ -125,9 +125,10 @@ pub fn start(
     if let Some(entry) = existing {
         if let Some(other) = entry.ticket.as_ref().filter(|t| **t != ticket) {
             return Err(Error::Conflict(format!(
-                "cannot create lane {ticket}: branch {branch} is the branch of lane {other} ({})\n  hint: pass another --branch, or work in lane {other}",
+                "cannot create lane {ticket}: branch {branch} is the branch of lane {other} ({})",
                 entry.path().unwrap_or(Path::new("")).display()
-            )));
+            ))
+            .with_hint(format!("pass another --branch, or work in lane {other}")));
         }
         if let Some(reason) = entry
             .worktree
@@ -135,15 +136,11 @@ pub fn start(
             .and_then(|w| w.locked.as_deref())
             .filter(|r| r.starts_with("initializing"))
         {
-            return Err(Error::Conflict(format!(
-                "lane {ticket} is half-made: its checkout at {} was interrupted (the worktree is still locked \"{reason}\")\n  hint: `lanes remove {ticket} --force` (everything in it is kept in the trash), then start it again",
-                entry.path().unwrap_or(Path::new("")).display()
-            )));
+            return Err(Error::Conflict(format!("lane {ticket} is half-made: its checkout at {} was interrupted (the worktree is still locked \"{reason}\")", entry.path().unwrap_or(Path::new("")).display())).with_hint(format!("`lanes remove {ticket} --force` (everything in it is kept in the trash), then start it again")));
         }
         if let Some(why) = entry.worktree.as_ref().and_then(|w| w.broken.as_ref()) {
-            return Err(Error::Conflict(format!(
-                "lane {ticket} is broken: {why}\n  hint: `git worktree repair` inside its directory"
-            )));
+            return Err(Error::Conflict(format!("lane {ticket} is broken: {why}"))
+                .with_hint("`git worktree repair` inside its directory"));
         }
         let mut warnings = Vec::new();
         if entry.worktree.as_ref().is_some_and(|w| w.missing) {
@@ -191,9 +188,10 @@ pub fn start(
 
     if path.exists() && !is_empty_dir(&path) {
         return Err(Error::Conflict(format!(
-            "cannot create lane {ticket}: {} already exists and is not empty\n  hint: move it away, or choose another place with --path",
+            "cannot create lane {ticket}: {} already exists and is not empty",
             path.display()
-        )));
+        ))
+        .with_hint("move it away, or choose another place with --path"));
     }
 
     let mut warnings = Vec::new();
@@ -204,9 +202,7 @@ pub fn start(
         .or_else(|| config.base.clone())
         .or_else(|| repo.default_base())
         .ok_or_else(|| {
-            Error::Config(
-                "cannot tell which branch to start from: the repository has no commits or no default branch\n  hint: pass --base REF".into(),
-            )
+            Error::Config("cannot tell which branch to start from: the repository has no commits or no default branch".into()).with_hint("pass --base REF")
         })?;
     if created_branch {
         if request.fetch.unwrap_or(config.fetch) {
@@ -253,9 +249,7 @@ pub fn start(
             }
         }
     }).map_err(|e| match e {
-        Error::GitCommand { stderr, .. } if stderr.contains("already checked out") || stderr.contains("already used by worktree") => Error::Conflict(format!(
-            "cannot create lane {ticket}: branch {branch} is already checked out in another worktree\n  hint: `lanes list` shows where; pass --branch to use another branch"
-        )),
+        Error::GitCommand { stderr, .. } if stderr.contains("already checked out") || stderr.contains("already used by worktree") => Error::Conflict(format!("cannot create lane {ticket}: branch {branch} is already checked out in another worktree")).with_hint("`lanes list` shows where; pass --branch to use another branch"),
         other => other,
     })?;
 

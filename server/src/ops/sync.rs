@@ -202,7 +202,7 @@ pub fn sync(
 
     for w in work.iter_mut().filter(|w| w.searched) {
         if let Err(e) = head_refs_needed(github, w) {
-            w.fail(e.message);
+            w.fail(e.text());
         }
     }
     fetch_all(&mut work, options.jobs, progress);
@@ -211,7 +211,7 @@ pub fn sync(
         .filter(|w| w.searched && w.result.error.is_none())
     {
         if let Err(e) = closed_lanes(github, w, options.prune, progress) {
-            w.fail(e.to_string());
+            w.fail(e.with_hints_text());
         }
     }
     github.save_cache();
@@ -255,7 +255,7 @@ fn open(target: &RepoTarget, host: &str) -> Work {
             }
             work.repo = Some((repo, config));
         }
-        Err(e) => work.fail(e.to_string()),
+        Err(e) => work.fail(e.with_hints_text()),
     }
     work
 }
@@ -281,7 +281,7 @@ fn search(github: &GitHub, work: &mut [Work], queries: &[(&str, bool)]) {
                         work[*i].fail(if e.status == Some(404) {
                             format!("GitHub has no repository {key}, or the token cannot see it (404); skipped")
                         } else {
-                            e.message
+                            e.text()
                         });
                         false
                     }
@@ -305,7 +305,7 @@ fn search(github: &GitHub, work: &mut [Work], queries: &[(&str, bool)]) {
                 Err(e) => {
                     for (i, _) in &chunk {
                         work[*i].searched = false;
-                        work[*i].fail(e.message.clone());
+                        work[*i].fail(e.text());
                     }
                 }
             }
@@ -365,6 +365,7 @@ fn head_refs_needed(github: &GitHub, w: &mut Work) -> std::result::Result<(), Ap
     let lanes = lanes_of(repo, config).map_err(|e| ApiError {
         status: None,
         message: e.to_string(),
+        hint: None,
     })?;
     let mut missing: BTreeSet<u64> = w
         .open
@@ -470,7 +471,7 @@ fn fetch_all(work: &mut [Work], jobs: usize, progress: &dyn Progress) {
                     done += work[i].open.len();
                     match result {
                         Ok(outcomes) => work[i].result.pulls = outcomes,
-                        Err(e) => work[i].fail(e.to_string()),
+                        Err(e) => work[i].fail(e.with_hints_text()),
                     }
                     progress.advance(done, total);
                     progress.step(&format!(

@@ -68,9 +68,10 @@ impl GitHubIssues {
         };
         let repo = issue.repo.clone().or_else(|| self.here.clone()).ok_or_else(|| {
             Error::Provider(format!(
-                "#{} names an issue of the current repository, but none of its remotes is on GitHub\n  hint: write owner/repo#{}",
-                issue.number, issue.number
+                "#{} names an issue of the current repository, but none of its remotes is on GitHub",
+                issue.number
             ))
+            .with_hint(format!("write owner/repo#{}", issue.number))
         })?;
         let reference = format!("{repo}#{}", issue.number);
         let page = self
@@ -82,8 +83,11 @@ impl GitHubIssues {
             .map_err(|e| {
                 if e.status == Some(404) {
                     Error::Provider(format!(
-                        "GitHub has no issue {reference}, or the token cannot see it (404)\n  hint: check the number, or pass --offline to start the lane from the key alone"
+                        "GitHub has no issue {reference}, or the token cannot see it (404)"
                     ))
+                    .with_hint(
+                        "check the number, or pass --offline to start the lane from the key alone",
+                    )
                 } else {
                     e.into()
                 }

@@ -44,18 +44,18 @@ impl Jira {
             .filter(|u| !u.is_empty())
             .or_else(|| url.map(str::to_string))
             .ok_or_else(|| {
-                Error::Provider(
-                    "the Jira provider needs the site's address\n  hint: set JIRA_URL or `url` under [jira] in the config".into(),
-                )
+                Error::Provider("the Jira provider needs the site's address".into())
+                    .with_hint("set JIRA_URL or `url` under [jira] in the config")
             })?;
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let auth = match (var("JIRA_PAT"), var("JIRA_EMAIL"), var("JIRA_API_TOKEN")) {
             (Some(token), _, _) => Auth::Server { token },
             (None, Some(email), Some(token)) => Auth::Cloud { email, token },
             _ => {
-                return Err(Error::Provider(format!(
-                    "no Jira credentials in the environment\n  hint: {CREDENTIALS_HINT}"
-                )))
+                return Err(
+                    Error::Provider("no Jira credentials in the environment".into())
+                        .with_hint(CREDENTIALS_HINT),
+                )
             }
         };
         let client = Client::builder()
@@ -93,12 +93,17 @@ impl Jira {
         let response = request.send().map_err(|e| {
             if e.is_timeout() {
                 Error::Provider(format!(
-                    "Jira did not answer within {}s while {what}\n  hint: raise `timeout` in the config, or pass --offline",
+                    "Jira did not answer within {}s while {what}",
                     self.timeout.as_secs()
                 ))
+                .with_hint("raise `timeout` in the config, or pass --offline")
             } else {
                 // reqwest's message names the URL, never the credentials.
-                Error::Provider(format!("cannot reach Jira at {} while {what}: {}", self.base, without_url(&e)))
+                Error::Provider(format!(
+                    "cannot reach Jira at {} while {what}: {}",
+                    self.base,
+                    without_url(&e)
+                ))
             }
         })?;
         check(response, what)
@@ -114,9 +119,10 @@ impl Jira {
         let body = self
             .send(self.get(&path), &format!("fetching {key}"))
             .map_err(|e| match e {
-                Error::Provider(m) if m.starts_with("Jira answered 404") => {
-                    Error::Provider(format!("Jira has no issue {key} (404)\n  hint: check the key, or pass --offline to start the lane from the key alone"))
-                }
+                Error::Provider(m) if m.starts_with("Jira answered 404") => Error::Provider(
+                    format!("Jira has no issue {key} (404)"),
+                )
+                .with_hint("check the key, or pass --offline to start the lane from the key alone"),
                 other => other,
             })?;
         let fields = &body["fields"];
@@ -221,8 +227,21 @@ fn check(response: Response, what: &str) -> Result<Value> {
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let message = match status {
-        StatusCode::UNAUTHORIZED => format!("Jira rejected the credentials (401) while {what}\n  hint: {CREDENTIALS_HINT}"),
-        StatusCode::FORBIDDEN => format!("Jira refused access (403) while {what}\n  hint: the account behind the token may not see this project; check {CREDENTIALS_HINT}"),
+        StatusCode::UNAUTHORIZED => {
+            return Err(Error::Provider(format!(
+                "Jira rejected the credentials (401) while {what}"
+            ))
+            .with_hint(CREDENTIALS_HINT))
+        }
+        StatusCode::FORBIDDEN => {
+            return Err(
+                Error::Provider(format!("Jira refused access (403) while {what}")).with_hint(
+                    format!(
+            "the account behind the token may not see this project; check {CREDENTIALS_HINT}"
+        ),
+                ),
+            )
+        }
         StatusCode::TOO_MANY_REQUESTS => {
             let when = match (retry, reset) {
                 (Some(seconds), _) => format!("retry in {seconds}s"),

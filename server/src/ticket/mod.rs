@@ -102,9 +102,7 @@ impl Provider {
     /// The user's open tickets.
     pub fn mine(&self) -> Result<Vec<TicketSummary>> {
         match self {
-            Provider::None => Err(Error::Config(
-                "no ticket provider is configured\n  hint: set provider = \"jira\" (with JIRA_URL and credentials in the environment) or provider = \"github\" in the config".into(),
-            )),
+            Provider::None => Err(Error::Config("no ticket provider is configured".into()).with_hint("set provider = \"jira\" (with JIRA_URL and credentials in the environment) or provider = \"github\" in the config")),
             Provider::Jira(jira) => jira.mine(),
             Provider::GitHub(github) => github.mine(),
         }

@@ -18,7 +18,17 @@ local function str(value)
 end
 
 local function err_message(err)
-  return type(err) == 'table' and (err.message or vim.inspect(err)) or tostring(err)
+  if type(err) ~= 'table' then
+    return tostring(err)
+  end
+  local text = err.message or vim.inspect(err)
+  local hints = type(err.data) == 'table' and err.data.hints or nil
+  if type(hints) == 'table' then
+    for _, hint in ipairs(hints) do
+      text = text .. '\n  hint: ' .. tostring(hint)
+    end
+  end
+  return text
 end
 
 --- Configures the plugin and registers the language server.

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { findOnPath, laneItem, serverSettings, statusText, statusTooltip, syncSummary, ticketProblem } from '../../src/format';
+import { errorText, findOnPath, laneItem, serverSettings, statusText, statusTooltip, syncSummary, ticketProblem } from '../../src/format';
 
 const lane = { ticket: 'PROJ-1', title: 'Fix login', branch: 'feature/PROJ-1', path: '/src/p-PROJ-1', repo: '/src/p', dirty: 2, ahead: 1, behind: 0, pr: 42, base: 'origin/main' };
 
@@ -71,4 +71,11 @@ test('a sync summary counts outcomes and lists what was skipped or failed', () =
 
 test('a sync with nothing open says so', () => {
   assert.equal(syncSummary({ repos: [{ repo: 'w', pulls: [], closed: [] }] }).text, 'No open pull requests to sync');
+});
+
+test('an error shows its message and then what to do', () => {
+  const error = { message: 'no GitHub token found', data: { kind: 'failed', hints: ['set GITHUB_TOKEN or run `gh auth login`'] } };
+  assert.equal(errorText(error), 'no GitHub token found — set GITHUB_TOKEN or run `gh auth login`');
+  assert.equal(errorText({ message: 'plain' }), 'plain');
+  assert.equal(errorText('text'), 'text');
 });
