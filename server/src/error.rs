@@ -101,6 +101,33 @@ pub enum Error {
         detail: String,
     },
 
+    /// A ticket provider or forge answered with an HTTP status that is an answer in itself (404).
+    #[error("{message}")]
+    ProviderStatus {
+        /// The HTTP status.
+        status: u16,
+        /// What happened, in the user's terms.
+        message: String,
+    },
+
+    /// An error in one repository of a multi-repository command.
+    #[error("{repo}: {error}")]
+    InRepo {
+        /// The repository's configured name.
+        repo: String,
+        /// What went wrong there.
+        error: Box<Error>,
+    },
+
+    /// An error of a multi-repository command, with what was done about the others.
+    #[error("{error}{}", notes.iter().map(|n| format!("\n  {n}")).collect::<String>())]
+    WithNotes {
+        /// What went wrong.
+        error: Box<Error>,
+        /// What was done meanwhile (lanes rolled back, kept).
+        notes: Vec<String>,
+    },
+
     /// Any of the above, with what the user can do about it.
     #[error("{error}")]
     Hinted {
@@ -117,7 +144,9 @@ impl Error {
     /// 2 for invalid input, 1 for everything else.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Hinted { error, .. } => error.exit_code(),
+            Error::Hinted { error, .. }
+            | Error::InRepo { error, .. }
+            | Error::WithNotes { error, .. } => error.exit_code(),
             Error::Refused { .. } => 3,
             Error::NoSuchLane(_) => 4,
             Error::InvalidTicket { .. } | Error::InvalidBranch(_) | Error::Config(_) => 2,
@@ -129,7 +158,9 @@ impl Error {
     /// (nothing changed, to protect work), `no-such-lane`, or `failed`.
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::Hinted { error, .. } => error.kind(),
+            Error::Hinted { error, .. }
+            | Error::InRepo { error, .. }
+            | Error::WithNotes { error, .. } => error.kind(),
             Error::InvalidTicket { .. } | Error::InvalidBranch(_) | Error::Config(_) => "invalid",
             Error::Refused { .. } => "refused",
             Error::NoSuchLane(_) => "no-such-lane",
@@ -159,6 +190,7 @@ impl Error {
                 all.extend(hints.iter().cloned());
                 all
             }
+            Error::InRepo { error, .. } | Error::WithNotes { error, .. } => error.hints(),
             Error::Refused { hint, .. } => vec![hint.clone()],
             Error::NoSuchLane(_) => vec!["`lanes list` shows the lanes of this repository".into()],
             Error::NotARepository(_) => {

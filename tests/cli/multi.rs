@@ -223,3 +223,22 @@ fn repositories_cannot_be_configured_in_a_repository_lanes_toml() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_refusal_in_one_repository_keeps_its_exit_code_across_repositories() {
+    let (repo, services) = services();
+    // web asks for setup commands nobody approved: a refusal (3), not a plain failure.
+    repo.commit(
+        &services.join("web"),
+        "lanes.toml",
+        "setup = [\"touch ran\"]\n",
+        "setup",
+    );
+    let out = repo.lanes_in(&repo.base(), &["start", "PROJ-9", "--all"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("web: refusing to run"), "{err}");
+    assert!(err.contains("rolled back the new lanes in: api"), "{err}");
+    assert!(err.contains("hint: review and approve"), "{err}");
+    assert!(!lane_dir(&services, "api", "PROJ-9").exists());
+}

@@ -53,12 +53,14 @@ pub fn remove_many(args: RemoveArgs) -> Result<ExitCode> {
             }
         }
     }
-    let refused = outcomes.iter().any(|o| o.error.is_some());
-    Ok(if refused {
-        ExitCode::from(3)
-    } else {
-        ExitCode::SUCCESS
-    })
+    // Each repository's own verdict: all refusals exit 3, a mix of failures exits 1.
+    let codes: Vec<i32> = outcomes.iter().filter_map(|o| o.exit_code).collect();
+    let code = match codes.first() {
+        None => 0,
+        Some(first) if codes.iter().all(|c| c == first) => *first,
+        Some(_) => 1,
+    };
+    Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
 }
 
 pub fn remove(ctx: &Context, args: RemoveArgs) -> Result<ExitCode> {

@@ -40,6 +40,9 @@ pub struct Outcome<T> {
     pub ok: Option<T>,
     /// The error message, on failure.
     pub error: Option<String>,
+    /// The exit code that error means alone (3 refused, 4 no such lane, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
 }
 
 impl<T> Outcome<T> {
@@ -49,11 +52,13 @@ impl<T> Outcome<T> {
                 repo: repo.to_string(),
                 ok: Some(v),
                 error: None,
+                exit_code: None,
             },
             Err(e) => Outcome {
                 repo: repo.to_string(),
                 ok: None,
                 error: Some(e.with_hints_text()),
+                exit_code: Some(e.exit_code()),
             },
         }
     }
@@ -94,8 +99,10 @@ pub fn start_many(
     for target in targets {
         progress.step(&format!("{}: starting lane {ticket}", target.name));
         let result = open(target).and_then(|(repo, config)| {
-            start(&repo, &config, request, progress)
-                .map_err(|e| Error::Conflict(format!("{}: {e}", target.name)))
+            start(&repo, &config, request, progress).map_err(|e| Error::InRepo {
+                repo: target.name.clone(),
+                error: Box::new(e),
+            })
         });
         match result {
             Ok(started) => done.push((target.clone(), started)),
@@ -144,20 +151,24 @@ fn roll_back(ticket: &TicketKey, done: Vec<(RepoTarget, Started)>, cause: Error)
             kept.push(format!("{} ({})", target.name, started.lane.path.display()));
         }
     }
-    let mut message = format!("cannot start {ticket}: {cause}");
+    let mut notes = Vec::new();
     if !rolled.is_empty() {
-        message.push_str(&format!(
-            "\n  rolled back the new lanes in: {}",
+        notes.push(format!(
+            "rolled back the new lanes in: {}",
             rolled.join(", ")
         ));
     }
     if !kept.is_empty() {
-        message.push_str(&format!(
-            "\n  kept, since they changed meanwhile: {}",
+        notes.push(format!(
+            "kept, since they changed meanwhile: {}",
             kept.join(", ")
         ));
     }
-    Error::Conflict(message)
+    tracing::debug!("start of {ticket} across repositories failed: {cause}");
+    Error::WithNotes {
+        error: Box::new(cause),
+        notes,
+    }
 }
 
 /// Where a ticket's workspace file goes: the configured `workspace` directory, else beside its

@@ -119,9 +119,9 @@ impl Jira {
         let body = self
             .send(self.get(&path), &format!("fetching {key}"))
             .map_err(|e| match e {
-                Error::Provider(m) if m.starts_with("Jira answered 404") => Error::Provider(
-                    format!("Jira has no issue {key} (404)"),
-                )
+                Error::ProviderStatus { status: 404, .. } => Error::Provider(format!(
+                    "Jira has no issue {key} (404)"
+                ))
                 .with_hint("check the key, or pass --offline to start the lane from the key alone"),
                 other => other,
             })?;
@@ -250,7 +250,12 @@ fn check(response: Response, what: &str) -> Result<Value> {
             };
             format!("Jira's rate limit was reached (429) while {what}: {when}")
         }
-        s => format!("Jira answered {} while {what}", s.as_u16()),
+        s => {
+            return Err(Error::ProviderStatus {
+                status: s.as_u16(),
+                message: format!("Jira answered {} while {what}", s.as_u16()),
+            })
+        }
     };
     Err(Error::Provider(message))
 }
