@@ -146,6 +146,9 @@ pub async fn execute(ctx: &Ctx, params: ExecuteCommandParams) -> RpcResult<Value
         params.command.as_str(),
         "lanes.start" | "lanes.remove" | "lanes.moveChange" | "lanes.sync"
     ) {
+        if let Ok(mut others) = ctx.state.others.lock() {
+            others.take();
+        }
         reload_sessions(ctx).await;
     }
     Ok(result)

@@ -28,8 +28,22 @@ pub struct State {
     pub settings: RwLock<ConfigLayer>,
     /// The last `lanes/status` sent, to send only changes.
     pub last_status: Mutex<Option<serde_json::Value>>,
+    /// The window ticket's lanes in the other configured repositories, with the ticket and the
+    /// repositories' lane fingerprint they were found for: opening every configured repository
+    /// on each status refresh would cost more than the refresh itself.
+    pub others: Mutex<Option<OthersCache>>,
     /// Client capabilities that change what the server does.
     pub client: RwLock<ClientSupport>,
+}
+
+/// What `lanes/status` last found of the window ticket's lanes in other repositories.
+pub struct OthersCache {
+    /// The ticket.
+    pub ticket: String,
+    /// `ops::multi::lanes_fingerprint` when they were found.
+    pub fingerprint: Vec<(PathBuf, Option<std::time::SystemTime>)>,
+    /// The lanes, as sent.
+    pub lanes: serde_json::Value,
 }
 
 /// The client capabilities the server cares about.

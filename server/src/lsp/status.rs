@@ -24,14 +24,39 @@ pub async fn compute(ctx: &Ctx) -> Option<Value> {
         let entry = session.lane_of(&lane)?;
         let described = lanes::lane::describe(session.repo(), session.config(), entry);
         let mut value = serde_json::to_value(&described).ok()?;
-        // The same ticket's lanes in the other configured repositories (microservices).
-        if let (Some(ticket), Ok(user)) = (&described.ticket, lanes::Config::load_user()) {
-            let others =
-                lanes::ops::multi::same_ticket_elsewhere(&user, ticket, session.repo().anchor());
-            value["others"] = serde_json::to_value(others).ok()?;
-        } else {
-            value["others"] = serde_json::json!([]);
-        }
+        // The same ticket's lanes in the other configured repositories (microservices), from the
+        // session's configuration (the user's `repos` are in it), cached per ticket.
+        value["others"] = match &described.ticket {
+            Some(ticket) => {
+                let fingerprint = lanes::ops::multi::lanes_fingerprint(session.config());
+                let cached = state.others.lock().ok().and_then(|c| {
+                    c.as_ref()
+                        .filter(|c| &c.ticket == ticket && c.fingerprint == fingerprint)
+                        .map(|c| c.lanes.clone())
+                });
+                match cached {
+                    Some(others) => others,
+                    None => {
+                        let others =
+                            serde_json::to_value(lanes::ops::multi::same_ticket_elsewhere(
+                                session.config(),
+                                ticket,
+                                session.repo().anchor(),
+                            ))
+                            .ok()?;
+                        if let Ok(mut cache) = state.others.lock() {
+                            *cache = Some(super::state::OthersCache {
+                                ticket: ticket.clone(),
+                                fingerprint,
+                                lanes: others.clone(),
+                            });
+                        }
+                        others
+                    }
+                }
+            }
+            None => serde_json::json!([]),
+        };
         Some(value)
     })
     .await

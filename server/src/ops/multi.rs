@@ -316,6 +316,29 @@ pub struct LaneElsewhere {
     pub path: PathBuf,
 }
 
+/// A cheap fingerprint of the lanes of every configured repository: when it is unchanged, so is
+/// what [`same_ticket_elsewhere`] would find (a lane's creation or removal changes git's
+/// `worktrees` directory or lanes' record directory). Stats only; opens no repository.
+pub fn lanes_fingerprint(user: &Config) -> Vec<(PathBuf, Option<std::time::SystemTime>)> {
+    let Ok(targets) = configured(user) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for target in targets {
+        let git_dir = match target.path.join(".git") {
+            dot_git if dot_git.is_dir() => dot_git,
+            // A bare repository is its own git directory.
+            _ => target.path.clone(),
+        };
+        for sub in ["worktrees", "lanes"] {
+            let dir = git_dir.join(sub);
+            let modified = std::fs::metadata(&dir).and_then(|m| m.modified()).ok();
+            out.push((dir, modified));
+        }
+    }
+    out
+}
+
 /// The ticket's lanes in the configured repositories other than `except` (for `lanes/status`).
 pub fn same_ticket_elsewhere(user: &Config, ticket: &str, except: &Path) -> Vec<LaneElsewhere> {
     let Ok(targets) = configured(user) else {
