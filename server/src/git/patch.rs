@@ -109,8 +109,18 @@ pub fn uncommitted_patches(path: &Path, files: &[String]) -> Result<Vec<FilePatc
             continue;
         };
         let file = super::slash_path(file);
+        // The hunks' line ranges as libgit2 computed them; the printed patch supplies the bytes.
+        let ranges: Vec<Range> = (0..patch.num_hunks())
+            .filter_map(|i| patch.hunk(i).ok())
+            .map(|(hunk, _)| Range {
+                old_start: hunk.old_start(),
+                old_lines: hunk.old_lines(),
+                new_start: hunk.new_start(),
+                new_lines: hunk.new_lines(),
+            })
+            .collect();
         let buf = patch.to_buf().map_err(Error::git("printing a patch"))?;
-        out.push(split(&file, &buf));
+        out.push(split(&file, &buf, &ranges));
     }
     Ok(out)
 }
@@ -203,9 +213,18 @@ fn index_entry(path: &str, id: Oid, executable: bool, size: usize) -> IndexEntry
     }
 }
 
-/// Splits a file patch into its header and `@@` hunks. Identical hunks of one file get distinct
-/// ids (`…~2`, `…~3`), so an assignment can name each.
-fn split(path: &str, patch: &[u8]) -> FilePatch {
+/// Where one hunk sits in both versions of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Range {
+    old_start: u32,
+    old_lines: u32,
+    new_start: u32,
+    new_lines: u32,
+}
+
+/// Splits a file patch into its header and `@@` hunks, the i-th with the i-th of `ranges`.
+/// Identical hunks of one file get distinct ids (`…~2`, `…~3`), so an assignment can name each.
+fn split(path: &str, patch: &[u8], ranges: &[Range]) -> FilePatch {
     let mut header = Vec::new();
     let mut hunks: Vec<Vec<u8>> = Vec::new();
     for line in patch.split_inclusive(|b| *b == b'\n') {
@@ -219,12 +238,13 @@ fn split(path: &str, patch: &[u8]) -> FilePatch {
     }
     let header_text = String::from_utf8_lossy(&header);
     let binary = header_text.contains("GIT binary patch") || header_text.contains("Binary files");
-    let mut parsed: Vec<PatchHunk> = if binary {
+    let mut parsed: Vec<PatchHunk> = if binary || hunks.len() != ranges.len() {
         Vec::new()
     } else {
         hunks
             .into_iter()
-            .filter_map(|h| parse_hunk(path, h))
+            .zip(ranges)
+            .map(|(h, range)| hunk_of(path, h, *range))
             .collect()
     };
     for i in 1..parsed.len() {
@@ -244,23 +264,12 @@ fn split(path: &str, patch: &[u8]) -> FilePatch {
     }
 }
 
-fn parse_hunk(path: &str, raw: Vec<u8>) -> Option<PatchHunk> {
+fn hunk_of(path: &str, raw: Vec<u8>, range: Range) -> PatchHunk {
     let split_at = raw
         .iter()
         .position(|b| *b == b'\n')
         .map_or(raw.len(), |i| i + 1);
-    let (header_line, body) = raw.split_at(split_at);
-    let header = std::str::from_utf8(header_line).ok()?.trim_end();
-    let inner = header.strip_prefix("@@ -")?.split(" @@").next()?;
-    let (old, new) = inner.split_once(" +")?;
-    let range = |s: &str| -> Option<(u32, u32)> {
-        match s.split_once(',') {
-            Some((a, b)) => Some((a.parse().ok()?, b.parse().ok()?)),
-            None => Some((s.parse().ok()?, 1)),
-        }
-    };
-    let (old_start, old_lines) = range(old)?;
-    let (new_start, new_lines) = range(new)?;
+    let body = &raw[split_at..];
     let mut changed = Vec::new();
     for line in body.split_inclusive(|b| *b == b'\n') {
         if line.starts_with(b"+") || line.starts_with(b"-") {
@@ -272,16 +281,16 @@ fn parse_hunk(path: &str, raw: Vec<u8>) -> Option<PatchHunk> {
     let hash = Oid::hash_object(git2::ObjectType::Blob, &hashed)
         .map(|o| o.to_string())
         .unwrap_or_default();
-    Some(PatchHunk {
+    PatchHunk {
         id: format!("{path}@{}", &hash[..hash.len().min(8)]),
         path: path.to_string(),
-        old_start,
-        old_lines,
-        new_start,
-        new_lines,
+        old_start: range.old_start,
+        old_lines: range.old_lines,
+        new_start: range.new_start,
+        new_lines: range.new_lines,
         text: String::from_utf8_lossy(&raw).into_owned(),
         body: body.to_vec(),
-    })
+    }
 }
 
 #[cfg(test)]
@@ -292,7 +301,11 @@ mod tests {
     fn identical_hunks_of_one_file_get_distinct_ids() {
         let twice =
             "diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -2 +2 @@\n-x\n+y\n@@ -9 +9 @@\n-x\n+y\n";
-        let p = split("f", twice.as_bytes());
+        let p = split(
+            "f",
+            twice.as_bytes(),
+            &[range(2, 1, 2, 1), range(9, 1, 9, 1)],
+        );
         assert_eq!(p.hunks.len(), 2);
         assert_ne!(p.hunks[0].id, p.hunks[1].id);
         assert!(p.hunks[1].id.ends_with("~2"), "{}", p.hunks[1].id);
@@ -301,17 +314,31 @@ mod tests {
     #[test]
     fn patches_of_non_utf8_files_keep_their_bytes() {
         let latin1 = b"diff --git a/f b/f\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-caf\xe9\n+th\xe9\n";
-        let p = split("f", latin1);
+        let p = split("f", latin1, &[range(1, 1, 1, 1)]);
         assert_eq!(p.bytes, latin1.to_vec());
         assert_eq!(p.with_hunks(&[0]).last(), Some(&b'\n'));
         assert!(p.with_hunks(&[0]).windows(3).any(|w| w == b"h\xe9\n"));
+    }
+
+    fn range(old_start: u32, old_lines: u32, new_start: u32, new_lines: u32) -> Range {
+        Range {
+            old_start,
+            old_lines,
+            new_start,
+            new_lines,
+        }
+    }
+
+    /// The ranges of the hunks of `PATCH`.
+    fn ranges() -> [Range; 2] {
+        [range(2, 1, 2, 2), range(9, 1, 10, 1)]
     }
 
     const PATCH: &str = "diff --git a/f b/f\nindex 1..2 100644\n--- a/f\n+++ b/f\n@@ -2,1 +2,2 @@\n-b\n+B\n+B2\n@@ -9 +10 @@\n-i\n+I\n";
 
     #[test]
     fn patches_split_into_header_and_hunks() {
-        let p = split("f", PATCH.as_bytes());
+        let p = split("f", PATCH.as_bytes(), &ranges());
         assert!(p.header.ends_with(b"+++ b/f\n"));
         assert_eq!(p.hunks.len(), 2);
         assert_eq!(
@@ -326,16 +353,20 @@ mod tests {
 
     #[test]
     fn hunk_ids_ignore_position() {
-        let a = split("f", PATCH.as_bytes());
+        let a = split("f", PATCH.as_bytes(), &ranges());
         let moved = PATCH.replace("@@ -9 +10 @@", "@@ -9 +9 @@");
-        let b = split("f", moved.as_bytes());
+        let b = split(
+            "f",
+            moved.as_bytes(),
+            &[range(2, 1, 2, 2), range(9, 1, 9, 1)],
+        );
         assert_eq!(a.hunks[1].id, b.hunks[1].id);
         assert_ne!(a.hunks[0].id, a.hunks[1].id);
     }
 
     #[test]
     fn a_subset_of_hunks_gets_consistent_new_starts() {
-        let p = split("f", PATCH.as_bytes());
+        let p = split("f", PATCH.as_bytes(), &ranges());
         let only_second = String::from_utf8(p.with_hunks(&[1])).unwrap();
         assert!(
             only_second.contains("@@ -9,1 +9,1 @@\n-i\n+I\n"),
