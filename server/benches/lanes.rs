@@ -48,7 +48,6 @@ fn main() {
 
 fn bench_start(root: &Path, repo: &Path) {
     const ROUNDS: usize = 7;
-    let lanes_bin = env!("CARGO_BIN_EXE_lanes");
     let mut git_times = Vec::new();
     let mut lanes_times = Vec::new();
     for round in 0..ROUNDS {
@@ -68,16 +67,10 @@ fn bench_start(root: &Path, repo: &Path) {
         );
         git_times.push(ms(t.elapsed()));
 
-        let t = Instant::now();
-        let status = Command::new(lanes_bin)
-            .args(["start", &format!("S-{round}"), "--no-fetch"])
-            .current_dir(repo)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("lanes runs");
-        lanes_times.push(ms(t.elapsed()));
-        assert!(status.success());
+        lanes_times.push(time_lanes(
+            repo,
+            &["start", &format!("S-{round}"), "--no-fetch"],
+        ));
     }
     let (g, l) = (median(git_times), median(lanes_times));
     println!(
@@ -89,7 +82,6 @@ fn bench_start(root: &Path, repo: &Path) {
 /// Removes the worktrees `bench_start` made: git's plain removal against lanes' guarded one.
 fn bench_remove(root: &Path, repo: &Path) {
     const ROUNDS: usize = 7;
-    let lanes_bin = env!("CARGO_BIN_EXE_lanes");
     let mut git_times = Vec::new();
     let mut lanes_times = Vec::new();
     for round in 0..ROUNDS {
@@ -98,22 +90,28 @@ fn bench_remove(root: &Path, repo: &Path) {
         git(repo, &["worktree", "remove", path.to_str().expect("utf-8")]);
         git_times.push(ms(t.elapsed()));
 
-        let t = Instant::now();
-        let status = Command::new(lanes_bin)
-            .args(["remove", &format!("S-{round}")])
-            .current_dir(repo)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .expect("lanes runs");
-        lanes_times.push(ms(t.elapsed()));
-        assert!(status.success());
+        lanes_times.push(time_lanes(repo, &["remove", &format!("S-{round}")]));
     }
     let (g, l) = (median(git_times), median(lanes_times));
     println!(
         "remove: git worktree remove median {g:.1} ms | lanes remove (checked, saved to the trash) median {l:.1} ms | ratio {:.2}x ({ROUNDS} rounds)",
         l / g
     );
+}
+
+/// Runs `lanes args…` in `repo`; returns how long it took, in milliseconds.
+fn time_lanes(repo: &Path, args: &[&str]) -> f64 {
+    let t = Instant::now();
+    let status = Command::new(env!("CARGO_BIN_EXE_lanes"))
+        .args(args)
+        .current_dir(repo)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .expect("lanes runs");
+    let took = ms(t.elapsed());
+    assert!(status.success(), "lanes {args:?} failed");
+    took
 }
 
 fn bench_overlap(root: &Path, repo_dir: &Path, lanes: usize, worktrees: bool) {
