@@ -43,16 +43,9 @@ pub fn approve(pending: &Pending) -> Result<()> {
     })?;
     let mut all = load();
     all.insert(key(&pending.file), pending.hash.clone());
-    let dir = path.parent().map(PathBuf::from).unwrap_or_default();
-    std::fs::create_dir_all(&dir).map_err(Error::io(format!("creating {}", dir.display())))?;
     let json = serde_json::to_vec_pretty(&all)
         .map_err(|e| Error::Config(format!("recording the approval: {e}")))?;
-    let context = format!("writing {}", path.display());
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(Error::io(&context))?;
-    std::io::Write::write_all(&mut tmp, &json).map_err(Error::io(&context))?;
-    tmp.persist(&path)
-        .map_err(|e| Error::io(context)(e.error))?;
-    Ok(())
+    crate::atomic::write(&path, &json).map_err(Error::io(format!("writing {}", path.display())))
 }
 
 /// The refusal a front end returns when it cannot ask.

@@ -76,6 +76,16 @@ pub fn restore(
     let _lock = store.lock(&key)?;
     let action = format!("restore lane {}", entry.meta.ticket);
     let path = entry.meta.path.clone();
+    if !path.is_absolute() {
+        return Err(Error::Refused {
+            action,
+            reason: format!("trash entry {} does not say where the lane was", entry.id),
+            hint: format!(
+                "its commit {} holds the files; check them out with `git worktree add <dir> {}`",
+                entry.commit, entry.commit
+            ),
+        });
+    }
     if std::fs::symlink_metadata(&path).is_ok() {
         return Err(Error::Refused {
             action,
