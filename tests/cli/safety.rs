@@ -543,7 +543,9 @@ fn no_lock_files_are_left_behind() {
 
 #[test]
 fn concurrent_removes_and_commits_never_lose_a_commit() {
-    // Many rounds of a real race: a `git commit` in the lane while `lanes remove` runs.
+    // Many rounds of a real race: a `git commit` in the lane while `lanes remove --force` runs.
+    // Forced, so nothing is refused: whatever the interleaving, the commit stays reachable (on
+    // the branch, or in the trash).
     for round in 0..8 {
         let repo = started(&["R-1"]);
         let lane = repo.lane_dir("R-1");
@@ -562,22 +564,36 @@ fn concurrent_removes_and_commits_never_lose_a_commit() {
             ])
             .current_dir(&lane);
         repo.git_in(&lane, &["add", "work.txt"]);
-        let mut remover = repo.lanes_cmd().args(["remove", "R-1"]).spawn().unwrap();
+        let mut remover = repo
+            .lanes_cmd()
+            .args(["remove", "R-1", "--force"])
+            .spawn()
+            .unwrap();
         let committed = commit.output().map(|o| o.status.success()).unwrap_or(false);
         let removed = remover.wait().unwrap().success();
-        let on_branch = repo
+        let reachable = repo
             .git(&["log", "--format=%s", "--all"])
             .lines()
             .any(|l| l == "x");
-        let in_trash = !repo.git(&["for-each-ref", "refs/lanes/trash/"]).is_empty();
         if committed {
             assert!(
-                on_branch,
+                reachable,
                 "round {round}: the commit was lost (removed: {removed})"
             );
         }
         if removed {
-            assert!(in_trash, "round {round}: removed without a trash entry");
+            let saved = repo
+                .git(&["for-each-ref", "--format=%(refname)", "refs/lanes/trash/"])
+                .trim()
+                .to_string();
+            assert!(
+                !saved.is_empty(),
+                "round {round}: removed without a trash entry"
+            );
+            if !committed {
+                let staged = repo.git(&["show", &format!("{saved}:index/work.txt")]);
+                assert_eq!(staged, format!("round {round}\n"), "round {round}");
+            }
         }
     }
 }
