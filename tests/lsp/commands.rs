@@ -22,6 +22,7 @@ fn initialize_lists_every_command() {
         "lanes.list",
         "lanes.switch",
         "lanes.remove",
+        "lanes.restore",
         "lanes.openInLane",
         "lanes.sync",
     ] {
@@ -145,6 +146,26 @@ fn a_repositorys_setup_commands_run_only_when_the_user_approves_them_in_a_dialog
     lsp.command("lanes.start", json!({"ticket": "D-1"}))
         .expect("started once approved");
     assert!(repo.lane_dir("D-1").join("ran").exists());
+}
+
+#[test]
+fn a_removed_lane_comes_back_with_restore() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "PROJ-1"]);
+    repo.write(&repo.lane_dir("PROJ-1"), "wip.txt", "wip\n");
+    let mut lsp = started_lsp(&repo);
+    let removed = lsp
+        .command("lanes.remove", json!({"ticket": "PROJ-1", "force": true}))
+        .expect("removed");
+    assert!(removed["trash"].as_str().unwrap().starts_with("PROJ-1/"));
+    let restored = lsp
+        .command("lanes.restore", json!({"ticket": "PROJ-1"}))
+        .expect("restored");
+    assert_eq!(restored["ticket"], "PROJ-1");
+    assert_eq!(
+        std::fs::read_to_string(repo.lane_dir("PROJ-1").join("wip.txt")).unwrap(),
+        "wip\n"
+    );
 }
 
 #[test]

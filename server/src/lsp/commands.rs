@@ -19,12 +19,13 @@ use super::server::Ctx;
 use super::{status, uri};
 
 /// Every command the server executes (advertised in `executeCommandProvider`).
-pub const COMMANDS: [&str; 9] = [
+pub const COMMANDS: [&str; 10] = [
     "lanes.start",
     "lanes.tickets",
     "lanes.list",
     "lanes.switch",
     "lanes.remove",
+    "lanes.restore",
     "lanes.openInLane",
     "lanes.moveChange",
     "lanes.sync",
@@ -111,6 +112,7 @@ pub async fn execute(ctx: &Ctx, params: ExecuteCommandParams) -> RpcResult<Value
         "lanes.tickets" => tickets(ctx, parse(arg, "{}")?).await,
         "lanes.switch" => switch(ctx, parse(arg, "{\"ticket\": \"PROJ-1\"}")?).await,
         "lanes.remove" => remove(ctx, parse(arg, "{\"ticket\": \"PROJ-1\"}")?).await,
+        "lanes.restore" => restore(ctx, parse(arg, "{\"ticket\": \"PROJ-1\"}")?).await,
         "lanes.openInLane" => {
             open_in_lane(
                 ctx,
@@ -144,7 +146,7 @@ pub async fn execute(ctx: &Ctx, params: ExecuteCommandParams) -> RpcResult<Value
     }?;
     if matches!(
         params.command.as_str(),
-        "lanes.start" | "lanes.remove" | "lanes.moveChange" | "lanes.sync"
+        "lanes.start" | "lanes.remove" | "lanes.restore" | "lanes.moveChange" | "lanes.sync"
     ) {
         if let Ok(mut others) = ctx.state.others.lock() {
             others.take();
@@ -359,6 +361,32 @@ async fn remove(ctx: &Ctx, args: RemoveArgs) -> RpcResult<Value> {
         };
         let removed = ops::remove::remove(&repo, &config, &ticket, options).map_err(core_error)?;
         to_json(&removed)
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct RestoreArgs {
+    /// The ticket whose newest removed lane comes back; none: the newest of all (undo).
+    ticket: Option<String>,
+    /// A trash entry by id.
+    id: Option<String>,
+    repo: Option<PathBuf>,
+}
+
+async fn restore(ctx: &Ctx, args: RestoreArgs) -> RpcResult<Value> {
+    let c = ctx.clone();
+    blocking(move || {
+        let ticket = args
+            .ticket
+            .as_deref()
+            .map(TicketKey::parse)
+            .transpose()
+            .map_err(core_error)?;
+        let (repo, config) = target(&c, args.repo)?;
+        let restored = ops::restore::restore(&repo, &config, ticket.as_ref(), args.id.as_deref())
+            .map_err(core_error)?;
+        to_json(&restored)
     })
     .await
 }
