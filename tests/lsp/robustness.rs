@@ -206,3 +206,47 @@ fn random_params_to_every_method_never_stop_the_server() {
     );
     assert_eq!(lsp.shutdown(), Some(0));
 }
+
+/// Garbage a broken or hostile client might send before a valid request: random bytes, or a
+/// frame whose Content-Length is off by up to 20 bytes either way (counted in characters, cut,
+/// padded).
+fn garbage() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+    use proptest::prelude::*;
+    prop_oneof![
+        proptest::collection::vec(any::<u8>(), 0..120),
+        (proptest::collection::vec(any::<u8>(), 0..60), -20i64..20,).prop_map(|(body, off)| {
+            let length = (body.len() as i64 + off).max(0);
+            let mut out = format!("Content-Length: {length}\r\n\r\n").into_bytes();
+            out.extend(body);
+            out
+        }),
+    ]
+}
+
+#[test]
+fn the_real_server_answers_a_valid_request_after_any_garbage() {
+    use proptest::test_runner::{Config, TestRunner};
+    let repo = TestRepo::new();
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&repo.dir], Value::Null);
+    // One server for every case: garbage must never leave it deaf for what follows.
+    let lsp = std::cell::RefCell::new(lsp);
+    let mut runner = TestRunner::new(Config {
+        cases: 24,
+        ..Config::default()
+    });
+    runner
+        .run(&garbage(), |junk| {
+            let mut lsp = lsp.borrow_mut();
+            lsp.send_raw(&junk);
+            // A frame the garbage may swallow, then the request that must be answered.
+            lsp.notify("$/lanes/padding", json!({"pad": "x".repeat(40)}));
+            // `request` fails the test when no answer comes: a deaf server.
+            let answered = lsp.request("lanes/status", Value::Null);
+            proptest::prop_assert!(answered.is_ok(), "lanes/status failed: {answered:?}");
+            Ok(())
+        })
+        .unwrap();
+    let lsp = lsp.into_inner();
+    assert_eq!(lsp.shutdown(), Some(0));
+}

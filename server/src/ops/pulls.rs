@@ -225,13 +225,17 @@ fn bring_one(
             }
             Some(local) if local != tip => {
                 if git.graph_descendant_of(tip, local).unwrap_or(false) {
-                    git.reference(
+                    // Compare-and-swap: only if the branch still holds the commit checked.
+                    git.reference_matching(
                         &format!("refs/heads/{branch}"),
                         tip,
                         true,
+                        local,
                         "lanes: fast-forward to the pull request",
                     )
-                    .map_err(Error::git(format!("updating {branch}")))?;
+                    .map_err(Error::git(format!(
+                        "updating {branch} (it moved meanwhile?)"
+                    )))?;
                 } else {
                     reason = Some(format!(
                         "PR {}: branch {branch} diverged from the pull request, not updated",
