@@ -6,6 +6,7 @@ mod support;
 
 mod commands;
 mod diagnostics;
+mod protocol;
 mod robustness;
 mod status;
 mod watching;
