@@ -54,8 +54,8 @@ pub struct ConfigLayer {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct GitHubSettings {
-    /// REST API root for GitHub Enterprise, e.g. https://ghe.example.com/api/v3
-    /// (`GITHUB_API_URL` wins; default https://api.github.com).
+    /// REST API root for GitHub Enterprise, e.g. `https://ghe.example.com/api/v3`
+    /// (`GITHUB_API_URL` wins; default `https://api.github.com`).
     pub api_url: Option<String>,
     /// Host of the git remotes this API serves (default: github.com for api.github.com, else
     /// the API's host).
@@ -66,7 +66,7 @@ pub struct GitHubSettings {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct JiraSettings {
-    /// The site, e.g. https://example.atlassian.net (`JIRA_URL` wins).
+    /// The site, e.g. `https://example.atlassian.net` (`JIRA_URL` wins).
     pub url: Option<String>,
 }
 

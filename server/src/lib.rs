@@ -1,10 +1,10 @@
 //! Lanes core: one ticket → one branch → one git worktree. Everything here is independent of the
 //! language server and the CLI, which both call into it and so behave the same.
 
-pub mod atomic;
+pub(crate) mod atomic;
 pub mod config;
 pub mod error;
-pub mod failpoint;
+pub(crate) mod failpoint;
 pub mod forge;
 pub mod git;
 pub mod guard;
@@ -12,11 +12,11 @@ pub mod lane;
 pub mod ops;
 pub mod overlap;
 pub mod progress;
-pub mod repos;
+pub(crate) mod repos;
 pub mod session;
 pub mod store;
 pub mod ticket;
-pub mod trash;
+pub(crate) mod trash;
 pub mod trust;
 
 pub use config::Config;

@@ -6,10 +6,10 @@
 pub mod changes;
 pub mod cli;
 pub mod patch;
-pub mod snapshot;
-pub mod status;
+pub(crate) mod snapshot;
+pub(crate) mod status;
 pub mod worktrees;
-pub mod write;
+pub(crate) mod write;
 
 use std::path::{Path, PathBuf};
 
