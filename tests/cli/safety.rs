@@ -431,13 +431,38 @@ fn start_does_not_hang_on_a_remote_that_never_answers() {
     let out = repo.lanes(&["start", "H-1"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(accepted.try_recv().is_ok(), "the fetch reached the server");
-    assert!(stdout(&out).contains("H-1") || stderr(&out).contains("could not fetch"));
+    // Stopped by git's own low-speed limit or by lanes' kill, whichever comes first.
+    assert!(stderr(&out).contains("could not fetch"), "{}", stderr(&out));
+    assert!(repo.lane_dir("H-1").join("README.md").exists());
+}
+
+#[test]
+fn a_transport_that_hangs_forever_is_killed_after_the_timeout() {
+    let repo = TestRepo::new();
+    // An SSH "client" that never returns: only lanes' kill of git's process group can stop it.
+    let hang = repo.base().join("hang.sh");
+    std::fs::write(&hang, "#!/bin/sh\nexec sleep 600\n").unwrap();
+    std::fs::set_permissions(&hang, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    repo.git(&[
+        "remote",
+        "set-url",
+        "origin",
+        "ssh://git@example.invalid/repo.git",
+    ]);
+    repo.write(&repo.base(), "xdg/lanes/config.toml", "timeout = 1\n");
+    let out = repo
+        .lanes_cmd()
+        .env("GIT_SSH_COMMAND", &hang)
+        .args(["start", "H-3"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("no answer from the remote"),
         "{}",
         stderr(&out)
     );
-    assert!(repo.lane_dir("H-1").join("README.md").exists());
+    assert!(repo.lane_dir("H-3").join("README.md").exists());
 }
 
 #[test]
