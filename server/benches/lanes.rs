@@ -47,15 +47,12 @@ fn main() {
 }
 
 fn bench_start(root: &Path, repo: &Path) {
-    const ROUNDS: usize = 7;
-    let mut git_times = Vec::new();
-    let mut lanes_times = Vec::new();
-    for round in 0..ROUNDS {
-        let path = root.join(format!("git-{round}"));
-        let t = Instant::now();
-        git(
-            repo,
-            &[
+    compare(
+        ("start", "git worktree add -b", "lanes start"),
+        repo,
+        |round| {
+            let path = root.join(format!("git-{round}"));
+            [
                 "worktree",
                 "add",
                 "-q",
@@ -63,38 +60,56 @@ fn bench_start(root: &Path, repo: &Path) {
                 &format!("plain/{round}"),
                 path.to_str().expect("utf-8"),
                 "main",
-            ],
-        );
-        git_times.push(ms(t.elapsed()));
-
-        lanes_times.push(time_lanes(
-            repo,
-            &["start", &format!("S-{round}"), "--no-fetch"],
-        ));
-    }
-    let (g, l) = (median(git_times), median(lanes_times));
-    println!(
-        "start: git worktree add -b median {g:.1} ms | lanes start median {l:.1} ms | ratio {:.2}x ({ROUNDS} rounds)",
-        l / g
+            ]
+            .map(String::from)
+            .to_vec()
+        },
+        |round| vec!["start".into(), format!("S-{round}"), "--no-fetch".into()],
     );
 }
 
 /// Removes the worktrees `bench_start` made: git's plain removal against lanes' guarded one.
 fn bench_remove(root: &Path, repo: &Path) {
+    compare(
+        (
+            "remove",
+            "git worktree remove",
+            "lanes remove (checked, saved to the trash)",
+        ),
+        repo,
+        |round| {
+            let path = root.join(format!("git-{round}"));
+            ["worktree", "remove", path.to_str().expect("utf-8")]
+                .map(String::from)
+                .to_vec()
+        },
+        |round| vec!["remove".into(), format!("S-{round}")],
+    );
+}
+
+/// Times git and lanes doing the same thing, round by round; prints both medians and the ratio.
+fn compare(
+    (what, git_name, lanes_name): (&str, &str, &str),
+    repo: &Path,
+    git_args: impl Fn(usize) -> Vec<String>,
+    lanes_args: impl Fn(usize) -> Vec<String>,
+) {
     const ROUNDS: usize = 7;
     let mut git_times = Vec::new();
     let mut lanes_times = Vec::new();
     for round in 0..ROUNDS {
-        let path = root.join(format!("git-{round}"));
+        let args = git_args(round);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let t = Instant::now();
-        git(repo, &["worktree", "remove", path.to_str().expect("utf-8")]);
+        git(repo, &args);
         git_times.push(ms(t.elapsed()));
-
-        lanes_times.push(time_lanes(repo, &["remove", &format!("S-{round}")]));
+        let args = lanes_args(round);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        lanes_times.push(time_lanes(repo, &args));
     }
     let (g, l) = (median(git_times), median(lanes_times));
     println!(
-        "remove: git worktree remove median {g:.1} ms | lanes remove (checked, saved to the trash) median {l:.1} ms | ratio {:.2}x ({ROUNDS} rounds)",
+        "{what}: {git_name} median {g:.1} ms | {lanes_name} median {l:.1} ms | ratio {:.2}x ({ROUNDS} rounds)",
         l / g
     );
 }

@@ -76,6 +76,7 @@ fn list_json_has_every_documented_field() {
         "ahead",
         "behind",
         "pr",
+        "pr_state",
     ] {
         assert!(fields.contains(&field), "missing {field} in {fields:?}");
     }
