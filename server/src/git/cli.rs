@@ -100,7 +100,7 @@ where
         .arg(format!("http.lowSpeedTime={secs}"))
         .args(&args)
         .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_SSH_COMMAND", ssh_command(&secs))
+        .env("GIT_SSH_COMMAND", ssh_command(dir, &secs))
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -180,13 +180,16 @@ where
 }
 
 /// The SSH command git uses, with a connect timeout and keep-alives added so that a dead server
-/// is noticed; the user's own `GIT_SSH_COMMAND` or `core.sshCommand` is kept as the base.
-fn ssh_command(secs: &str) -> String {
+/// is noticed; the user's own `GIT_SSH_COMMAND` or `core.sshCommand` (as the repository at `dir`
+/// sees it) is kept as the base.
+fn ssh_command(dir: &Path, secs: &str) -> String {
     let base = std::env::var("GIT_SSH_COMMAND")
         .ok()
         .filter(|c| !c.trim().is_empty())
         .or_else(|| {
             Command::new("git")
+                .arg("-C")
+                .arg(dir)
                 .args(["config", "core.sshCommand"])
                 .stdin(Stdio::null())
                 .output()

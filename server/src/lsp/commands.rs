@@ -148,9 +148,6 @@ pub async fn execute(ctx: &Ctx, params: ExecuteCommandParams) -> RpcResult<Value
         params.command.as_str(),
         "lanes.start" | "lanes.remove" | "lanes.restore" | "lanes.moveChange" | "lanes.sync"
     ) {
-        if let Ok(mut others) = ctx.state.others.lock() {
-            others.take();
-        }
         reload_sessions(ctx).await;
     }
     Ok(result)

@@ -182,8 +182,8 @@ pub fn move_changes(repo: &Repo, config: &Config, request: &MoveRequest) -> Resu
     }
 
     // Every check, and every new file version, before anything is written.
-    let into_target = match applied(&to_path, &patch, &files, false) {
-        Ok(changes) => changes,
+    let (into_target, conflicts) = match applied(&to_path, &patch, &files, false) {
+        Ok(changes) => (changes, Vec::new()),
         Err(e @ Error::Refused { .. }) => return Err(e),
         Err(e) if request.three_way => {
             tracing::debug!("the change does not apply cleanly, merging: {e}");
@@ -208,16 +208,6 @@ pub fn move_changes(repo: &Repo, config: &Config, request: &MoveRequest) -> Resu
             git_message(&e)
         ))
     })?;
-    let conflicts: Vec<String> = into_target
-        .iter()
-        .filter(|c| {
-            c.content
-                .as_ref()
-                .is_some_and(|(bytes, _)| has_conflict_markers(bytes))
-        })
-        .map(|c| c.path.clone())
-        .filter(|p| request.three_way && files.contains(p))
-        .collect();
 
     // The recovery copy: if anything stops between the two writes, the change is still here.
     let moves = repo.common_dir().join("lanes").join("moves");
@@ -264,12 +254,6 @@ pub fn move_changes(repo: &Repo, config: &Config, request: &MoveRequest) -> Resu
         hunks,
         conflicts,
     })
-}
-
-fn has_conflict_markers(bytes: &[u8]) -> bool {
-    bytes
-        .split(|b| *b == b'\n')
-        .any(|line| line.starts_with(b"<<<<<<< target lane"))
 }
 
 /// The patch, the files it touches and its hunk count.
@@ -336,13 +320,14 @@ fn select(patches: &[FilePatch], request: &MoveRequest) -> (Vec<u8>, Vec<String>
 
 /// Merges the change into the target's copies with `git merge-file` (base: the source's
 /// committed version; theirs: that version with the change applied; ours: the target's file).
-/// Returns the merged version of each file, writing nothing.
+/// Returns the merged version of each file and the files git left conflict markers in, writing
+/// nothing.
 fn three_way_merge(
     source: &Path,
     target: &Path,
     patch: &[u8],
     files: &[String],
-) -> Result<Vec<FileChange>> {
+) -> Result<(Vec<FileChange>, Vec<String>)> {
     let repo = git2::Repository::open(source)
         .map_err(Error::git(format!("opening {}", source.display())))?;
     let head = repo
@@ -355,6 +340,7 @@ fn three_way_merge(
         .map_err(Error::git("applying the change to the committed version"))?;
     let scratch = tempfile::tempdir().map_err(Error::io("creating a scratch directory"))?;
     let mut out = Vec::new();
+    let mut conflicted = Vec::new();
     for file in files {
         let base = head
             .get_path(Path::new(file))
@@ -406,12 +392,16 @@ fn three_way_merge(
         if !(0..=127).contains(&code) {
             return Err(Error::Conflict(format!("git merge-file failed on {file}")));
         }
+        // merge-file's exit code is the number of conflicts: git's own verdict.
+        if code > 0 {
+            conflicted.push(file.clone());
+        }
         out.push(FileChange {
             path: file.clone(),
             content: Some((merged, executable)),
         });
     }
-    Ok(out)
+    Ok((out, conflicted))
 }
 
 /// After the change left the source: files whose worktree copy is back to HEAD but whose staged
