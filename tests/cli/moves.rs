@@ -149,6 +149,11 @@ fn three_way_writes_conflict_markers_in_the_target_and_takes_the_change_out_of_t
         &["move", "--to", "B-1", "--3way", "src/app.txt"],
     );
     assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("conflict markers in: src/app.txt"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let target = read(repo.lane_dir("B-1").join("src/app.txt"));
     assert!(
         target.contains("<<<<<<<") && target.contains("a 5") && target.contains("b 5"),
