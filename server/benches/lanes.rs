@@ -147,6 +147,7 @@ fn bench_overlap(root: &Path, repo_dir: &Path, lanes: usize, worktrees: bool) {
                 branch: Some(branch),
                 base: Some(base),
                 present: false,
+                primary: false,
             }
         })
         .collect();

@@ -30,6 +30,15 @@ pub enum Error {
     #[error("{0}")]
     Config(String),
 
+    /// A command's arguments or request do not make sense together.
+    #[error("{0}")]
+    Usage(String),
+
+    /// Something lanes itself got wrong (a value that would not serialise, a worker thread that
+    /// died); nothing the user did.
+    #[error("internal error: {0}")]
+    Internal(String),
+
     /// No lane matches the ticket.
     #[error("no lane for ticket {0}")]
     NoSuchLane(String),
@@ -45,7 +54,8 @@ pub enum Error {
         hint: String,
     },
 
-    /// Lane creation hit something already in the way.
+    /// The repository's state is in the way (a branch or directory already taken, a change that
+    /// does not apply, a half-made lane); nothing was changed.
     #[error("{0}")]
     Conflict(String),
 
@@ -139,32 +149,64 @@ pub enum Error {
     },
 }
 
-impl Error {
-    /// Process exit code for this error: 3 for refusals that protect work, 4 for unknown lanes,
-    /// 2 for invalid input, 1 for everything else.
-    pub fn exit_code(&self) -> i32 {
+/// What kind of error it is: decides the CLI's exit code and what editors and agents are told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Bad input: a ticket key, branch name, argument or setting.
+    Invalid,
+    /// Refused to protect work; nothing was changed.
+    Refused,
+    /// No lane for the ticket.
+    NoSuchLane,
+    /// The repository's state is in the way; nothing was changed.
+    Conflict,
+    /// Anything else: git, the file system, the network, a provider.
+    Failed,
+}
+
+impl ErrorKind {
+    /// Process exit code: 2 invalid input, 3 refused, 4 no such lane, 1 otherwise.
+    pub fn exit_code(self) -> i32 {
         match self {
-            Error::Hinted { error, .. }
-            | Error::InRepo { error, .. }
-            | Error::WithNotes { error, .. } => error.exit_code(),
-            Error::Refused { .. } => 3,
-            Error::NoSuchLane(_) => 4,
-            Error::InvalidTicket { .. } | Error::InvalidBranch(_) | Error::Config(_) => 2,
-            _ => 1,
+            ErrorKind::Invalid => 2,
+            ErrorKind::Refused => 3,
+            ErrorKind::NoSuchLane => 4,
+            ErrorKind::Conflict | ErrorKind::Failed => 1,
         }
     }
 
-    /// What kind of error this is, as editors and agents see it: `invalid` (bad input), `refused`
-    /// (nothing changed, to protect work), `no-such-lane`, or `failed`.
-    pub fn kind(&self) -> &'static str {
+    /// The kind's name on the wire: `invalid`, `refused`, `no-such-lane`, `conflict`, `failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Invalid => "invalid",
+            ErrorKind::Refused => "refused",
+            ErrorKind::NoSuchLane => "no-such-lane",
+            ErrorKind::Conflict => "conflict",
+            ErrorKind::Failed => "failed",
+        }
+    }
+}
+
+impl Error {
+    /// Process exit code for this error (see [`ErrorKind::exit_code`]).
+    pub fn exit_code(&self) -> i32 {
+        self.kind().exit_code()
+    }
+
+    /// What kind of error this is.
+    pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Hinted { error, .. }
             | Error::InRepo { error, .. }
             | Error::WithNotes { error, .. } => error.kind(),
-            Error::InvalidTicket { .. } | Error::InvalidBranch(_) | Error::Config(_) => "invalid",
-            Error::Refused { .. } => "refused",
-            Error::NoSuchLane(_) => "no-such-lane",
-            _ => "failed",
+            Error::InvalidTicket { .. }
+            | Error::InvalidBranch(_)
+            | Error::Config(_)
+            | Error::Usage(_) => ErrorKind::Invalid,
+            Error::Refused { .. } => ErrorKind::Refused,
+            Error::NoSuchLane(_) => ErrorKind::NoSuchLane,
+            Error::Conflict(_) => ErrorKind::Conflict,
+            _ => ErrorKind::Failed,
         }
     }
 
@@ -198,17 +240,6 @@ impl Error {
             }
             _ => Vec::new(),
         }
-    }
-
-    /// The message followed by its hints as `hint:` lines: for places that hold an error as one
-    /// piece of text (a per-repository report line).
-    pub fn with_hints_text(&self) -> String {
-        let mut text = self.to_string();
-        for hint in self.hints() {
-            text.push_str("\n  hint: ");
-            text.push_str(&hint);
-        }
-        text
     }
 
     /// Wraps a libgit2 error with what lanes was doing.

@@ -5,65 +5,25 @@
 use std::path::{Path, PathBuf};
 
 use git2::Repository;
-use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::git::changes::{buffer_change, FileChange, LineRange};
-use crate::overlap::{LaneChanges, OverlapIndex};
-
-/// A lane named in a finding, in words a person understands.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LaneRef {
-    /// Ticket key, if any.
-    pub ticket: Option<String>,
-    /// Branch, if any.
-    pub branch: Option<String>,
-    /// Worktree directory.
-    pub path: PathBuf,
-    /// True for the primary checkout.
-    pub primary: bool,
-}
-
-impl LaneRef {
-    fn of(lane: &LaneChanges, primary: &Path) -> LaneRef {
-        LaneRef {
-            ticket: lane.source.ticket.clone(),
-            branch: lane.source.branch.clone(),
-            path: lane.source.path.clone(),
-            primary: lane.source.path == primary,
-        }
-    }
-
-    /// "lane PROJ-7 (feature/PROJ-7)", "the primary checkout (main)".
-    pub fn describe(&self) -> String {
-        let branch = self
-            .branch
-            .as_deref()
-            .map(|b| format!(" ({b})"))
-            .unwrap_or_else(|| " (detached HEAD)".to_string());
-        match (&self.ticket, self.primary) {
-            (_, true) => format!("the primary checkout{branch}"),
-            (Some(t), false) => format!("lane {t}{branch}"),
-            (None, false) => format!("the worktree {}{branch}", self.path.display()),
-        }
-    }
-}
+use crate::overlap::{LaneChanges, LaneSource, OverlapIndex};
 
 /// Something the person editing a file should know.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Finding {
     /// The file lives in another lane's worktree than the window's lane.
     OtherLane {
         /// The lane the file belongs to.
-        file_lane: LaneRef,
+        file_lane: LaneSource,
         /// The lane of the window.
-        window_lane: LaneRef,
+        window_lane: LaneSource,
     },
     /// Another lane changes the same repository-relative path.
     AlsoChanged {
         /// That lane.
-        other: LaneRef,
+        other: LaneSource,
         /// The other lane's copy of the file.
         other_file: PathBuf,
         /// True when its changed lines touch lines this lane changed.
@@ -85,7 +45,6 @@ pub enum Finding {
 pub fn findings(
     repo: &Repository,
     index: &OverlapIndex,
-    primary: &Path,
     window_lane: Option<&Path>,
     file: &Path,
     buffer: Option<&[u8]>,
@@ -105,13 +64,13 @@ pub fn findings(
     if relative.starts_with(".git/") || relative == ".git" {
         return Ok(out);
     }
-    let own_ref = LaneRef::of(own, primary);
+    let own_ref = own.source.clone();
 
     if let Some(window) = window_lane.and_then(|w| index.lane(w)) {
         if window.source.path != own.source.path {
             out.push(Finding::OtherLane {
                 file_lane: own_ref.clone(),
-                window_lane: LaneRef::of(window, primary),
+                window_lane: window.source.clone(),
             });
         }
     }
@@ -131,7 +90,7 @@ pub fn findings(
                 there
             };
             out.push(Finding::AlsoChanged {
-                other: LaneRef::of(lane, primary),
+                other: lane.source.clone(),
                 other_file: lane.source.path.join(&relative),
                 overlapping,
                 here,
@@ -141,7 +100,7 @@ pub fn findings(
     }
 
     if own_ref.primary {
-        let lanes = index.lanes().filter(|l| l.source.path != primary).count();
+        let lanes = index.lanes().filter(|l| !l.source.primary).count();
         if lanes > 0 {
             out.push(Finding::NotInLane { lanes });
         }

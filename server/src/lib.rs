@@ -12,6 +12,7 @@ pub mod lane;
 pub mod ops;
 pub mod overlap;
 pub mod progress;
+pub mod protocol;
 pub(crate) mod repos;
 pub mod session;
 pub mod store;

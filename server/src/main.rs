@@ -11,7 +11,12 @@ use clap::Parser;
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     init_logging(args.verbose);
-    match cli::run(args) {
+    // The language server is a front end of its own beside the CLI.
+    let result = match args.command {
+        cli::Command::Lsp(_) => lsp::run(args.dir),
+        _ => cli::run(args),
+    };
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");

@@ -6,11 +6,11 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use git2::{Oid, Repository};
-use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::git::changes::{self, FileChange, FileChanges};
+use crate::git::worktrees::Head;
 use crate::git::Repo;
 use crate::lane::{lanes_of, LaneEntry};
 
@@ -29,6 +29,8 @@ pub struct LaneSource {
     pub base: Option<Oid>,
     /// Whether the worktree directory exists (uncommitted changes can be read).
     pub present: bool,
+    /// True for the primary checkout.
+    pub primary: bool,
 }
 
 impl LaneSource {
@@ -36,9 +38,9 @@ impl LaneSource {
     pub fn of(repo: &Repo, config: &Config, entry: &LaneEntry) -> Option<LaneSource> {
         let worktree = entry.worktree.as_ref()?;
         let head = match &worktree.head {
-            crate::git::worktrees::Head::Branch(b) => repo.branch_tip(b),
-            crate::git::worktrees::Head::Detached(id) => Oid::from_str(id).ok(),
-            crate::git::worktrees::Head::Unknown => None,
+            Head::Branch(b) => repo.branch_tip(b),
+            Head::Detached(id) => Oid::from_str(id).ok(),
+            Head::Unknown => None,
         };
         let base = entry
             .base(config, repo)
@@ -50,7 +52,23 @@ impl LaneSource {
             head,
             base,
             present: !worktree.missing,
+            primary: worktree.is_primary(),
         })
+    }
+
+    /// The lane in words a person understands: "lane PROJ-7 (feature/PROJ-7)", "the primary
+    /// checkout (main)".
+    pub fn describe(&self) -> String {
+        let branch = self
+            .branch
+            .as_deref()
+            .map(|b| format!(" ({b})"))
+            .unwrap_or_else(|| " (detached HEAD)".to_string());
+        match (&self.ticket, self.primary) {
+            (_, true) => format!("the primary checkout{branch}"),
+            (Some(t), false) => format!("lane {t}{branch}"),
+            (None, false) => format!("the worktree {}{branch}", self.path.display()),
+        }
     }
 }
 
@@ -143,7 +161,7 @@ impl LaneChanges {
 }
 
 /// One lane's part in an overlap.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct OverlapSide {
     /// Ticket key, if any.
     pub ticket: Option<String>,
@@ -156,7 +174,7 @@ pub struct OverlapSide {
 }
 
 /// A path changed in more than one lane.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct PathOverlap {
     /// Repository-relative path.
     pub path: String,

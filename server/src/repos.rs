@@ -4,14 +4,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use crate::config::{home_dir, Config};
 use crate::error::{Error, Result};
 use crate::git::{canonical, normalize};
 
 /// A repository of the user config.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RepoTarget {
     /// Its short name.
     pub name: String,

@@ -128,14 +128,7 @@ impl RepoSession {
         file: &Path,
         buffer: Option<&[u8]>,
     ) -> Result<Vec<Finding>> {
-        guard::findings(
-            self.repo.git(),
-            &self.index,
-            self.repo.anchor(),
-            window_lane,
-            file,
-            buffer,
-        )
+        guard::findings(self.repo.git(), &self.index, window_lane, file, buffer)
     }
 
     /// Directories to watch: the git directory's refs, worktree records and lane records

@@ -6,4 +6,5 @@ mod support;
 
 mod layers;
 mod overlap;
+mod protocol;
 mod pulls;

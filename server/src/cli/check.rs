@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use lanes::git::changes::FileChange;
 use lanes::ops::check::check;
+use lanes::protocol as wire;
 use lanes::Result;
 
 use super::{print_json, table, Context};
@@ -27,14 +28,19 @@ pub fn run_many(args: CheckArgs) -> Result<ExitCode> {
     let targets = lanes::ops::multi::choose(&user, &[], &[], true)?;
     let outcomes = lanes::ops::multi::check_many(&targets);
     if args.json {
-        print_json(&outcomes)?;
+        print_json(
+            &outcomes
+                .iter()
+                .map(|o| wire::Outcome::of(o, wire::all))
+                .collect::<Vec<wire::Outcome<Vec<wire::PathOverlap>>>>(),
+        )?;
     } else {
         for outcome in &outcomes {
-            match (&outcome.ok, &outcome.error) {
-                (Some(overlaps), _) if overlaps.is_empty() => {
+            match &outcome.result {
+                Ok(overlaps) if overlaps.is_empty() => {
                     println!("{}: no file is changed in more than one lane", outcome.repo)
                 }
-                (Some(overlaps), _) => {
+                Ok(overlaps) => {
                     println!("{}:", outcome.repo);
                     for o in overlaps {
                         let state = if o.overlapping { "OVERLAP" } else { "shared" };
@@ -51,14 +57,13 @@ pub fn run_many(args: CheckArgs) -> Result<ExitCode> {
                         println!("  {}  {state}  {}", o.path, names.join(", "));
                     }
                 }
-                (None, Some(error)) => println!("{}: {error}", outcome.repo),
-                _ => {}
+                Err(error) => super::print_repo_error(&outcome.repo, "", error),
             }
         }
     }
     let conflict = outcomes
         .iter()
-        .filter_map(|o| o.ok.as_ref())
+        .filter_map(|o| o.result.as_ref().ok())
         .any(|overlaps| overlaps.iter().any(|o| o.overlapping));
     Ok(if args.exit_code && conflict {
         ExitCode::FAILURE
@@ -70,7 +75,7 @@ pub fn run_many(args: CheckArgs) -> Result<ExitCode> {
 pub fn run(ctx: &Context, args: CheckArgs) -> Result<ExitCode> {
     let overlaps = check(&ctx.repo, &ctx.config)?;
     if args.json {
-        print_json(&overlaps)?;
+        print_json(&wire::all::<_, wire::PathOverlap>(&overlaps))?;
     } else if overlaps.is_empty() {
         println!("No file is changed in more than one lane");
     } else {

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use lanes::ops;
+use lanes::protocol as wire;
 use lanes::{Lane, Result, TicketKey};
 
 use super::{print_json, table, Context};
@@ -10,7 +11,7 @@ use super::{print_json, table, Context};
 pub fn list(ctx: &Context, json: bool) -> Result<ExitCode> {
     let lanes = ops::list(&ctx.repo, &ctx.config)?;
     if json {
-        print_json(&lanes)?;
+        print_json(&wire::all::<_, wire::Lane>(&lanes))?;
         return Ok(ExitCode::SUCCESS);
     }
     let rows: Vec<Vec<String>> = lanes
@@ -41,10 +42,13 @@ pub fn list_many(json: bool) -> Result<ExitCode> {
     let targets = lanes::ops::multi::choose(&user, &[], &[], true)?;
     let (tickets, problems) = lanes::ops::multi::list_many(&user, &targets);
     for problem in &problems {
-        eprintln!("warning: {problem}");
+        eprintln!("warning: {}", problem.result);
+        for hint in problem.result.hints() {
+            eprintln!("  hint: {hint}");
+        }
     }
     if json {
-        print_json(&tickets)?;
+        print_json(&wire::all::<_, wire::TicketLanes>(&tickets))?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut rows = Vec::new();
@@ -57,13 +61,13 @@ pub fn list_many(json: bool) -> Result<ExitCode> {
                     String::new()
                 },
                 lane.repo.clone(),
-                lane.lane
+                lane.result
                     .branch
                     .clone()
                     .unwrap_or_else(|| "(detached)".into()),
-                lane.lane.dirty.map_or("-".into(), |d| d.to_string()),
-                distance(&lane.lane),
-                lane.lane.path.display().to_string(),
+                lane.result.dirty.map_or("-".into(), |d| d.to_string()),
+                distance(&lane.result),
+                lane.result.path.display().to_string(),
             ]);
         }
     }
@@ -80,7 +84,7 @@ pub fn list_many(json: bool) -> Result<ExitCode> {
 pub fn status(ctx: &Context, json: bool) -> Result<ExitCode> {
     let lane = ops::status(&ctx.repo, &ctx.config, &ctx.cwd)?;
     if json {
-        print_json(&lane)?;
+        print_json(&wire::Lane::from(&lane))?;
         return Ok(ExitCode::SUCCESS);
     }
     println!("lane    {}", ticket_cell(&lane));
@@ -108,7 +112,7 @@ pub fn status(ctx: &Context, json: bool) -> Result<ExitCode> {
 pub fn tickets(ctx: &Context, json: bool) -> Result<ExitCode> {
     let tickets = lanes::ops::tickets::my_tickets(&ctx.repo, &ctx.config)?;
     if json {
-        print_json(&tickets)?;
+        print_json(&wire::all::<_, wire::TicketSummary>(&tickets))?;
         return Ok(ExitCode::SUCCESS);
     }
     let rows: Vec<Vec<String>> = tickets

@@ -214,7 +214,6 @@ impl Context {
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Doctor => return Ok(doctor(cli.dir)),
-        Command::Lsp(_) => return lsp(cli.dir),
         Command::Start(args) if args.repos.any() => return start::run_many(args),
         Command::List(args) if args.all => return list::list_many(args.json),
         Command::Remove(args) if args.repos.any() => return remove::remove_many(args),
@@ -249,31 +248,20 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// Prints JSON to stdout.
-pub fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| lanes::Error::Config(format!("serialising output: {e}")))?;
-    println!("{text}");
-    Ok(())
+/// One repository's error in a multi-repository report: `REPO  PREFIX message`, then its hints.
+pub fn print_repo_error(repo: &str, prefix: &str, error: &lanes::Error) {
+    println!("{repo:<12} {prefix}{error}");
+    for hint in error.hints() {
+        println!("  hint: {hint}");
+    }
 }
 
-fn lsp(dir: Option<PathBuf>) -> Result<ExitCode> {
-    if let Some(dir) = dir {
-        std::env::set_current_dir(&dir)
-            .map_err(lanes::Error::io(format!("entering {}", dir.display())))?;
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(lanes::Error::io("starting the language server runtime"))?;
-    let clean = runtime.block_on(crate::lsp::serve());
-    // Blocking work still running (a sync, a scan) must not keep a client waiting on our exit.
-    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
-    Ok(if clean {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
+/// Prints a wire shape as JSON to stdout.
+pub fn print_json<W: lanes::protocol::Wire>(value: &W) -> Result<()> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| lanes::Error::Internal(format!("serialising output: {e}")))?;
+    println!("{text}");
+    Ok(())
 }
 
 fn doctor(dir: Option<PathBuf>) -> ExitCode {
@@ -313,7 +301,10 @@ fn doctor(dir: Option<PathBuf>) -> ExitCode {
         }
         Err(e) => {
             ok = false;
-            println!("FAIL  {}", e.with_hints_text());
+            println!("FAIL  {e}");
+            for hint in e.hints() {
+                println!("  hint: {hint}");
+            }
         }
     }
     if ok {

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use lanes::ops::moves::{
     move_changes, untangle_apply, untangle_list, MoveRequest, Moved, Selection,
 };
+use lanes::protocol as wire;
 use lanes::{Error, Result, TicketKey};
 
 use super::{print_json, table, Context};
@@ -103,7 +104,7 @@ pub fn run_move(ctx: &Context, args: MoveArgs) -> Result<ExitCode> {
     };
     let moved = move_changes(&ctx.repo, &ctx.config, &request)?;
     if args.json {
-        print_json(&moved)?;
+        print_json(&wire::Moved::from(&moved))?;
     } else {
         report(&moved);
     }
@@ -127,7 +128,7 @@ pub fn run_untangle(ctx: &Context, args: UntangleArgs) -> Result<ExitCode> {
         })?;
         let moved = untangle_apply(&ctx.repo, &ctx.config, &worktree, &assignment)?;
         if args.json {
-            print_json(&moved)?;
+            print_json(&wire::all::<_, wire::Moved>(&moved))?;
         } else {
             moved.iter().for_each(report);
         }
@@ -135,7 +136,7 @@ pub fn run_untangle(ctx: &Context, args: UntangleArgs) -> Result<ExitCode> {
     }
     let entries = untangle_list(&worktree)?;
     if args.json {
-        print_json(&entries)?;
+        print_json(&wire::all::<_, wire::UntangleEntry>(&entries))?;
         return Ok(ExitCode::SUCCESS);
     }
     if entries.is_empty() {

@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use lanes::ops::prune::prune as prune_lanes;
 use lanes::ops::remove::{remove as remove_lane, RemoveOptions};
+use lanes::protocol as wire;
 use lanes::{Result, TicketKey};
 
 use super::{print_json, Context};
@@ -41,20 +42,22 @@ pub fn remove_many(args: RemoveArgs) -> Result<ExitCode> {
         return Err(lanes::Error::NoSuchLane(ticket.to_string()));
     }
     if args.json {
-        print_json(&outcomes)?;
+        print_json(&wire::all::<_, wire::Outcome<wire::Removed>>(&outcomes))?;
     } else {
         for outcome in &outcomes {
-            match (&outcome.ok, &outcome.error) {
-                (Some(removed), _) => {
+            match &outcome.result {
+                Ok(removed) => {
                     println!("{:<12} removed {}", outcome.repo, removed.path.display())
                 }
-                (None, Some(error)) => println!("{:<12} kept: {error}", outcome.repo),
-                _ => {}
+                Err(error) => super::print_repo_error(&outcome.repo, "kept: ", error),
             }
         }
     }
     // Each repository's own verdict: all refusals exit 3, a mix of failures exits 1.
-    let codes: Vec<i32> = outcomes.iter().filter_map(|o| o.exit_code).collect();
+    let codes: Vec<i32> = outcomes
+        .iter()
+        .filter_map(|o| o.result.as_ref().err().map(lanes::Error::exit_code))
+        .collect();
     let code = match codes.first() {
         None => 0,
         Some(first) if codes.iter().all(|c| c == first) => *first,
@@ -71,7 +74,7 @@ pub fn remove(ctx: &Context, args: RemoveArgs) -> Result<ExitCode> {
     };
     let removed = remove_lane(&ctx.repo, &ctx.config, &ticket, options)?;
     if args.json {
-        print_json(&removed)?;
+        print_json(&wire::Removed::from(&removed))?;
         return Ok(ExitCode::SUCCESS);
     }
     println!(
@@ -114,7 +117,7 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Result<ExitCode> {
     let restored =
         lanes::ops::restore::restore(&ctx.repo, &ctx.config, ticket.as_ref(), args.id.as_deref())?;
     if args.json {
-        print_json(&restored)?;
+        print_json(&wire::Restored::from(&restored))?;
     } else {
         println!(
             "Restored lane {} at {}{}",
@@ -134,7 +137,7 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Result<ExitCode> {
 pub fn list_trash(ctx: &Context, json: bool) -> Result<ExitCode> {
     let items = lanes::ops::restore::trash_items(&ctx.repo)?;
     if json {
-        print_json(&items)?;
+        print_json(&wire::all::<_, wire::TrashItem>(&items))?;
         return Ok(ExitCode::SUCCESS);
     }
     if items.is_empty() {
@@ -186,7 +189,7 @@ pub struct RestoreArgs {
 pub fn prune(ctx: &Context, json: bool) -> Result<ExitCode> {
     let pruned = prune_lanes(&ctx.repo, &ctx.config)?;
     if json {
-        print_json(&pruned)?;
+        print_json(&wire::all::<_, wire::Pruned>(&pruned))?;
         return Ok(ExitCode::SUCCESS);
     }
     if pruned.is_empty() {

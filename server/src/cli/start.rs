@@ -70,7 +70,7 @@ pub fn run_many(args: StartArgs) -> Result<ExitCode> {
     }
     let started = lanes::ops::multi::start_many(&user, &targets, &request, &Stderr)?;
     if args.json {
-        print_json(&started)?;
+        print_json(&lanes::protocol::StartedMany::from(&started))?;
         return Ok(ExitCode::SUCCESS);
     }
     println!(
@@ -113,7 +113,7 @@ pub fn run(ctx: &Context, args: StartArgs) -> Result<ExitCode> {
         eprintln!("warning: {warning}");
     }
     if args.json {
-        print_json(&started)?;
+        print_json(&lanes::protocol::Started::from(&started))?;
         return Ok(ExitCode::SUCCESS);
     }
     let lane = &started.lane;

@@ -36,16 +36,6 @@ pub struct ApiError {
     pub hint: Option<String>,
 }
 
-impl ApiError {
-    /// The message with its hint as a `hint:` line, for reports that hold one text per error.
-    pub fn text(&self) -> String {
-        match &self.hint {
-            Some(hint) => format!("{}\n  hint: {hint}", self.message),
-            None => self.message.clone(),
-        }
-    }
-}
-
 impl From<ApiError> for Error {
     fn from(e: ApiError) -> Error {
         let error = Error::Provider(e.message);
@@ -66,7 +56,7 @@ pub struct Page {
 }
 
 /// How many requests were made, and how many of them GitHub answered with 304.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ApiStats {
     /// Requests sent (retries included).
     pub requests: u64,

@@ -6,12 +6,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use git2::{Diff, DiffOptions, ObjectType, Oid, Repository, Tree};
-use serde::Serialize;
 
 use crate::error::{Error, Result};
 
 /// A run of lines, 1-based; `lines == 0` is an empty run just after line `start`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LineRange {
     /// First line (or, for an empty run, the line it follows).
     pub start: u32,
@@ -39,7 +38,7 @@ impl LineRange {
 }
 
 /// One changed region: where it was in the old version and where it is in the new one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hunk {
     /// Lines in the old version (the base side).
     pub old: LineRange,
@@ -48,7 +47,7 @@ pub struct Hunk {
 }
 
 /// How one file is changed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileChange {
     /// Changed regions.
     pub hunks: Vec<Hunk>,

@@ -4,20 +4,17 @@
 use std::path::Path;
 
 use git2::{DiffOptions, Index, IndexEntry, IndexTime, Oid};
-use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::git::write::FileChange;
 
 /// One hunk of an uncommitted change.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PatchHunk {
     /// Stable id: the path and a hash of the hunk's changed lines (not of its position, so it
     /// survives other hunks moving).
-    #[serde(skip)]
     pub id: String,
     /// Repository-relative path.
-    #[serde(skip)]
     pub path: String,
     /// First line and line count in HEAD's version.
     pub old_start: u32,
@@ -29,10 +26,8 @@ pub struct PatchHunk {
     pub new_lines: u32,
     /// The hunk's text (`@@` header and lines), for people to read (bytes that are not UTF-8
     /// are shown replaced).
-    #[serde(skip)]
     pub text: String,
     /// The hunk's lines exactly as in the file (any encoding), after the `@@` header line.
-    #[serde(skip)]
     body: Vec<u8>,
 }
 

@@ -2,8 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 pub mod catalog;
 
 pub use crate::config::check_template;
@@ -15,7 +13,7 @@ pub use catalog::{deepest, describe, describe_with, find, holding, lanes_of, Lan
 /// One lane of a repository: a worktree, its branch and its ticket. The primary checkout is listed
 /// as a lane too, with `primary: true` and no ticket. This is the stable JSON shape of `lanes list
 /// --json` and of the editor commands (fields are only ever added).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Lane {
     /// Ticket key, or null for the primary checkout and worktrees lanes did not create.
     pub ticket: Option<String>,
@@ -43,7 +41,6 @@ pub struct Lane {
     pub missing: bool,
     /// Why git's record of the worktree cannot be trusted (lanes leaves such a lane alone until
     /// `git worktree repair` fixes it); absent when it is sound.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub broken: Option<String>,
     /// Files with uncommitted changes, untracked files included; null when unknown (missing dir).
     pub dirty: Option<usize>,

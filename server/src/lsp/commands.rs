@@ -3,6 +3,7 @@
 //! core errors carry `data: {kind, exitCode}` (kind: invalid, refused, no-such-lane, failed) so a
 //! client can, say, offer "Force" after a refusal.
 
+use lanes::protocol as wire;
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
@@ -163,12 +164,10 @@ fn parse<T: DeserializeOwned>(arg: Value, example: &str) -> RpcResult<T> {
         .map_err(|e| RpcError::invalid_params(format!("invalid arguments ({e}); e.g. {example}")))
 }
 
-/// A core error as a JSON-RPC error.
 /// A core error as a JSON-RPC error: the message alone, and in `data` its kind, exit code and
 /// hints (editors show those their own way).
 fn core_error(e: lanes::Error) -> RpcError {
-    let kind = e.kind();
-    let code = if kind == "invalid" {
+    let code = if e.kind() == lanes::error::ErrorKind::Invalid {
         ErrorCode::InvalidParams
     } else {
         ErrorCode::ServerError(-32000 - i64::from(e.exit_code()))
@@ -176,7 +175,7 @@ fn core_error(e: lanes::Error) -> RpcError {
     RpcError {
         code,
         message: e.to_string().into(),
-        data: Some(json!({"kind": kind, "exitCode": e.exit_code(), "hints": e.hints()})),
+        data: serde_json::to_value(wire::ErrorData::from(&e)).ok(),
     }
 }
 
@@ -217,7 +216,7 @@ where
     tokio::task::spawn_blocking(work).await.map_err(internal)?
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> RpcResult<Value> {
+fn to_json<W: wire::Wire>(value: &W) -> RpcResult<Value> {
     serde_json::to_value(value).map_err(internal)
 }
 
@@ -245,7 +244,7 @@ async fn start(
     progress::run(ctx, token, title, move |reporter| {
         let (repo, config) = target(&c, repo_dir)?;
         let started = ops::start::start(&repo, &config, &request, reporter).map_err(core_error)?;
-        to_json(&started)
+        to_json(&wire::Started::from(&started))
     })
     .await
 }
@@ -304,7 +303,7 @@ async fn sync(
             let (repo, config) = target(&c, args.repo)?;
             let report = lanes::ops::sync::sync_from(Some(&repo), &config, &options, reporter)
                 .map_err(core_error)?;
-            to_json(&report)
+            to_json(&wire::SyncReport::from(&report))
         },
     )
     .await
@@ -317,11 +316,16 @@ async fn list(ctx: &Ctx, args: RepoArgs) -> RpcResult<Value> {
             let user = Config::load_user().map_err(core_error)?;
             let targets = ops::multi::choose(&user, &[], &[], true).map_err(core_error)?;
             let (tickets, problems) = ops::multi::list_many(&user, &targets);
-            return Ok(json!({ "tickets": tickets, "problems": problems }));
+            return to_json(&wire::TicketLaneList {
+                tickets: wire::all(&tickets),
+                problems: wire::all(&problems),
+            });
         }
         let (repo, config) = target(&c, args.repo)?;
         let lanes = ops::list(&repo, &config).map_err(core_error)?;
-        Ok(json!({ "lanes": lanes }))
+        to_json(&wire::LaneList {
+            lanes: wire::all(&lanes),
+        })
     })
     .await
 }
@@ -331,7 +335,9 @@ async fn tickets(ctx: &Ctx, args: RepoArgs) -> RpcResult<Value> {
     blocking(move || {
         let (repo, config) = target(&c, args.repo)?;
         let tickets = ops::tickets::my_tickets(&repo, &config).map_err(core_error)?;
-        Ok(json!({ "tickets": tickets }))
+        to_json(&wire::TicketList {
+            tickets: wire::all(&tickets),
+        })
     })
     .await
 }
@@ -342,7 +348,9 @@ async fn switch(ctx: &Ctx, args: TicketArgs) -> RpcResult<Value> {
         let ticket = TicketKey::parse(&args.ticket).map_err(core_error)?;
         let (repo, config) = target(&c, args.repo)?;
         let entry = ops::find(&repo, &config, &ticket).map_err(core_error)?;
-        to_json(&lanes::lane::describe(&repo, &config, &entry))
+        to_json(&wire::Lane::from(&lanes::lane::describe(
+            &repo, &config, &entry,
+        )))
     })
     .await
 }
@@ -357,7 +365,7 @@ async fn remove(ctx: &Ctx, args: RemoveArgs) -> RpcResult<Value> {
             keep_branch: args.keep_branch,
         };
         let removed = ops::remove::remove(&repo, &config, &ticket, options).map_err(core_error)?;
-        to_json(&removed)
+        to_json(&wire::Removed::from(&removed))
     })
     .await
 }
@@ -383,7 +391,7 @@ async fn restore(ctx: &Ctx, args: RestoreArgs) -> RpcResult<Value> {
         let (repo, config) = target(&c, args.repo)?;
         let restored = ops::restore::restore(&repo, &config, ticket.as_ref(), args.id.as_deref())
             .map_err(core_error)?;
-        to_json(&restored)
+        to_json(&wire::Restored::from(&restored))
     })
     .await
 }
@@ -451,7 +459,11 @@ async fn open_in_lane(ctx: &Ctx, args: OpenInLaneArgs) -> RpcResult<Value> {
             tracing::warn!("the client would not show {}: {e}", target_uri.as_str());
         }
     }
-    Ok(json!({ "uri": target_uri.as_str(), "path": target_path, "exists": exists }))
+    to_json(&wire::OpenedInLane {
+        uri: target_uri.as_str().to_string(),
+        path: target_path,
+        exists,
+    })
 }
 
 async fn move_change(ctx: &Ctx, args: MoveChangeArgs) -> RpcResult<Value> {
@@ -476,7 +488,7 @@ async fn move_change(ctx: &Ctx, args: MoveChangeArgs) -> RpcResult<Value> {
             three_way: args.three_way,
         };
         let moved = ops::moves::move_changes(&repo, &config, &request).map_err(core_error)?;
-        to_json(&moved)
+        to_json(&wire::Moved::from(&moved))
     })
     .await
 }

@@ -20,6 +20,27 @@ mod watch;
 
 use tower_lsp_server::{LspService, Server};
 
+/// `lanes lsp`: serves the language server on stdio in `dir` (or the current directory) until the
+/// client exits.
+pub fn run(dir: Option<std::path::PathBuf>) -> lanes::Result<std::process::ExitCode> {
+    if let Some(dir) = dir {
+        std::env::set_current_dir(&dir)
+            .map_err(lanes::Error::io(format!("entering {}", dir.display())))?;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(lanes::Error::io("starting the language server runtime"))?;
+    let clean = runtime.block_on(serve());
+    // Blocking work still running (a sync, a scan) must not keep a client waiting on our exit.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+    Ok(if clean {
+        std::process::ExitCode::SUCCESS
+    } else {
+        std::process::ExitCode::FAILURE
+    })
+}
+
 /// Serves LSP over stdin/stdout until the client sends `exit` (or closes the stream). Returns
 /// true when the client asked for `shutdown` first: the exit code is 0 then and 1 otherwise, as
 /// the LSP specification says.

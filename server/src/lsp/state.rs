@@ -43,7 +43,7 @@ pub struct OthersCache {
     /// `ops::multi::lanes_fingerprint` when they were found.
     pub fingerprint: Vec<(PathBuf, Option<std::time::SystemTime>)>,
     /// The lanes, as sent.
-    pub lanes: serde_json::Value,
+    pub lanes: Vec<lanes::protocol::LaneElsewhere>,
 }
 
 /// The client capabilities the server cares about.

@@ -1,6 +1,7 @@
 //! `lanes/status`: the lane of the window (ticket, title, branch, path, repo, dirty, ahead,
 //! behind, base, pr), sent when it changes and answered on request.
 
+use lanes::protocol as wire;
 use serde_json::Value;
 use tower_lsp_server::lsp_types::notification::Notification;
 
@@ -23,10 +24,9 @@ pub async fn compute(ctx: &Ctx) -> Option<Value> {
         let lane = state.window_lane(&session)?;
         let entry = session.lane_of(&lane)?;
         let described = lanes::lane::describe(session.repo(), session.config(), entry);
-        let mut value = serde_json::to_value(&described).ok()?;
         // The same ticket's lanes in the other configured repositories (microservices), from the
         // session's configuration (the user's `repos` are in it), cached per ticket.
-        value["others"] = match &described.ticket {
+        let others = match &described.ticket {
             Some(ticket) => {
                 let fingerprint = lanes::ops::multi::lanes_fingerprint(session.config());
                 let cached = state.others.lock().ok().and_then(|c| {
@@ -37,13 +37,11 @@ pub async fn compute(ctx: &Ctx) -> Option<Value> {
                 match cached {
                     Some(others) => others,
                     None => {
-                        let others =
-                            serde_json::to_value(lanes::ops::multi::same_ticket_elsewhere(
-                                session.config(),
-                                ticket,
-                                session.repo().anchor(),
-                            ))
-                            .ok()?;
+                        let others = wire::all(&lanes::ops::multi::same_ticket_elsewhere(
+                            session.config(),
+                            ticket,
+                            session.repo().anchor(),
+                        ));
                         if let Ok(mut cache) = state.others.lock() {
                             *cache = Some(super::state::OthersCache {
                                 ticket: ticket.clone(),
@@ -55,9 +53,13 @@ pub async fn compute(ctx: &Ctx) -> Option<Value> {
                     }
                 }
             }
-            None => serde_json::json!([]),
+            None => Vec::new(),
         };
-        Some(value)
+        serde_json::to_value(wire::LaneStatus {
+            lane: wire::Lane::from(&described),
+            others,
+        })
+        .ok()
     })
     .await
     .ok()

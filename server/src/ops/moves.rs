@@ -6,8 +6,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::git::patch::{applied, uncommitted_patches, FilePatch, PatchHunk};
@@ -44,7 +42,7 @@ pub struct MoveRequest {
 }
 
 /// What a move did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Moved {
     /// Source worktree.
     pub from: PathBuf,
@@ -61,14 +59,13 @@ pub struct Moved {
 }
 
 /// An entry of `lanes untangle`: a hunk, or a whole file without line hunks (binary).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct UntangleEntry {
     /// Id to use in an assignment.
     pub id: String,
     /// Repository-relative path.
     pub path: String,
     /// The hunk, when the change has lines.
-    #[serde(flatten)]
     pub hunk: Option<PatchHunk>,
     /// Changed lines of the hunk, for a person or an agent to judge where it belongs.
     pub preview: Vec<String>,

@@ -4,8 +4,6 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::git::{canonical, status, Repo};
@@ -22,50 +20,34 @@ use crate::repos::expand;
 pub use crate::repos::{choose, configured, RepoTarget};
 
 /// A result for one repository.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct InRepo<T> {
     /// The repository's name.
     pub repo: String,
     /// What happened there.
-    #[serde(flatten)]
     pub result: T,
 }
 
-/// An outcome in one repository: `ok` or `error`.
-#[derive(Debug, Clone, Serialize)]
+/// An outcome in one repository of a command that goes on in the others when one fails.
+#[derive(Debug)]
 pub struct Outcome<T> {
     /// The repository's name.
     pub repo: String,
-    /// The result, on success.
-    pub ok: Option<T>,
-    /// The error message, on failure.
-    pub error: Option<String>,
-    /// The exit code that error means alone (3 refused, 4 no such lane, …).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub exit_code: Option<i32>,
+    /// What happened there.
+    pub result: Result<T>,
 }
 
 impl<T> Outcome<T> {
     fn of(repo: &str, result: Result<T>) -> Outcome<T> {
-        match result {
-            Ok(v) => Outcome {
-                repo: repo.to_string(),
-                ok: Some(v),
-                error: None,
-                exit_code: None,
-            },
-            Err(e) => Outcome {
-                repo: repo.to_string(),
-                ok: None,
-                error: Some(e.with_hints_text()),
-                exit_code: Some(e.exit_code()),
-            },
+        Outcome {
+            repo: repo.to_string(),
+            result,
         }
     }
 }
 
 /// What `start` did across repositories.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct StartedMany {
     /// The ticket.
     pub ticket: String,
@@ -76,7 +58,10 @@ pub struct StartedMany {
 }
 
 fn open(target: &RepoTarget) -> Result<(Repo, Config)> {
-    let named = |e: Error| Error::Conflict(format!("{}: {e}", target.name));
+    let named = |e: Error| Error::InRepo {
+        repo: target.name.clone(),
+        error: Box::new(e),
+    };
     let repo = Repo::discover(&target.path).map_err(named)?;
     let config = Config::load(repo.anchor()).map_err(named)?;
     Ok((repo, config))
@@ -217,29 +202,20 @@ fn write_workspace(
 }
 
 /// The lanes of one ticket across repositories.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct TicketLanes {
     /// The ticket.
     pub ticket: String,
     /// Its lanes, one per repository.
-    pub lanes: Vec<RepoLane>,
+    pub lanes: Vec<InRepo<Lane>>,
     /// Its multi-root workspace file, when one was written.
     pub workspace: Option<PathBuf>,
 }
 
-/// A lane with the name of its repository.
-#[derive(Debug, Clone, Serialize)]
-pub struct RepoLane {
-    /// The repository's configured name.
-    pub repo: String,
-    /// The lane.
-    pub lane: Lane,
-}
-
 /// Every lane of the repositories, grouped by ticket; repositories that cannot be read are
 /// reported in the second list.
-pub fn list_many(user: &Config, targets: &[RepoTarget]) -> (Vec<TicketLanes>, Vec<String>) {
-    let mut by_ticket: BTreeMap<String, Vec<RepoLane>> = BTreeMap::new();
+pub fn list_many(user: &Config, targets: &[RepoTarget]) -> (Vec<TicketLanes>, Vec<InRepo<Error>>) {
+    let mut by_ticket: BTreeMap<String, Vec<InRepo<Lane>>> = BTreeMap::new();
     let mut problems = Vec::new();
     for target in targets {
         let result = open(target).and_then(|(repo, config)| {
@@ -253,20 +229,27 @@ pub fn list_many(user: &Config, targets: &[RepoTarget]) -> (Vec<TicketLanes>, Ve
             Ok(lanes) => {
                 for lane in lanes {
                     if let Some(ticket) = lane.ticket.clone() {
-                        by_ticket.entry(ticket).or_default().push(RepoLane {
+                        by_ticket.entry(ticket).or_default().push(InRepo {
                             repo: target.name.clone(),
-                            lane,
+                            result: lane,
                         });
                     }
                 }
             }
-            Err(e) => problems.push(e.with_hints_text()),
+            Err(e) => problems.push(InRepo {
+                repo: target.name.clone(),
+                result: e,
+            }),
         }
     }
     let tickets = by_ticket
         .into_iter()
         .map(|(ticket, lanes)| {
-            let file = workspace_path(user, &ticket, lanes.first().map(|l| l.lane.path.as_path()));
+            let file = workspace_path(
+                user,
+                &ticket,
+                lanes.first().map(|l| l.result.path.as_path()),
+            );
             TicketLanes {
                 workspace: file.is_file().then_some(file),
                 ticket,
@@ -307,15 +290,6 @@ pub fn check_many(targets: &[RepoTarget]) -> Vec<Outcome<Vec<PathOverlap>>> {
         .collect()
 }
 
-/// Where a ticket's lane is in another repository.
-#[derive(Debug, Clone, Serialize)]
-pub struct LaneElsewhere {
-    /// The repository's configured name.
-    pub repo: String,
-    /// The lane's directory.
-    pub path: PathBuf,
-}
-
 /// A cheap fingerprint of the lanes of every configured repository: when it is unchanged, so is
 /// what [`same_ticket_elsewhere`] would find (a lane's creation or removal changes git's
 /// `worktrees` directory or lanes' record directory). Stats only; opens no repository.
@@ -340,7 +314,7 @@ pub fn lanes_fingerprint(user: &Config) -> Vec<(PathBuf, Option<std::time::Syste
 }
 
 /// The ticket's lanes in the configured repositories other than `except` (for `lanes/status`).
-pub fn same_ticket_elsewhere(user: &Config, ticket: &str, except: &Path) -> Vec<LaneElsewhere> {
+pub fn same_ticket_elsewhere(user: &Config, ticket: &str, except: &Path) -> Vec<InRepo<PathBuf>> {
     let Ok(targets) = configured(user) else {
         return Vec::new();
     };
@@ -356,9 +330,9 @@ pub fn same_ticket_elsewhere(user: &Config, ticket: &str, except: &Path) -> Vec<
                 .ok()?
                 .into_iter()
                 .find(|e| e.ticket.as_ref() == Some(&key))?;
-            Some(LaneElsewhere {
+            Some(InRepo {
                 repo: t.name.clone(),
-                path: entry.path()?.to_path_buf(),
+                result: entry.path()?.to_path_buf(),
             })
         })
         .collect()

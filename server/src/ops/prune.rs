@@ -3,8 +3,6 @@
 //! staged changes) is saved in the trash first, since a directory that was moved, not deleted,
 //! may be missed.
 
-use serde::Serialize;
-
 use crate::config::Config;
 use crate::error::Result;
 use crate::git::{snapshot, worktrees, Repo};
@@ -13,7 +11,7 @@ use crate::store::{now, Store};
 use crate::trash::{self, TrashMeta};
 
 /// One lane that `prune` forgot.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Pruned {
     /// Ticket, when known.
     pub ticket: Option<String>,

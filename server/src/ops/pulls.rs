@@ -6,8 +6,6 @@
 
 use std::path::PathBuf;
 
-use serde::Serialize;
-
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::git::{cli, status, Repo};
@@ -46,8 +44,7 @@ impl PullRequest {
 }
 
 /// What happened to one pull request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PrAction {
     /// A lane was created.
     Created,
@@ -60,7 +57,7 @@ pub enum PrAction {
 }
 
 /// The outcome for one pull request.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct PrOutcome {
     /// Pull request number.
     pub number: u64,

@@ -12,8 +12,6 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::failpoint;
@@ -36,7 +34,7 @@ pub struct RemoveOptions {
 }
 
 /// What `remove` did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Removed {
     /// The lane's ticket.
     pub ticket: String,

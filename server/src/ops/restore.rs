@@ -4,8 +4,6 @@
 
 use std::path::PathBuf;
 
-use serde::Serialize;
-
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::git::worktrees::{self, Checkout};
@@ -15,7 +13,7 @@ use crate::ticket::TicketKey;
 use crate::trash::{self, TrashEntry};
 
 /// One trash entry as `lanes list --trash` shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct TrashItem {
     /// Id to pass to `lanes restore --id`.
     pub id: String,
@@ -50,7 +48,7 @@ pub fn trash_items(repo: &Repo) -> Result<Vec<TrashItem>> {
 }
 
 /// What `restore` did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Restored {
     /// The trash entry that was restored (and is now gone from the trash).
     pub id: String,

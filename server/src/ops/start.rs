@@ -4,8 +4,6 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use serde::Serialize;
-
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::git::worktrees::{self, Checkout};
@@ -42,7 +40,7 @@ pub struct StartRequest {
 }
 
 /// The outcome of `start`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Started {
     /// The lane, with its state.
     pub lane: Lane,

@@ -9,7 +9,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
-use serde::Serialize;
 use serde_json::Value;
 
 use super::pulls::{bring, lane_of_pr, PrOutcome, PullRequest};
@@ -55,7 +54,7 @@ impl Default for SyncOptions {
 }
 
 /// A lane of a pull request that is no longer open.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Closed {
     /// Pull request number.
     pub number: u64,
@@ -72,7 +71,7 @@ pub struct Closed {
 }
 
 /// The outcome for one repository.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug)]
 pub struct RepoSync {
     /// The repository's name.
     pub repo: String,
@@ -87,11 +86,11 @@ pub struct RepoSync {
     /// Lanes of pull requests that were closed or merged.
     pub closed: Vec<Closed>,
     /// What went wrong for this repository; the others were synced regardless.
-    pub error: Option<String>,
+    pub error: Option<Error>,
 }
 
 /// The outcome of a sync.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug)]
 pub struct SyncReport {
     /// One entry per repository.
     pub repos: Vec<RepoSync>,
@@ -173,9 +172,9 @@ impl Work {
             .map(|(_, id)| id.full_name().to_ascii_lowercase())
     }
 
-    fn fail(&mut self, message: impl Into<String>) {
+    fn fail(&mut self, error: impl Into<Error>) {
         if self.result.error.is_none() {
-            self.result.error = Some(message.into());
+            self.result.error = Some(error.into());
         }
     }
 }
@@ -202,7 +201,7 @@ pub fn sync(
 
     for w in work.iter_mut().filter(|w| w.searched) {
         if let Err(e) = head_refs_needed(github, w) {
-            w.fail(e.text());
+            w.fail(e);
         }
     }
     fetch_all(&mut work, options.jobs, progress);
@@ -211,7 +210,7 @@ pub fn sync(
         .filter(|w| w.searched && w.result.error.is_none())
     {
         if let Err(e) = closed_lanes(github, w, options.prune, progress) {
-            w.fail(e.with_hints_text());
+            w.fail(e);
         }
     }
     github.save_cache();
@@ -251,11 +250,13 @@ fn open(target: &RepoTarget, host: &str) -> Work {
                     work.result.forge = Some(id.full_name());
                     work.result.remote = Some(remote.clone());
                 }
-                None => work.fail(format!("no remote on {host}; nothing to sync")),
+                None => work.fail(Error::Conflict(format!(
+                    "no remote on {host}; nothing to sync"
+                ))),
             }
             work.repo = Some((repo, config));
         }
-        Err(e) => work.fail(e.with_hints_text()),
+        Err(e) => work.fail(e),
     }
     work
 }
@@ -279,9 +280,9 @@ fn search(github: &GitHub, work: &mut [Work], queries: &[(&str, bool)]) {
                     Ok(_) => true,
                     Err(e) => {
                         work[*i].fail(if e.status == Some(404) {
-                            format!("GitHub has no repository {key}, or the token cannot see it (404); skipped")
+                            Error::ProviderStatus { status: 404, message: format!("GitHub has no repository {key}, or the token cannot see it (404); skipped") }
                         } else {
-                            e.text()
+                            e.into()
                         });
                         false
                     }
@@ -305,7 +306,7 @@ fn search(github: &GitHub, work: &mut [Work], queries: &[(&str, bool)]) {
                 Err(e) => {
                     for (i, _) in &chunk {
                         work[*i].searched = false;
-                        work[*i].fail(e.text());
+                        work[*i].fail(e.clone());
                     }
                 }
             }
@@ -471,7 +472,7 @@ fn fetch_all(work: &mut [Work], jobs: usize, progress: &dyn Progress) {
                     done += work[i].open.len();
                     match result {
                         Ok(outcomes) => work[i].result.pulls = outcomes,
-                        Err(e) => work[i].fail(e.with_hints_text()),
+                        Err(e) => work[i].fail(e),
                     }
                     progress.advance(done, total);
                     progress.step(&format!(

@@ -9,15 +9,13 @@ mod key;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Serialize;
-
 use crate::config::Config;
 use crate::error::{Error, Result};
 
 pub use key::{IssueRef, TicketKey, MAX_KEY_LEN};
 
 /// A ticket as its provider describes it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Ticket {
     /// Key, e.g. PROJ-123.
     pub key: String,
@@ -34,7 +32,7 @@ pub struct Ticket {
 }
 
 /// One line of "my open tickets".
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TicketSummary {
     /// Key.
     pub key: String,

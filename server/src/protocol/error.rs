@@ -1,0 +1,137 @@
+//! Errors on the wire: the `data` of a language-server error, and per-repository outcomes of
+//! commands that run in several repositories.
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::Wire;
+use crate::error::{Error, ErrorKind as CoreKind};
+use crate::ops::multi;
+
+/// What kind of error this is, as editors and agents branch on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    /// Bad input: a ticket key, branch name, argument or setting (exit code 2).
+    Invalid,
+    /// Refused to protect work; nothing was changed (exit code 3).
+    Refused,
+    /// No lane for the ticket (exit code 4).
+    NoSuchLane,
+    /// The repository's state is in the way (a branch or directory already taken, a change
+    /// that does not apply); nothing was changed (exit code 1).
+    Conflict,
+    /// Anything else: git, the file system, the network (exit code 1).
+    Failed,
+}
+
+impl From<CoreKind> for ErrorKind {
+    fn from(kind: CoreKind) -> ErrorKind {
+        match kind {
+            CoreKind::Invalid => ErrorKind::Invalid,
+            CoreKind::Refused => ErrorKind::Refused,
+            CoreKind::NoSuchLane => ErrorKind::NoSuchLane,
+            CoreKind::Conflict => ErrorKind::Conflict,
+            CoreKind::Failed => ErrorKind::Failed,
+        }
+    }
+}
+
+/// The `data` of a language-server error answer.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorData {
+    /// What kind of error.
+    pub kind: ErrorKind,
+    /// The exit code the CLI would give.
+    pub exit_code: i32,
+    /// What the user can do, one suggestion each.
+    pub hints: Vec<String>,
+}
+impl Wire for ErrorData {}
+
+impl From<&Error> for ErrorData {
+    fn from(e: &Error) -> ErrorData {
+        ErrorData {
+            kind: e.kind().into(),
+            exit_code: e.exit_code(),
+            hints: e.hints(),
+        }
+    }
+}
+
+/// An outcome in one repository: `ok` or `error`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[schemars(rename = "Outcome_for_{T}")]
+pub struct Outcome<T> {
+    /// The repository's name.
+    pub repo: String,
+    /// The result, on success.
+    pub ok: Option<T>,
+    /// The error message, on failure.
+    pub error: Option<String>,
+    /// What kind of error, on failure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ErrorKind>,
+    /// The exit code that error means alone (3 refused, 4 no such lane, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// What the user can do about the error, one suggestion each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hints: Vec<String>,
+}
+impl<T: Serialize + JsonSchema> Wire for Outcome<T> {}
+
+/// A repository that could not be read (`lanes list --all`); the others were listed.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct RepoProblem {
+    /// The repository's configured name.
+    pub repo: String,
+    /// What went wrong.
+    pub error: String,
+    /// What kind of error.
+    pub kind: ErrorKind,
+    /// What the user can do, one suggestion each.
+    pub hints: Vec<String>,
+}
+
+impl From<&multi::InRepo<Error>> for RepoProblem {
+    fn from(problem: &multi::InRepo<Error>) -> RepoProblem {
+        RepoProblem {
+            repo: problem.repo.clone(),
+            error: problem.result.to_string(),
+            kind: problem.result.kind().into(),
+            hints: problem.result.hints(),
+        }
+    }
+}
+
+impl<T> Outcome<T> {
+    /// The wire shape of a core outcome, its value converted by `convert`.
+    pub fn of<'a, C>(outcome: &'a multi::Outcome<C>, convert: impl Fn(&'a C) -> T) -> Outcome<T> {
+        match &outcome.result {
+            Ok(value) => Outcome {
+                repo: outcome.repo.clone(),
+                ok: Some(convert(value)),
+                error: None,
+                kind: None,
+                exit_code: None,
+                hints: Vec::new(),
+            },
+            Err(e) => Outcome {
+                repo: outcome.repo.clone(),
+                ok: None,
+                error: Some(e.to_string()),
+                kind: Some(e.kind().into()),
+                exit_code: Some(e.exit_code()),
+                hints: e.hints(),
+            },
+        }
+    }
+}
+
+impl<'a, C, T: From<&'a C>> From<&'a multi::Outcome<C>> for Outcome<T> {
+    fn from(outcome: &'a multi::Outcome<C>) -> Outcome<T> {
+        Outcome::of(outcome, |value| T::from(value))
+    }
+}

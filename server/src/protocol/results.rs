@@ -1,0 +1,351 @@
+//! What the lane operations report: start, remove, prune, restore, move, untangle, tickets.
+
+use std::path::PathBuf;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::{Lane, Wire};
+use crate::ops;
+
+/// The outcome of `lanes start`.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Started {
+    /// The lane, with its state.
+    pub lane: Lane,
+    /// False when the lane already existed and was only reported.
+    pub created: bool,
+    /// True when the branch was created (false when an existing branch was checked out).
+    pub created_branch: bool,
+    /// Files copied into the lane from the primary checkout.
+    pub copied: Vec<String>,
+    /// Things that did not stop the lane from being created but deserve a look.
+    pub warnings: Vec<String>,
+    /// The ticket as the provider describes it (null without a provider or offline).
+    pub ticket: Option<Ticket>,
+    /// Where the ticket's context was written for the lane's agent.
+    pub context: Option<PathBuf>,
+}
+impl Wire for Started {}
+
+impl From<&ops::start::Started> for Started {
+    fn from(s: &ops::start::Started) -> Started {
+        Started {
+            lane: Lane::from(&s.lane),
+            created: s.created,
+            created_branch: s.created_branch,
+            copied: s.copied.clone(),
+            warnings: s.warnings.clone(),
+            ticket: s.ticket.as_ref().map(Ticket::from),
+            context: s.context.clone(),
+        }
+    }
+}
+
+/// A ticket as its provider describes it.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Ticket {
+    /// Key, e.g. PROJ-123.
+    pub key: String,
+    /// Title (summary).
+    pub title: String,
+    /// Workflow status, e.g. "In Progress".
+    pub status: Option<String>,
+    /// Link to the ticket.
+    pub url: Option<String>,
+    /// Description as Markdown.
+    pub description: String,
+    /// The "Acceptance criteria" section of the description, when it has one.
+    pub acceptance: Option<String>,
+}
+
+impl From<&crate::ticket::Ticket> for Ticket {
+    fn from(t: &crate::ticket::Ticket) -> Ticket {
+        Ticket {
+            key: t.key.clone(),
+            title: t.title.clone(),
+            status: t.status.clone(),
+            url: t.url.clone(),
+            description: t.description.clone(),
+            acceptance: t.acceptance.clone(),
+        }
+    }
+}
+
+/// What `lanes start --repo/--group/--all` did across repositories.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct StartedMany {
+    /// The ticket.
+    pub ticket: String,
+    /// One lane per repository.
+    pub lanes: Vec<RepoStarted>,
+    /// The multi-root workspace file listing every lane folder.
+    pub workspace: PathBuf,
+}
+impl Wire for StartedMany {}
+
+/// A lane started in one of several repositories.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct RepoStarted {
+    /// The repository's configured name.
+    pub repo: String,
+    /// What happened there.
+    #[serde(flatten)]
+    pub started: Started,
+}
+
+impl From<&ops::multi::StartedMany> for StartedMany {
+    fn from(s: &ops::multi::StartedMany) -> StartedMany {
+        StartedMany {
+            ticket: s.ticket.clone(),
+            lanes: s
+                .lanes
+                .iter()
+                .map(|l| RepoStarted {
+                    repo: l.repo.clone(),
+                    started: Started::from(&l.result),
+                })
+                .collect(),
+            workspace: s.workspace.clone(),
+        }
+    }
+}
+
+/// What `lanes remove` did.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Removed {
+    /// The lane's ticket.
+    pub ticket: String,
+    /// The worktree directory that was removed (or was already gone).
+    pub path: PathBuf,
+    /// The lane's branch.
+    pub branch: Option<String>,
+    /// True when the branch was deleted.
+    pub branch_deleted: bool,
+    /// The commit the deleted branch pointed at, to restore it with `git branch NAME ID`.
+    pub branch_tip: Option<String>,
+    /// Why the branch was kept, when it was.
+    pub branch_kept: Option<String>,
+    /// The trash entry holding everything the lane had (`lanes restore` brings it back).
+    pub trash: Option<String>,
+    /// Ignored files too big to be kept in the trash.
+    pub not_kept: Vec<String>,
+}
+impl Wire for Removed {}
+
+impl From<&ops::remove::Removed> for Removed {
+    fn from(r: &ops::remove::Removed) -> Removed {
+        Removed {
+            ticket: r.ticket.clone(),
+            path: r.path.clone(),
+            branch: r.branch.clone(),
+            branch_deleted: r.branch_deleted,
+            branch_tip: r.branch_tip.clone(),
+            branch_kept: r.branch_kept.clone(),
+            trash: r.trash.clone(),
+            not_kept: r.not_kept.clone(),
+        }
+    }
+}
+
+/// One lane that `lanes prune` forgot.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Pruned {
+    /// Ticket, when known.
+    pub ticket: Option<String>,
+    /// The directory that no longer exists.
+    pub path: PathBuf,
+    /// The branch, which is kept.
+    pub branch: Option<String>,
+    /// The trash entry holding its staged changes and record.
+    pub trash: Option<String>,
+}
+impl Wire for Pruned {}
+
+impl From<&ops::prune::Pruned> for Pruned {
+    fn from(p: &ops::prune::Pruned) -> Pruned {
+        Pruned {
+            ticket: p.ticket.clone(),
+            path: p.path.clone(),
+            branch: p.branch.clone(),
+            trash: p.trash.clone(),
+        }
+    }
+}
+
+/// One trash entry (`lanes list --trash`).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TrashItem {
+    /// Id to pass to `lanes restore --id`.
+    pub id: String,
+    /// The lane's ticket.
+    pub ticket: String,
+    /// Its branch.
+    pub branch: Option<String>,
+    /// Where its worktree was.
+    pub path: PathBuf,
+    /// When it was saved (seconds since the Unix epoch).
+    pub time: u64,
+    /// Why: remove, prune.
+    pub reason: String,
+    /// Ignored files that were too big to keep.
+    pub not_kept: Vec<String>,
+}
+impl Wire for TrashItem {}
+
+impl From<&ops::restore::TrashItem> for TrashItem {
+    fn from(t: &ops::restore::TrashItem) -> TrashItem {
+        TrashItem {
+            id: t.id.clone(),
+            ticket: t.ticket.clone(),
+            branch: t.branch.clone(),
+            path: t.path.clone(),
+            time: t.time,
+            reason: t.reason.clone(),
+            not_kept: t.not_kept.clone(),
+        }
+    }
+}
+
+/// What `lanes restore` did.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Restored {
+    /// The trash entry that was restored (and is now gone from the trash).
+    pub id: String,
+    /// The lane's ticket.
+    pub ticket: String,
+    /// Its worktree, back in place.
+    pub path: PathBuf,
+    /// Its branch.
+    pub branch: Option<String>,
+}
+impl Wire for Restored {}
+
+impl From<&ops::restore::Restored> for Restored {
+    fn from(r: &ops::restore::Restored) -> Restored {
+        Restored {
+            id: r.id.clone(),
+            ticket: r.ticket.clone(),
+            path: r.path.clone(),
+            branch: r.branch.clone(),
+        }
+    }
+}
+
+/// What `lanes move` (or one target of `lanes untangle --apply`) did.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Moved {
+    /// Source worktree.
+    pub from: PathBuf,
+    /// Target ticket.
+    pub to: String,
+    /// Target worktree.
+    pub to_path: PathBuf,
+    /// Files touched.
+    pub files: Vec<String>,
+    /// Hunks moved (whole files without line hunks count as one).
+    pub hunks: usize,
+    /// Files left with conflict markers in the target (with `--3way`).
+    pub conflicts: Vec<String>,
+}
+impl Wire for Moved {}
+
+impl From<&ops::moves::Moved> for Moved {
+    fn from(m: &ops::moves::Moved) -> Moved {
+        Moved {
+            from: m.from.clone(),
+            to: m.to.clone(),
+            to_path: m.to_path.clone(),
+            files: m.files.clone(),
+            hunks: m.hunks,
+            conflicts: m.conflicts.clone(),
+        }
+    }
+}
+
+/// An entry of `lanes untangle`: a hunk, or a whole file without line hunks (binary).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct UntangleEntry {
+    /// Id to use in an assignment.
+    pub id: String,
+    /// Repository-relative path.
+    pub path: String,
+    /// First line of the hunk in the lane's base version; absent for a whole file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_start: Option<u32>,
+    /// Lines of the hunk in the base version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old_lines: Option<u32>,
+    /// First line of the hunk in the worktree's version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_start: Option<u32>,
+    /// Lines of the hunk in the worktree's version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_lines: Option<u32>,
+    /// Changed lines of the hunk, for a person or an agent to judge where it belongs.
+    pub preview: Vec<String>,
+}
+impl Wire for UntangleEntry {}
+
+impl From<&ops::moves::UntangleEntry> for UntangleEntry {
+    fn from(e: &ops::moves::UntangleEntry) -> UntangleEntry {
+        let hunk = e.hunk.as_ref();
+        UntangleEntry {
+            id: e.id.clone(),
+            path: e.path.clone(),
+            old_start: hunk.map(|h| h.old_start),
+            old_lines: hunk.map(|h| h.old_lines),
+            new_start: hunk.map(|h| h.new_start),
+            new_lines: hunk.map(|h| h.new_lines),
+            preview: e.preview.clone(),
+        }
+    }
+}
+
+/// One line of "my open tickets".
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TicketSummary {
+    /// Key.
+    pub key: String,
+    /// Title.
+    pub title: String,
+    /// Status.
+    pub status: Option<String>,
+    /// Link.
+    pub url: Option<String>,
+    /// The lane's directory, when the ticket has a lane in this repository.
+    pub lane: Option<PathBuf>,
+}
+impl Wire for TicketSummary {}
+
+impl From<&crate::ticket::TicketSummary> for TicketSummary {
+    fn from(t: &crate::ticket::TicketSummary) -> TicketSummary {
+        TicketSummary {
+            key: t.key.clone(),
+            title: t.title.clone(),
+            status: t.status.clone(),
+            url: t.url.clone(),
+            lane: t.lane.clone(),
+        }
+    }
+}
+
+/// "My open tickets" (`lanes.tickets`).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TicketList {
+    /// One entry per ticket.
+    pub tickets: Vec<TicketSummary>,
+}
+impl Wire for TicketList {}
+
+/// The same file in another lane (`lanes.openInLane`).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct OpenedInLane {
+    /// Its `file:` URI.
+    pub uri: String,
+    /// Its path.
+    pub path: PathBuf,
+    /// Whether the file exists in that lane.
+    pub exists: bool,
+}
+impl Wire for OpenedInLane {}
