@@ -2,7 +2,8 @@
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { settings } from './config';
-import { Lane, errorText } from './format';
+import { errorText } from './format';
+import type { ErrorData, LaneStatus as LaneStatusMessage } from './protocol';
 import { LaneStatus } from './status';
 
 export function createClient(binary: string, status: LaneStatus, startLane: () => Promise<void>): LanguageClient {
@@ -28,7 +29,7 @@ export function createClient(binary: string, status: LaneStatus, startLane: () =
     },
   };
   const client = new LanguageClient('lanes', 'Lanes', serverOptions, clientOptions);
-  client.onNotification('lanes/status', (lane: Lane | null) => status.update(lane));
+  client.onNotification('lanes/status', (lane: LaneStatusMessage | null) => status.update(lane));
   return client;
 }
 
@@ -43,7 +44,7 @@ export function errorMessage(error: unknown): string {
 }
 
 export function isRefusal(error: unknown): boolean {
-  const data = (error as { data?: { kind?: string } } | undefined)?.data;
+  const data = (error as { data?: Partial<ErrorData> } | undefined)?.data;
   return data?.kind === 'refused';
 }
 

@@ -4,15 +4,11 @@ import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { errorMessage, isRefusal, run } from './client';
 import { openInNewWindow, syncOptions } from './config';
-import { Lane, laneItem, SyncReport, syncSummary, ticketProblem } from './format';
-
-interface Started {
-  created: boolean;
-  lane: Lane;
-}
+import { laneItem, syncSummary, ticketProblem } from './format';
+import type { Lane, LaneList, OpenedInLane, Started, SyncReport, TicketLaneList, TicketLanes, TicketList, TicketSummary } from './protocol';
 
 async function pickLane(client: LanguageClient, placeHolder: string, withPrimary: boolean): Promise<Lane | undefined> {
-  const { lanes } = await run<{ lanes: Lane[] }>(client, 'lanes.list');
+  const { lanes } = await run<LaneList>(client, 'lanes.list');
   const candidates = lanes.filter((l) => withPrimary || !l.primary);
   if (candidates.length === 0) {
     vscode.window.showInformationMessage('No lanes yet: run "Lanes: Start Lane for Ticket…".');
@@ -29,17 +25,10 @@ async function openFolder(folder: string): Promise<void> {
   await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.file(folder), { forceNewWindow: openInNewWindow() });
 }
 
-interface TicketSummary {
-  key: string;
-  title: string;
-  status: string | null;
-  lane: string | null;
-}
-
 /** "My tickets" from the provider when one is configured, else undefined. */
 async function myTickets(client: LanguageClient): Promise<TicketSummary[] | undefined> {
   try {
-    return (await run<{ tickets: TicketSummary[] }>(client, 'lanes.tickets')).tickets;
+    return (await run<TicketList>(client, 'lanes.tickets')).tickets;
   } catch {
     return undefined;
   }
@@ -94,17 +83,11 @@ async function startTicket(client: LanguageClient, ticket: string): Promise<void
   }
 }
 
-interface TicketLanes {
-  ticket: string;
-  lanes: { repo: string; lane: Lane }[];
-  workspace: string | null;
-}
-
 /** Tickets spanning several configured repositories with a workspace file (none when no
  *  repositories are configured). */
 async function multiRepoTickets(client: LanguageClient): Promise<TicketLanes[]> {
   try {
-    const { tickets } = await run<{ tickets: TicketLanes[] }>(client, 'lanes.list', { all: true });
+    const { tickets } = await run<TicketLaneList>(client, 'lanes.list', { all: true });
     return tickets.filter((t) => t.workspace && t.lanes.length > 1);
   } catch {
     return [];
@@ -113,7 +96,7 @@ async function multiRepoTickets(client: LanguageClient): Promise<TicketLanes[]> 
 
 export async function switchLane(client: LanguageClient): Promise<void> {
   try {
-    const [{ lanes }, multi] = await Promise.all([run<{ lanes: Lane[] }>(client, 'lanes.list'), multiRepoTickets(client)]);
+    const [{ lanes }, multi] = await Promise.all([run<LaneList>(client, 'lanes.list'), multiRepoTickets(client)]);
     const items = [
       ...multi.map((t) => ({
         label: `$(multiple-windows) ${t.ticket}`,
@@ -184,7 +167,7 @@ export async function openFileInLane(client: LanguageClient): Promise<void> {
     if (!lane?.ticket) {
       return;
     }
-    const result = await run<{ uri: string; exists: boolean }>(client, 'lanes.openInLane', {
+    const result = await run<OpenedInLane>(client, 'lanes.openInLane', {
       uri: editor.document.uri.toString(),
       ticket: lane.ticket,
     });

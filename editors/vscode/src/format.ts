@@ -1,22 +1,8 @@
 // Pure helpers (no `vscode` import), unit-tested with node's test runner.
 
-/** The lane object the server sends (`lanes/status`, `lanes.list`). */
-export interface Lane {
-  ticket: string | null;
-  title?: string | null;
-  branch: string | null;
-  path: string;
-  repo: string;
-  primary?: boolean;
-  base?: string | null;
-  dirty?: number | null;
-  ahead?: number | null;
-  behind?: number | null;
-  pr?: number | null;
-  /** open, draft, closed or merged, as of the last sync. */
-  pr_state?: string | null;
-  others?: { repo: string; path: string }[];
-}
+import type { ErrorData, Lane, LaneStatus, SyncReport } from './protocol';
+
+export type { Lane, LaneStatus, SyncReport };
 
 /** Status bar text: `$(git-branch) PROJ-1 · 2● · ↑1 ↓0 · PR#42`. */
 export function statusText(lane: Lane): string {
@@ -35,7 +21,7 @@ export function statusText(lane: Lane): string {
 }
 
 /** Status bar tooltip: title, branch, path. */
-export function statusTooltip(lane: Lane): string {
+export function statusTooltip(lane: Lane & Partial<Pick<LaneStatus, 'others'>>): string {
   const lines = [];
   if (lane.ticket) {
     lines.push(lane.title ? `${lane.ticket}: ${lane.title}` : `Lane ${lane.ticket}`);
@@ -129,16 +115,6 @@ export function serverSettings(section: Record<string, unknown>): Record<string,
   return out;
 }
 
-/** The answer of `lanes.sync`, as far as the summary needs it. */
-export interface SyncReport {
-  repos: {
-    repo: string;
-    pulls: { number: number; action: string; reason?: string | null }[];
-    closed: { number: number; removed: boolean }[];
-    error?: string | null;
-  }[];
-}
-
 /**
  * One line for a finished sync: counts per outcome ("2 created · 1 updated · 1 skipped"), then the
  * reasons for skipped pull requests and the repositories that failed.
@@ -175,7 +151,7 @@ export function errorText(error: unknown): string {
     return String(error);
   }
   const message = String((error as { message: unknown }).message);
-  const hints = (error as { data?: { hints?: unknown } }).data?.hints;
+  const hints = (error as { data?: Partial<ErrorData> }).data?.hints;
   const extra = Array.isArray(hints) ? hints.filter((h) => typeof h === 'string' && h.length > 0) : [];
   return extra.length > 0 ? `${message} — ${extra.join('; ')}` : message;
 }

@@ -1,10 +1,11 @@
 // The status bar item: the window's lane from `lanes/status`; hidden outside git.
 import * as vscode from 'vscode';
-import { Lane, statusText, statusTooltip } from './format';
+import { statusText, statusTooltip } from './format';
+import type { LaneStatus as LaneStatusMessage } from './protocol';
 
 export class LaneStatus implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
-  current: Lane | undefined;
+  current: LaneStatusMessage | undefined;
 
   constructor() {
     this.item = vscode.window.createStatusBarItem('lanes.status', vscode.StatusBarAlignment.Left, 100);
@@ -12,7 +13,7 @@ export class LaneStatus implements vscode.Disposable {
     this.item.command = 'lanes.switchLane';
   }
 
-  update(lane: Lane | null | undefined): void {
+  update(lane: LaneStatusMessage | null | undefined): void {
     this.current = lane ?? undefined;
     if (!lane) {
       this.item.hide();

@@ -71,13 +71,13 @@ pub struct Outcome<T> {
     /// The error message, on failure.
     pub error: Option<String>,
     /// What kind of error, on failure.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<ErrorKind>,
     /// The exit code that error means alone (3 refused, 4 no such lane, …).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i32>,
     /// What the user can do about the error, one suggestion each.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hints: Vec<String>,
 }
 impl<T: Serialize + JsonSchema> Wire for Outcome<T> {}

@@ -38,7 +38,7 @@ pub struct Lane {
     pub missing: bool,
     /// Why git's record of the worktree cannot be trusted (lanes leaves such a lane alone until
     /// `git worktree repair` fixes it); absent when it is sound.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub broken: Option<String>,
     /// Files with uncommitted changes, untracked files included; null when unknown (missing dir).
     pub dirty: Option<usize>,

@@ -271,16 +271,16 @@ pub struct UntangleEntry {
     /// Repository-relative path.
     pub path: String,
     /// First line of the hunk in the lane's base version; absent for a whole file.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old_start: Option<u32>,
     /// Lines of the hunk in the base version.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub old_lines: Option<u32>,
     /// First line of the hunk in the worktree's version.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_start: Option<u32>,
     /// Lines of the hunk in the worktree's version.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_lines: Option<u32>,
     /// Changed lines of the hunk, for a person or an agent to judge where it belongs.
     pub preview: Vec<String>,

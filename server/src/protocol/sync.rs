@@ -37,7 +37,7 @@ pub struct RepoSync {
     /// What went wrong for this repository; the others were synced regardless.
     pub error: Option<String>,
     /// What to do about that error, one suggestion each.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hints: Vec<String>,
 }
 

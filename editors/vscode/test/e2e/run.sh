@@ -30,6 +30,8 @@ fi
 
 cd "$ext"
 [ -d node_modules ] || npm ci --no-audit --no-fund
+# The wire types must be those generated from the server's schema (editors/protocol.schema.json).
+node scripts/protocol.mjs --check
 npx tsc -p .
 npm run -s test:unit
 npx esbuild src/main.ts --bundle --platform=node --format=cjs --external:vscode --outfile=dist/main.js --minify

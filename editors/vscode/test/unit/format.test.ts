@@ -1,8 +1,40 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { errorText, findOnPath, laneItem, serverSettings, statusText, statusTooltip, syncSummary, ticketProblem } from '../../src/format';
+import type { Lane, PrAction, PrOutcome, RepoSync } from '../../src/protocol';
 
-const lane = { ticket: 'PROJ-1', title: 'Fix login', branch: 'feature/PROJ-1', path: '/src/p-PROJ-1', repo: '/src/p', dirty: 2, ahead: 1, behind: 0, pr: 42, base: 'origin/main' };
+const lane: Lane = {
+  ticket: 'PROJ-1',
+  title: 'Fix login',
+  branch: 'feature/PROJ-1',
+  path: '/src/p-PROJ-1',
+  repo: '/src/p',
+  dirty: 2,
+  ahead: 1,
+  behind: 0,
+  pr: 42,
+  base: 'origin/main',
+  primary: false,
+  detached: false,
+  locked: false,
+  missing: false,
+};
+const pull = (number: number, action: PrAction, reason: string | null = null): PrOutcome => ({
+  number,
+  action,
+  reason,
+  ticket: `PR-${number}`,
+  branch: `pr-${number}`,
+  path: null,
+  draft: false,
+});
+const repoSync = (repo: string, rest: Partial<RepoSync> = {}): RepoSync => ({
+  repo,
+  path: `/src/${repo}`,
+  pulls: [],
+  closed: [],
+  ...rest,
+});
 
 test('the status bar shows ticket, dirty count, ahead/behind and PR', () => {
   assert.equal(statusText(lane), '$(git-branch) PROJ-1 · 2● · ↑1 ↓0 · PR#42');
@@ -52,25 +84,25 @@ test('only settings that are set reach the server', () => {
 test('a sync summary counts outcomes and lists what was skipped or failed', () => {
   const { text, problems } = syncSummary({
     repos: [
-      {
-        repo: 'widgets',
+      repoSync('widgets', {
         pulls: [
-          { number: 1, action: 'created' },
-          { number: 2, action: 'created' },
-          { number: 3, action: 'up-to-date' },
-          { number: 4, action: 'skipped', reason: 'PR 4: local changes, not updated' },
+          pull(1, 'created'),
+          pull(2, 'created'),
+          pull(3, 'up-to-date'),
+          pull(4, 'skipped', 'PR 4: local changes, not updated'),
         ],
-        closed: [{ number: 5, removed: true }],
-      },
-      { repo: 'secret', pulls: [], closed: [], error: 'GitHub has no repository octo/secret (404)' },
+        closed: [{ number: 5, ticket: 'PR-5', state: 'merged', removed: true }],
+      }),
+      repoSync('secret', { error: 'GitHub has no repository octo/secret (404)' }),
     ],
+    api: { requests: 1, not_modified: 0 },
   });
   assert.equal(text, 'Pull requests synced: 2 created · 1 up to date · 1 skipped · 1 removed');
   assert.deepEqual(problems, ['PR 4: local changes, not updated', 'secret: GitHub has no repository octo/secret (404)']);
 });
 
 test('a sync with nothing open says so', () => {
-  assert.equal(syncSummary({ repos: [{ repo: 'w', pulls: [], closed: [] }] }).text, 'No open pull requests to sync');
+  assert.equal(syncSummary({ repos: [repoSync('w')], api: { requests: 1, not_modified: 0 } }).text, 'No open pull requests to sync');
 });
 
 test('an error shows its message and then what to do', () => {
