@@ -384,7 +384,7 @@ fn read_all(
             match handle.join() {
                 Ok(result) => out.extend(result?),
                 Err(_) => {
-                    return Err(Error::Conflict(
+                    return Err(Error::Internal(
                         "a thread reading lane changes stopped unexpectedly".into(),
                     ))
                 }

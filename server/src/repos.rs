@@ -89,7 +89,7 @@ pub fn choose(
     let mut wanted: Vec<String> = names.to_vec();
     for group in groups {
         let members = config.groups.get(group).ok_or_else(|| {
-            Error::Config(format!(
+            Error::Usage(format!(
                 "unknown group {group:?}; configured groups: {}",
                 config.groups.keys().cloned().collect::<Vec<_>>().join(", ")
             ))
@@ -99,7 +99,7 @@ pub fn choose(
     let mut out: Vec<RepoTarget> = Vec::new();
     for name in wanted {
         let repo = known.iter().find(|r| r.name == name).ok_or_else(|| {
-            Error::Config(format!(
+            Error::Usage(format!(
                 "unknown repository {name:?}; configured: {}",
                 known
                     .iter()

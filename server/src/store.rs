@@ -132,7 +132,7 @@ impl Store {
         let ticket = TicketKey::parse(&record.ticket)?;
         let target = self.record_path(&ticket);
         let json = serde_json::to_vec_pretty(record)
-            .map_err(|e| Error::Config(format!("serialising lane record: {e}")))?;
+            .map_err(|e| Error::Internal(format!("serialising lane record: {e}")))?;
         crate::atomic::write(&target, &json)
             .map_err(Error::io(format!("writing {}", target.display())))
     }

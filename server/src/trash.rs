@@ -75,7 +75,7 @@ pub fn save(
     let git = repo.git();
     let context = format!("saving lane {} to the trash", meta.ticket);
     let json =
-        serde_json::to_vec_pretty(&meta).map_err(|e| Error::Config(format!("{context}: {e}")))?;
+        serde_json::to_vec_pretty(&meta).map_err(|e| Error::Internal(format!("{context}: {e}")))?;
     let mut tree = git.treebuilder(None).map_err(Error::git(&context))?;
     let blob = git.blob(&json).map_err(Error::git(&context))?;
     tree.insert("lane.json", blob, 0o100644)

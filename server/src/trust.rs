@@ -44,7 +44,7 @@ pub fn approve(pending: &Pending) -> Result<()> {
     let mut all = load();
     all.insert(key(&pending.file), pending.hash.clone());
     let json = serde_json::to_vec_pretty(&all)
-        .map_err(|e| Error::Config(format!("recording the approval: {e}")))?;
+        .map_err(|e| Error::Internal(format!("recording the approval: {e}")))?;
     crate::atomic::write(&path, &json).map_err(Error::io(format!("writing {}", path.display())))
 }
 

@@ -242,3 +242,37 @@ fn a_refusal_in_one_repository_keeps_its_exit_code_across_repositories() {
     assert!(err.contains("hint: review and approve"), "{err}");
     assert!(!lane_dir(&services, "api", "PROJ-9").exists());
 }
+
+#[test]
+fn remove_all_json_reports_a_refusal_with_its_kind_exit_code_and_hints_apart() {
+    let (repo, services) = services();
+    repo.lanes_in(&repo.base(), &["start", "PROJ-9", "--all"]);
+    repo.write(
+        &lane_dir(&services, "web", "PROJ-9"),
+        "README.md",
+        "unsaved work\n",
+    );
+    let out = repo.lanes_in(&repo.base(), &["remove", "PROJ-9", "--all", "--json"]);
+    assert_eq!(out.status.code(), Some(3));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let web = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["repo"] == "web")
+        .unwrap();
+    assert_eq!(web["kind"], "refused", "{web}");
+    assert_eq!(web["exit_code"], 3);
+    assert!(!web["hints"].as_array().unwrap().is_empty(), "{web}");
+    assert!(!web["error"].as_str().unwrap().contains("hint:"), "{web}");
+    let api = report
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["repo"] == "api")
+        .unwrap();
+    assert!(
+        api["ok"]["path"].is_string() && api.get("kind").is_none(),
+        "{api}"
+    );
+}

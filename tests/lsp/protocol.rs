@@ -124,3 +124,22 @@ fn the_schema_check_notices_a_field_the_schema_does_not_declare() {
     );
     assert_eq!(out, ["LaneElsewhere.surprise: sent but not in the schema"]);
 }
+
+#[test]
+fn a_directory_in_the_way_is_a_conflict_not_a_failure() {
+    let repo = TestRepo::new();
+    let taken = repo.lane_dir("PROJ-3");
+    std::fs::create_dir_all(&taken).unwrap();
+    std::fs::write(taken.join("notes.txt"), "mine").unwrap();
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&repo.dir], Value::Null);
+    let error = lsp
+        .command("lanes.start", serde_json::json!({ "ticket": "PROJ-3" }))
+        .unwrap_err();
+    assert_eq!(error["data"]["kind"], "conflict", "{error}");
+    assert_eq!(error["data"]["exitCode"], 1);
+    assert_eq!(
+        std::fs::read_to_string(taken.join("notes.txt")).unwrap(),
+        "mine"
+    );
+}

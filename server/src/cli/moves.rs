@@ -52,7 +52,7 @@ fn parse_selection(ctx: &Context, worktree: &std::path::Path, arg: &str) -> Resu
             let (a, b) = l.split_once('-').unwrap_or((l, l));
             let parse = |s: &str| {
                 s.parse::<u32>().map_err(|_| {
-                    Error::Config(format!(
+                    Error::Usage(format!(
                         "invalid line range {l:?} in {arg:?}; use 10-20 or 12"
                     ))
                 })
@@ -64,7 +64,7 @@ fn parse_selection(ctx: &Context, worktree: &std::path::Path, arg: &str) -> Resu
     };
     let absolute = lanes::lane::normalize(&ctx.cwd.join(path));
     let relative = absolute.strip_prefix(worktree).map_err(|_| {
-        Error::Config(format!(
+        Error::Usage(format!(
             "{path} is not inside this lane ({})",
             worktree.display()
         ))
@@ -122,7 +122,7 @@ pub fn run_untangle(ctx: &Context, args: UntangleArgs) -> Result<ExitCode> {
                 .map_err(Error::io(format!("reading {}", file.display())))?
         };
         let assignment: BTreeMap<String, String> = serde_json::from_str(&text).map_err(|e| {
-            Error::Config(format!(
+            Error::Usage(format!(
                 "the assignment must be a JSON object of hunk id → ticket, e.g. {{\"src/a.rs@1a2b3c4d\": \"PROJ-7\"}}: {e}"
             ))
         })?;

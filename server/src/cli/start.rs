@@ -64,7 +64,7 @@ pub fn run_many(args: StartArgs) -> Result<ExitCode> {
         approve_setup: args.yes,
     };
     if args.path.is_some() {
-        return Err(lanes::Error::Config(
+        return Err(lanes::Error::Usage(
             "--path names one directory: it cannot be used with --repo, --group or --all".into(),
         ));
     }

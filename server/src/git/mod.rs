@@ -97,7 +97,7 @@ impl Repo {
             .map(|c| c.id())
             .map_err(|e| match e.code() {
                 git2::ErrorCode::NotFound | git2::ErrorCode::InvalidSpec => {
-                    Error::Config(format!("unknown base {rev:?}: no such branch or commit"))
+                    Error::Usage(format!("unknown base {rev:?}: no such branch or commit"))
                         .with_hint("pass --base with an existing ref, e.g. --base origin/main")
                 }
                 _ => Error::git(format!("resolving {rev}"))(e),

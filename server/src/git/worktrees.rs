@@ -271,7 +271,7 @@ pub fn remove(repo: &Repo, path: &Path, force: bool) -> Result<()> {
 /// the record held (the index) first.
 pub fn forget(repo: &Repo, name: &str) -> Result<()> {
     if name.is_empty() || name.contains('/') || name == "." || name == ".." {
-        return Err(Error::Conflict(format!("not a worktree name: {name:?}")));
+        return Err(Error::Internal(format!("not a worktree name: {name:?}")));
     }
     let admin = repo.common_dir().join("worktrees").join(name);
     match std::fs::remove_dir_all(&admin) {

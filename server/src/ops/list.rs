@@ -23,7 +23,7 @@ pub fn status(repo: &Repo, config: &Config, dir: &Path) -> Result<Lane> {
     holding(&entries, &dir)
         .map(|e| describe(repo, config, e))
         .ok_or_else(|| {
-            Error::Config(format!(
+            Error::Usage(format!(
                 "{} is not inside a worktree of {} (it is the git directory of a bare repository?)",
                 dir.display(),
                 repo.anchor().display()

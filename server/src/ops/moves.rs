@@ -387,7 +387,7 @@ fn three_way_merge(
         ];
         let (code, merged) = cli::run_with_status(target, args)?;
         if !(0..=127).contains(&code) {
-            return Err(Error::Conflict(format!("git merge-file failed on {file}")));
+            return Err(Error::Internal(format!("git merge-file failed on {file}")));
         }
         // merge-file's exit code is the number of conflicts: git's own verdict.
         if code > 0 {

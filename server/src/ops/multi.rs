@@ -79,7 +79,7 @@ pub fn start_many(
     let ticket = request
         .ticket
         .clone()
-        .ok_or_else(|| Error::Config("a ticket key is required".into()))?;
+        .ok_or_else(|| Error::Usage("a ticket key is required".into()))?;
     let mut done: Vec<(RepoTarget, Started)> = Vec::new();
     for target in targets {
         progress.step(&format!("{}: starting lane {ticket}", target.name));
@@ -196,7 +196,7 @@ fn write_workspace(
         .collect();
     let body = serde_json::json!({ "folders": folders, "settings": {} });
     let text = serde_json::to_vec_pretty(&body)
-        .map_err(|e| Error::Config(format!("serialising the workspace file: {e}")))?;
+        .map_err(|e| Error::Internal(format!("serialising the workspace file: {e}")))?;
     crate::atomic::write(&path, &text).map_err(Error::io(format!("writing {}", path.display())))?;
     Ok(path)
 }

@@ -66,7 +66,7 @@ pub fn start(
     progress: &dyn Progress,
 ) -> Result<Started> {
     let ticket = request.ticket.clone().ok_or_else(|| {
-        Error::Config("a ticket key is required, e.g. `lanes start PROJ-123`".into())
+        Error::Usage("a ticket key is required, e.g. `lanes start PROJ-123`".into())
     })?;
     let store = Store::new(repo);
     // Serialises concurrent starts of the same ticket (two windows, two agents): the second one
@@ -200,7 +200,7 @@ pub fn start(
         .or_else(|| config.base.clone())
         .or_else(|| repo.default_base())
         .ok_or_else(|| {
-            Error::Config("cannot tell which branch to start from: the repository has no commits or no default branch".into()).with_hint("pass --base REF")
+            Error::Usage("cannot tell which branch to start from: the repository has no commits or no default branch".into()).with_hint("pass --base REF")
         })?;
     if created_branch {
         if request.fetch.unwrap_or(config.fetch) {
@@ -279,7 +279,7 @@ pub fn start(
         .into_iter()
         .find(|e| e.ticket.as_ref() == Some(&ticket) && e.worktree.is_some())
         .ok_or_else(|| {
-            Error::Conflict(format!("lane {ticket} vanished right after it was created"))
+            Error::Internal(format!("lane {ticket} vanished right after it was created"))
         })?;
     run_setup(config, &record, progress)?;
     // Nothing but git wrote into the new checkout: it is clean without scanning it.
