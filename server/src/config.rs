@@ -317,24 +317,45 @@ pub fn check_template(what: &str, template: &str) -> Result<()> {
     Ok(())
 }
 
-/// Where the user's config file is: `$LANES_CONFIG`, else `$XDG_CONFIG_HOME/lanes/config.toml`,
-/// else `~/.config/lanes/config.toml`.
+/// Where the user's config file is: `$LANES_CONFIG`, else `lanes/config.toml` in the user's
+/// config directory (`$XDG_CONFIG_HOME`, else `~/.config`; `%APPDATA%` on Windows).
 pub fn user_config_path() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("LANES_CONFIG").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(p));
     }
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| home_dir().map(|h| h.join(".config")))?;
-    Some(base.join("lanes").join("config.toml"))
+    Some(user_dir(UserDir::Config)?.join("config.toml"))
 }
 
-/// The user's home directory, from `$HOME`.
+/// The per-user directories lanes keeps files in.
+#[derive(Debug, Clone, Copy)]
+pub enum UserDir {
+    /// Settings: `$XDG_CONFIG_HOME/lanes`, else `~/.config/lanes`.
+    Config,
+    /// Throw-away data (the GitHub ETag cache): `$XDG_CACHE_HOME/lanes`, else `~/.cache/lanes`.
+    Cache,
+    /// What must survive but is not a setting (approved setup commands): `$XDG_STATE_HOME/lanes`,
+    /// else `~/.local/state/lanes`.
+    State,
+}
+
+/// Lanes' directory of that kind, by the platform's conventions (XDG on Unix, Known Folders on
+/// Windows); None when the home directory cannot be found.
+pub fn user_dir(kind: UserDir) -> Option<PathBuf> {
+    use etcetera::BaseStrategy;
+    let base = etcetera::choose_base_strategy().ok()?;
+    let dir = match kind {
+        UserDir::Config => base.config_dir(),
+        UserDir::Cache => base.cache_dir(),
+        UserDir::State => base.state_dir().unwrap_or_else(|| base.data_dir()),
+    };
+    Some(dir.join("lanes"))
+}
+
+/// The user's home directory.
 pub fn home_dir() -> Option<PathBuf> {
-    std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(PathBuf::from)
+    etcetera::home_dir()
+        .ok()
+        .filter(|h| !h.as_os_str().is_empty())
 }
 
 fn read_layer(path: &Path) -> Result<Option<ConfigLayer>> {

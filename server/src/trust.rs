@@ -84,11 +84,7 @@ fn content_hash(commands: &[String]) -> String {
 }
 
 fn approvals_path() -> Option<PathBuf> {
-    std::env::var_os("XDG_STATE_HOME")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| crate::config::home_dir().map(|h| h.join(".local").join("state")))
-        .map(|d| d.join("lanes").join("approved.json"))
+    Some(crate::config::user_dir(crate::config::UserDir::State)?.join("approved.json"))
 }
 
 fn load() -> BTreeMap<String, String> {

@@ -95,11 +95,7 @@ fn write_atomically(file: &Path, entries: &HashMap<String, Entry>) -> std::io::R
 
 /// `$XDG_CACHE_HOME/lanes/github`, else `~/.cache/lanes/github`.
 fn cache_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| crate::config::home_dir().map(|h| h.join(".cache")))?;
-    Some(base.join("lanes").join("github"))
+    Some(crate::config::user_dir(crate::config::UserDir::Cache)?.join("github"))
 }
 
 /// A file name for an API root: its host and path with everything else replaced.
