@@ -19,6 +19,7 @@ pub mod store;
 pub mod ticket;
 pub(crate) mod trash;
 pub mod trust;
+pub(crate) mod web;
 
 pub use config::Config;
 pub use error::{Error, Result};

@@ -10,7 +10,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use http::HeaderMap;
 use octocrab::Octocrab;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
+
+use super::models::{Issue, SearchPage};
 
 use super::cache::EtagCache;
 use crate::config::Config;
@@ -46,11 +49,11 @@ impl From<ApiError> for Error {
     }
 }
 
-/// One answer: its JSON and the address of the next page, when there is one.
+/// One answer: its body and the address of the next page, when there is one.
 #[derive(Debug)]
-pub struct Page {
+pub struct Page<T = Value> {
     /// The body.
-    pub body: Value,
+    pub body: T,
     /// `rel="next"` of the `Link` header, as a path under the API root.
     pub next: Option<String>,
 }
@@ -236,34 +239,60 @@ impl GitHub {
         }
     }
 
-    /// GETs `path` and every following page, up to `max_pages`; `items` picks each page's
-    /// entries out of its body.
-    pub fn get_all(
+    /// GETs `path` and reads the answer as `T`.
+    pub fn get_as<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        what: &str,
+    ) -> std::result::Result<Page<T>, ApiError> {
+        let page = self.get(path, what)?;
+        let body = serde_json::from_value(page.body).map_err(|e| ApiError {
+            status: Some(200),
+            message: format!("GitHub's answer has an unexpected shape while {what}: {e}"),
+            hint: None,
+        })?;
+        Ok(Page {
+            body,
+            next: page.next,
+        })
+    }
+
+    /// GETs `path` and every following page, up to `max_pages`, each read as `T`.
+    pub fn get_pages<T: DeserializeOwned>(
         &self,
         path: &str,
         what: &str,
         max_pages: usize,
-        items: impl Fn(&Value) -> Option<&Vec<Value>>,
-    ) -> std::result::Result<Vec<Value>, ApiError> {
+    ) -> std::result::Result<Vec<T>, ApiError> {
         let mut out = Vec::new();
         let mut next = Some(path.to_string());
-        let mut pages = 0;
         while let Some(path) = next.take() {
-            let page = self.get(&path, what)?;
-            pages += 1;
-            let entries = items(&page.body).ok_or_else(|| ApiError {
-                status: Some(200),
-                message: format!("GitHub's answer has an unexpected shape while {what}"),
-                hint: None,
-            })?;
-            out.extend(entries.iter().cloned());
-            if pages < max_pages {
+            let page = self.get_as::<T>(&path, what)?;
+            out.push(page.body);
+            if out.len() < max_pages {
                 next = page.next;
             } else if page.next.is_some() {
                 tracing::warn!("stopped after {max_pages} pages while {what}");
             }
         }
         Ok(out)
+    }
+
+    /// Every issue or pull request `/search/issues` finds for `query`, newest `sort` first, up
+    /// to `max_pages` pages of 100.
+    pub fn search_issues(
+        &self,
+        query: &str,
+        sort: &str,
+        what: &str,
+        max_pages: usize,
+    ) -> std::result::Result<Vec<Issue>, ApiError> {
+        let path = format!(
+            "/search/issues?q={}&sort={sort}&order=desc&per_page=100",
+            crate::web::query_component(query)
+        );
+        let pages: Vec<SearchPage> = self.get_pages(&path, what, max_pages)?;
+        Ok(pages.into_iter().flat_map(|p| p.items).collect())
     }
 }
 

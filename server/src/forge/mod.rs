@@ -5,4 +5,5 @@
 
 pub mod cache;
 pub mod github;
+pub mod models;
 pub mod remote;

@@ -9,12 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
-use serde_json::Value;
-
 use super::pulls::{bring, lane_of_pr, PrOutcome, PullRequest};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::forge::github::{ApiError, ApiStats, GitHub};
+use crate::forge::models::{Issue, Pull};
 use crate::forge::remote::{forge_host, forge_remote, RepoId};
 use crate::git::Repo;
 use crate::lane::lanes_of;
@@ -318,7 +317,7 @@ fn run_query(
     github: &GitHub,
     qualifier: &str,
     chunk: &[(usize, String)],
-) -> std::result::Result<Vec<Value>, ApiError> {
+) -> std::result::Result<Vec<Issue>, ApiError> {
     if chunk.is_empty() {
         return Ok(Vec::new());
     }
@@ -327,31 +326,25 @@ fn run_query(
         query.push_str(" repo:");
         query.push_str(key);
     }
-    let path = format!(
-        "/search/issues?q={}&sort=created&order=desc&per_page=100",
-        crate::ticket::jira::urlencode(&query)
-    );
-    github.get_all(
-        &path,
+    github.search_issues(
+        &query,
+        "created",
         "searching your pull requests",
         MAX_SEARCH_PAGES,
-        |body| body["items"].as_array(),
     )
 }
 
 /// `owner/name` (lower case) and the pull request of a search result.
-fn read_hit(item: &Value) -> Option<(String, Hit)> {
-    item.get("pull_request")?;
-    let repo_url = item["repository_url"].as_str()?;
-    let mut parts = repo_url.trim_end_matches('/').rsplit('/');
-    let name = parts.next()?;
-    let owner = parts.next()?;
+fn read_hit(item: &Issue) -> Option<(String, Hit)> {
+    if !item.is_pull_request() {
+        return None;
+    }
     Some((
-        format!("{owner}/{name}").to_ascii_lowercase(),
+        item.repo_full_name()?.to_ascii_lowercase(),
         Hit {
-            number: item["number"].as_u64()?,
-            title: item["title"].as_str().unwrap_or_default().to_string(),
-            draft: item["draft"].as_bool().unwrap_or(false),
+            number: item.number,
+            title: item.title.clone(),
+            draft: item.draft.unwrap_or(false),
         },
     ))
 }
@@ -381,13 +374,12 @@ fn head_refs_needed(github: &GitHub, w: &mut Work) -> std::result::Result<(), Ap
         ));
         let mut pages = 0;
         while let Some(path) = next.take() {
-            let page = github.get(&path, &format!("listing the pull requests of {key}"))?;
+            let page = github
+                .get_as::<Vec<Pull>>(&path, &format!("listing the pull requests of {key}"))?;
             pages += 1;
-            for pull in page.body.as_array().into_iter().flatten() {
-                if let (Some(n), Some(head)) = (pull["number"].as_u64(), read_head(pull, &key)) {
-                    if missing.remove(&n) {
-                        heads.insert(n, head);
-                    }
+            for pull in &page.body {
+                if missing.remove(&pull.number) {
+                    heads.insert(pull.number, read_head(pull, &key));
                 }
             }
             if !missing.is_empty() && pages < MAX_LIST_PAGES {
@@ -396,13 +388,11 @@ fn head_refs_needed(github: &GitHub, w: &mut Work) -> std::result::Result<(), Ap
         }
     }
     for n in std::mem::take(&mut missing) {
-        let page = github.get(
+        let page = github.get_as::<Pull>(
             &format!("/repos/{key}/pulls/{n}"),
             &format!("reading pull request {n} of {key}"),
         )?;
-        if let Some(head) = read_head(&page.body, &key) {
-            heads.insert(n, head);
-        }
+        heads.insert(n, read_head(&page.body, &key));
     }
     w.heads = heads;
     Ok(())
@@ -410,12 +400,8 @@ fn head_refs_needed(github: &GitHub, w: &mut Work) -> std::result::Result<(), Ap
 
 /// A pull request's head branch, and whether it lives in the base repository `key` itself
 /// (not in a fork).
-fn read_head(pull: &Value, key: &str) -> Option<(String, bool)> {
-    let head = pull["head"]["ref"].as_str()?.to_string();
-    let same_repo = pull["head"]["repo"]["full_name"]
-        .as_str()
-        .is_some_and(|full| full.eq_ignore_ascii_case(key));
-    Some((head, same_repo))
+fn read_head(pull: &Pull, key: &str) -> (String, bool) {
+    (pull.head.branch.clone(), pull.from_same_repo(key))
 }
 
 /// Fetches and brings the pull requests of every searched repository, `jobs` at a time. Progress
@@ -540,15 +526,12 @@ fn closed_lanes(github: &GitHub, w: &mut Work, prune: bool, progress: &dyn Progr
         let state = match known {
             Some(state) => state.to_string(),
             None => {
-                let page = github.get(
+                let page = github.get_as::<Pull>(
                     &format!("/repos/{key}/pulls/{number}"),
                     &format!("reading pull request {number} of {key}"),
                 )?;
-                let merged = page.body["merged"].as_bool() == Some(true)
-                    || page.body["merged_at"].is_string();
-                match page.body["state"].as_str() {
-                    Some("closed") if merged => "merged".to_string(),
-                    Some("closed") => "closed".to_string(),
+                match page.body.outcome() {
+                    Some(state @ ("closed" | "merged")) => state.to_string(),
                     // Still open (e.g. no longer awaiting the user's review): not ours to judge.
                     _ => continue,
                 }
@@ -614,16 +597,19 @@ mod tests {
 
     #[test]
     fn search_results_name_their_repository() {
-        let item = serde_json::json!({
+        let item: Issue = serde_json::from_value(serde_json::json!({
             "number": 7, "title": "Fix", "draft": true,
             "repository_url": "https://api.github.com/repos/Octo/Widgets",
             "pull_request": {"url": "x"}
-        });
+        }))
+        .unwrap();
         let (key, hit) = read_hit(&item).unwrap();
         assert_eq!(key, "octo/widgets");
         assert_eq!((hit.number, hit.draft), (7, true));
-        let issue =
-            serde_json::json!({"number": 8, "repository_url": "https://api.github.com/repos/o/w"});
+        let issue: Issue = serde_json::from_value(
+            serde_json::json!({"number": 8, "repository_url": "https://api.github.com/repos/o/w"}),
+        )
+        .unwrap();
         assert!(read_hit(&issue).is_none());
     }
 }

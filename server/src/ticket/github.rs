@@ -5,6 +5,7 @@
 use super::adf::acceptance_criteria;
 use super::{Ticket, TicketKey, TicketSummary};
 use crate::error::{Error, Result};
+use crate::forge::models::Issue;
 use std::path::PathBuf;
 
 use crate::forge::github::GitHub;
@@ -76,7 +77,7 @@ impl GitHubIssues {
         let reference = format!("{repo}#{}", issue.number);
         let page = self
             .client
-            .get(
+            .get_as::<Issue>(
                 &format!("/repos/{repo}/issues/{}", issue.number),
                 &format!("fetching {reference}"),
             )
@@ -93,13 +94,13 @@ impl GitHubIssues {
                 }
             })?;
         self.client.save_cache();
-        let body = &page.body;
-        let description = body["body"].as_str().unwrap_or_default().to_string();
+        let found = page.body;
+        let description = found.body.unwrap_or_default();
         Ok(Some(Ticket {
             key: key.to_string(),
-            title: body["title"].as_str().unwrap_or_default().to_string(),
-            status: body["state"].as_str().map(str::to_string),
-            url: body["html_url"].as_str().map(str::to_string),
+            title: found.title,
+            status: found.state,
+            url: found.html_url,
             acceptance: acceptance_criteria(&description),
             description,
         }))
@@ -114,24 +115,15 @@ impl GitHubIssues {
             query.push_str(" repo:");
             query.push_str(repo);
         }
-        let path = format!(
-            "/search/issues?q={}&sort=updated&order=desc&per_page=100",
-            super::jira::urlencode(&query)
-        );
-        let items = self
-            .client
-            .get_all(&path, "listing your issues", MAX_PAGES, |b| {
-                b["items"].as_array()
-            })?;
+        let items =
+            self.client
+                .search_issues(&query, "updated", "listing your issues", MAX_PAGES)?;
         self.client.save_cache();
         Ok(items
-            .iter()
+            .into_iter()
             .filter_map(|item| {
-                let repo_url = item["repository_url"].as_str()?;
-                let mut parts = repo_url.trim_end_matches('/').rsplit('/');
-                let (name, owner) = (parts.next()?, parts.next()?);
-                let full = format!("{owner}/{name}");
-                let number = item["number"].as_u64()?;
+                let full = item.repo_full_name()?;
+                let number = item.number;
                 let here = self
                     .here
                     .as_deref()
@@ -142,9 +134,9 @@ impl GitHubIssues {
                     } else {
                         format!("{full}#{number}")
                     },
-                    title: item["title"].as_str().unwrap_or_default().to_string(),
-                    status: item["state"].as_str().map(str::to_string),
-                    url: item["html_url"].as_str().map(str::to_string),
+                    title: item.title,
+                    status: item.state,
+                    url: item.html_url,
                     lane: None,
                 })
             })

@@ -114,7 +114,7 @@ impl Jira {
         let path = format!(
             "/rest/api/{}/issue/{}?fields=summary,status,description",
             self.api(),
-            urlencode(key)
+            crate::web::query_component(key)
         );
         let body = self
             .send(self.get(&path), &format!("fetching {key}"))
@@ -135,7 +135,11 @@ impl Jira {
             key: body["key"].as_str().unwrap_or(key).to_string(),
             title: fields["summary"].as_str().unwrap_or_default().to_string(),
             status: fields["status"]["name"].as_str().map(str::to_string),
-            url: Some(format!("{}/browse/{}", self.base, urlencode(key))),
+            url: Some(format!(
+                "{}/browse/{}",
+                self.base,
+                crate::web::query_component(key)
+            )),
             acceptance: adf::acceptance_criteria(&description),
             description,
         })
@@ -144,7 +148,7 @@ impl Jira {
     /// The user's open issues, every page.
     pub fn mine(&self) -> Result<Vec<TicketSummary>> {
         let mut out = Vec::new();
-        let jql = urlencode(MY_OPEN_ISSUES);
+        let jql = crate::web::query_component(MY_OPEN_ISSUES);
         match self.auth {
             Auth::Cloud { .. } => {
                 let mut token: Option<String> = None;
@@ -153,7 +157,10 @@ impl Jira {
                         "/rest/api/3/search/jql?jql={jql}&fields=summary,status&maxResults=100"
                     );
                     if let Some(t) = &token {
-                        path.push_str(&format!("&nextPageToken={}", urlencode(t)));
+                        path.push_str(&format!(
+                            "&nextPageToken={}",
+                            crate::web::query_component(t)
+                        ));
                     }
                     let page = self.send(self.get(&path), "listing your issues")?;
                     out.extend(summaries(&page, &self.base));
@@ -269,15 +276,4 @@ fn without_url(error: &reqwest::Error) -> String {
         source = s.source();
     }
     last
-}
-
-/// Percent-encodes a query or path component: everything but RFC 3986's unreserved characters.
-pub fn urlencode(text: &str) -> String {
-    use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-    const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'~');
-    utf8_percent_encode(text, COMPONENT).to_string()
 }
