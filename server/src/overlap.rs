@@ -160,29 +160,7 @@ impl LaneChanges {
     }
 }
 
-/// One lane's part in an overlap.
-#[derive(Debug, Clone)]
-pub struct OverlapSide {
-    /// Ticket key, if any.
-    pub ticket: Option<String>,
-    /// Branch, if any.
-    pub branch: Option<String>,
-    /// Worktree directory.
-    pub path: PathBuf,
-    /// How the lane changes the file.
-    pub change: FileChange,
-}
-
-/// A path changed in more than one lane.
-#[derive(Debug, Clone)]
-pub struct PathOverlap {
-    /// Repository-relative path.
-    pub path: String,
-    /// True when at least two lanes change touching line ranges (a merge conflict is likely).
-    pub overlapping: bool,
-    /// The lanes changing it.
-    pub lanes: Vec<OverlapSide>,
-}
+pub use crate::protocol::{OverlapSide, PathOverlap};
 
 /// Lane → paths → hunks, with the reverse map path → lanes.
 #[derive(Default)]
@@ -321,19 +299,21 @@ impl OverlapIndex {
         shared
             .into_iter()
             .map(|path| {
-                let sides: Vec<OverlapSide> = self
-                    .lanes_changing(path)
+                let changing: Vec<(&LaneChanges, &FileChange)> =
+                    self.lanes_changing(path).collect();
+                let overlapping = changing
+                    .iter()
+                    .enumerate()
+                    .any(|(i, (_, a))| changing[i + 1..].iter().any(|(_, b)| a.overlaps(b)));
+                let sides = changing
+                    .into_iter()
                     .map(|(lane, change)| OverlapSide {
                         ticket: lane.source.ticket.clone(),
                         branch: lane.source.branch.clone(),
                         path: lane.source.path.clone(),
-                        change: change.clone(),
+                        change: change.into(),
                     })
                     .collect();
-                let overlapping = sides
-                    .iter()
-                    .enumerate()
-                    .any(|(i, a)| sides[i + 1..].iter().any(|b| a.change.overlaps(&b.change)));
                 PathOverlap {
                     path: path.clone(),
                     overlapping,

@@ -2,9 +2,9 @@
 
 use std::process::ExitCode;
 
-use lanes::git::changes::FileChange;
 use lanes::ops::check::check;
 use lanes::protocol as wire;
+use lanes::protocol::FileChange;
 use lanes::Result;
 
 use super::{print_json, table, Context};
@@ -31,7 +31,7 @@ pub fn run_many(args: CheckArgs) -> Result<ExitCode> {
         print_json(
             &outcomes
                 .iter()
-                .map(|o| wire::Outcome::of(o, wire::all))
+                .map(|o| o.report(|overlaps| overlaps.clone()))
                 .collect::<Vec<wire::Outcome<Vec<wire::PathOverlap>>>>(),
         )?;
     } else {
@@ -75,7 +75,7 @@ pub fn run_many(args: CheckArgs) -> Result<ExitCode> {
 pub fn run(ctx: &Context, args: CheckArgs) -> Result<ExitCode> {
     let overlaps = check(&ctx.repo, &ctx.config)?;
     if args.json {
-        print_json(&wire::all::<_, wire::PathOverlap>(&overlaps))?;
+        print_json(&overlaps)?;
     } else if overlaps.is_empty() {
         println!("No file is changed in more than one lane");
     } else {
@@ -120,7 +120,7 @@ fn lines(change: &FileChange) -> String {
             let (a, b) = if h.new.lines == 0 {
                 (h.new.start, h.new.start)
             } else {
-                h.new.span()
+                (h.new.start, h.new.start + h.new.lines - 1)
             };
             if a == b {
                 a.to_string()

@@ -3,7 +3,6 @@
 use std::process::ExitCode;
 
 use lanes::ops;
-use lanes::protocol as wire;
 use lanes::{Lane, Result, TicketKey};
 
 use super::{print_json, table, Context};
@@ -11,7 +10,7 @@ use super::{print_json, table, Context};
 pub fn list(ctx: &Context, json: bool) -> Result<ExitCode> {
     let lanes = ops::list(&ctx.repo, &ctx.config)?;
     if json {
-        print_json(&wire::all::<_, wire::Lane>(&lanes))?;
+        print_json(&lanes)?;
         return Ok(ExitCode::SUCCESS);
     }
     let rows: Vec<Vec<String>> = lanes
@@ -42,13 +41,13 @@ pub fn list_many(json: bool) -> Result<ExitCode> {
     let targets = lanes::ops::multi::choose(&user, &[], &[], true)?;
     let (tickets, problems) = lanes::ops::multi::list_many(&user, &targets);
     for problem in &problems {
-        eprintln!("warning: {}", problem.result);
-        for hint in problem.result.hints() {
+        eprintln!("warning: {}", problem.error);
+        for hint in &problem.hints {
             eprintln!("  hint: {hint}");
         }
     }
     if json {
-        print_json(&wire::all::<_, wire::TicketLanes>(&tickets))?;
+        print_json(&tickets)?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut rows = Vec::new();
@@ -61,13 +60,13 @@ pub fn list_many(json: bool) -> Result<ExitCode> {
                     String::new()
                 },
                 lane.repo.clone(),
-                lane.result
+                lane.lane
                     .branch
                     .clone()
                     .unwrap_or_else(|| "(detached)".into()),
-                lane.result.dirty.map_or("-".into(), |d| d.to_string()),
-                distance(&lane.result),
-                lane.result.path.display().to_string(),
+                lane.lane.dirty.map_or("-".into(), |d| d.to_string()),
+                distance(&lane.lane),
+                lane.lane.path.display().to_string(),
             ]);
         }
     }
@@ -84,7 +83,7 @@ pub fn list_many(json: bool) -> Result<ExitCode> {
 pub fn status(ctx: &Context, json: bool) -> Result<ExitCode> {
     let lane = ops::status(&ctx.repo, &ctx.config, &ctx.cwd)?;
     if json {
-        print_json(&wire::Lane::from(&lane))?;
+        print_json(&lane)?;
         return Ok(ExitCode::SUCCESS);
     }
     println!("lane    {}", ticket_cell(&lane));
@@ -112,7 +111,7 @@ pub fn status(ctx: &Context, json: bool) -> Result<ExitCode> {
 pub fn tickets(ctx: &Context, json: bool) -> Result<ExitCode> {
     let tickets = lanes::ops::tickets::my_tickets(&ctx.repo, &ctx.config)?;
     if json {
-        print_json(&wire::all::<_, wire::TicketSummary>(&tickets))?;
+        print_json(&tickets)?;
         return Ok(ExitCode::SUCCESS);
     }
     let rows: Vec<Vec<String>> = tickets

@@ -104,7 +104,7 @@ pub fn run_move(ctx: &Context, args: MoveArgs) -> Result<ExitCode> {
     };
     let moved = move_changes(&ctx.repo, &ctx.config, &request)?;
     if args.json {
-        print_json(&wire::Moved::from(&moved))?;
+        print_json(&moved)?;
     } else {
         report(&moved);
     }
@@ -128,7 +128,7 @@ pub fn run_untangle(ctx: &Context, args: UntangleArgs) -> Result<ExitCode> {
         })?;
         let moved = untangle_apply(&ctx.repo, &ctx.config, &worktree, &assignment)?;
         if args.json {
-            print_json(&wire::all::<_, wire::Moved>(&moved))?;
+            print_json(&moved)?;
         } else {
             moved.iter().for_each(report);
         }
@@ -136,7 +136,12 @@ pub fn run_untangle(ctx: &Context, args: UntangleArgs) -> Result<ExitCode> {
     }
     let entries = untangle_list(&worktree)?;
     if args.json {
-        print_json(&wire::all::<_, wire::UntangleEntry>(&entries))?;
+        print_json(
+            &entries
+                .iter()
+                .map(wire::UntangleEntry::from)
+                .collect::<Vec<_>>(),
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     if entries.is_empty() {

@@ -4,7 +4,6 @@ use std::process::ExitCode;
 
 use lanes::ops::prune::prune as prune_lanes;
 use lanes::ops::remove::{remove as remove_lane, RemoveOptions};
-use lanes::protocol as wire;
 use lanes::{Result, TicketKey};
 
 use super::{print_json, Context};
@@ -42,7 +41,12 @@ pub fn remove_many(args: RemoveArgs) -> Result<ExitCode> {
         return Err(lanes::Error::NoSuchLane(ticket.to_string()));
     }
     if args.json {
-        print_json(&wire::all::<_, wire::Outcome<wire::Removed>>(&outcomes))?;
+        print_json(
+            &outcomes
+                .iter()
+                .map(|o| o.report(Clone::clone))
+                .collect::<Vec<_>>(),
+        )?;
     } else {
         for outcome in &outcomes {
             match &outcome.result {
@@ -74,7 +78,7 @@ pub fn remove(ctx: &Context, args: RemoveArgs) -> Result<ExitCode> {
     };
     let removed = remove_lane(&ctx.repo, &ctx.config, &ticket, options)?;
     if args.json {
-        print_json(&wire::Removed::from(&removed))?;
+        print_json(&removed)?;
         return Ok(ExitCode::SUCCESS);
     }
     println!(
@@ -117,7 +121,7 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Result<ExitCode> {
     let restored =
         lanes::ops::restore::restore(&ctx.repo, &ctx.config, ticket.as_ref(), args.id.as_deref())?;
     if args.json {
-        print_json(&wire::Restored::from(&restored))?;
+        print_json(&restored)?;
     } else {
         println!(
             "Restored lane {} at {}{}",
@@ -137,7 +141,7 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Result<ExitCode> {
 pub fn list_trash(ctx: &Context, json: bool) -> Result<ExitCode> {
     let items = lanes::ops::restore::trash_items(&ctx.repo)?;
     if json {
-        print_json(&wire::all::<_, wire::TrashItem>(&items))?;
+        print_json(&items)?;
         return Ok(ExitCode::SUCCESS);
     }
     if items.is_empty() {
@@ -189,7 +193,7 @@ pub struct RestoreArgs {
 pub fn prune(ctx: &Context, json: bool) -> Result<ExitCode> {
     let pruned = prune_lanes(&ctx.repo, &ctx.config)?;
     if json {
-        print_json(&wire::all::<_, wire::Pruned>(&pruned))?;
+        print_json(&pruned)?;
         return Ok(ExitCode::SUCCESS);
     }
     if pruned.is_empty() {

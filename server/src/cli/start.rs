@@ -70,7 +70,7 @@ pub fn run_many(args: StartArgs) -> Result<ExitCode> {
     }
     let started = lanes::ops::multi::start_many(&user, &targets, &request, &Stderr)?;
     if args.json {
-        print_json(&lanes::protocol::StartedMany::from(&started))?;
+        print_json(&started)?;
         return Ok(ExitCode::SUCCESS);
     }
     println!(
@@ -79,7 +79,7 @@ pub fn run_many(args: StartArgs) -> Result<ExitCode> {
         started.lanes.len()
     );
     for lane in &started.lanes {
-        let verb = if lane.result.created {
+        let verb = if lane.started.created {
             "created"
         } else {
             "exists "
@@ -87,7 +87,7 @@ pub fn run_many(args: StartArgs) -> Result<ExitCode> {
         println!(
             "  {:<12} {verb}  {}",
             lane.repo,
-            lane.result.lane.path.display()
+            lane.started.lane.path.display()
         );
     }
     println!("  workspace  {}", started.workspace.display());
@@ -113,7 +113,7 @@ pub fn run(ctx: &Context, args: StartArgs) -> Result<ExitCode> {
         eprintln!("warning: {warning}");
     }
     if args.json {
-        print_json(&lanes::protocol::Started::from(&started))?;
+        print_json(&started)?;
         return Ok(ExitCode::SUCCESS);
     }
     let lane = &started.lane;

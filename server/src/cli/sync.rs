@@ -79,7 +79,7 @@ pub fn run(dir: Option<std::path::PathBuf>, args: SyncArgs) -> Result<ExitCode> 
     bar.finish_and_clear();
     let report = report?;
     if args.json {
-        print_json(&lanes::protocol::SyncReport::from(&report))?;
+        print_json(&report.report())?;
     } else {
         print_text(&report);
     }

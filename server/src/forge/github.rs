@@ -58,14 +58,7 @@ pub struct Page<T = Value> {
     pub next: Option<String>,
 }
 
-/// How many requests were made, and how many of them GitHub answered with 304.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ApiStats {
-    /// Requests sent (retries included).
-    pub requests: u64,
-    /// Of those, answered "not modified" from the ETag cache (free of rate limit).
-    pub not_modified: u64,
-}
+pub use crate::protocol::ApiStats;
 
 /// A GitHub API client.
 pub struct GitHub {

@@ -10,49 +10,7 @@ pub use crate::git::normalize;
 use crate::ticket::TicketKey;
 pub use catalog::{deepest, describe, describe_with, find, holding, lanes_of, LaneEntry};
 
-/// One lane of a repository: a worktree, its branch and its ticket. The primary checkout is listed
-/// as a lane too, with `primary: true` and no ticket. This is the stable JSON shape of `lanes list
-/// --json` and of the editor commands (fields are only ever added).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Lane {
-    /// Ticket key, or null for the primary checkout and worktrees lanes did not create.
-    pub ticket: Option<String>,
-    /// Ticket title, when a provider supplied one.
-    pub title: Option<String>,
-    /// Branch checked out in the worktree; null when HEAD is detached.
-    pub branch: Option<String>,
-    /// Absolute path of the worktree.
-    pub path: PathBuf,
-    /// Absolute path of the repository's primary checkout (or bare repository).
-    pub repo: PathBuf,
-    /// True for the primary checkout.
-    pub primary: bool,
-    /// The ref the lane branched from and is compared with.
-    pub base: Option<String>,
-    /// Commit checked out, as a full hex id.
-    pub head: Option<String>,
-    /// HEAD is detached.
-    pub detached: bool,
-    /// The worktree is locked (`git worktree lock`).
-    pub locked: bool,
-    /// Reason given when it was locked.
-    pub lock_reason: Option<String>,
-    /// The worktree directory no longer exists.
-    pub missing: bool,
-    /// Why git's record of the worktree cannot be trusted (lanes leaves such a lane alone until
-    /// `git worktree repair` fixes it); absent when it is sound.
-    pub broken: Option<String>,
-    /// Files with uncommitted changes, untracked files included; null when unknown (missing dir).
-    pub dirty: Option<usize>,
-    /// Commits on the branch that are not on the base.
-    pub ahead: Option<usize>,
-    /// Commits on the base that are not on the branch.
-    pub behind: Option<usize>,
-    /// Pull request number, for lanes made from a pull request.
-    pub pr: Option<u64>,
-    /// The pull request's state as last synced: open, draft, closed or merged.
-    pub pr_state: Option<String>,
-}
+pub use crate::protocol::Lane;
 
 /// Fills `{ticket}` and `{repo}` into a template; `{slug}` (from the ticket's title) is left for
 /// [`with_slug`].

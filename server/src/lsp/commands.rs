@@ -244,7 +244,7 @@ async fn start(
     progress::run(ctx, token, title, move |reporter| {
         let (repo, config) = target(&c, repo_dir)?;
         let started = ops::start::start(&repo, &config, &request, reporter).map_err(core_error)?;
-        to_json(&wire::Started::from(&started))
+        to_json(&started)
     })
     .await
 }
@@ -303,7 +303,7 @@ async fn sync(
             let (repo, config) = target(&c, args.repo)?;
             let report = lanes::ops::sync::sync_from(Some(&repo), &config, &options, reporter)
                 .map_err(core_error)?;
-            to_json(&wire::SyncReport::from(&report))
+            to_json(&report.report())
         },
     )
     .await
@@ -316,16 +316,11 @@ async fn list(ctx: &Ctx, args: RepoArgs) -> RpcResult<Value> {
             let user = Config::load_user().map_err(core_error)?;
             let targets = ops::multi::choose(&user, &[], &[], true).map_err(core_error)?;
             let (tickets, problems) = ops::multi::list_many(&user, &targets);
-            return to_json(&wire::TicketLaneList {
-                tickets: wire::all(&tickets),
-                problems: wire::all(&problems),
-            });
+            return to_json(&wire::TicketLaneList { tickets, problems });
         }
         let (repo, config) = target(&c, args.repo)?;
         let lanes = ops::list(&repo, &config).map_err(core_error)?;
-        to_json(&wire::LaneList {
-            lanes: wire::all(&lanes),
-        })
+        to_json(&wire::LaneList { lanes })
     })
     .await
 }
@@ -335,9 +330,7 @@ async fn tickets(ctx: &Ctx, args: RepoArgs) -> RpcResult<Value> {
     blocking(move || {
         let (repo, config) = target(&c, args.repo)?;
         let tickets = ops::tickets::my_tickets(&repo, &config).map_err(core_error)?;
-        to_json(&wire::TicketList {
-            tickets: wire::all(&tickets),
-        })
+        to_json(&wire::TicketList { tickets })
     })
     .await
 }
@@ -348,9 +341,7 @@ async fn switch(ctx: &Ctx, args: TicketArgs) -> RpcResult<Value> {
         let ticket = TicketKey::parse(&args.ticket).map_err(core_error)?;
         let (repo, config) = target(&c, args.repo)?;
         let entry = ops::find(&repo, &config, &ticket).map_err(core_error)?;
-        to_json(&wire::Lane::from(&lanes::lane::describe(
-            &repo, &config, &entry,
-        )))
+        to_json(&lanes::lane::describe(&repo, &config, &entry))
     })
     .await
 }
@@ -365,7 +356,7 @@ async fn remove(ctx: &Ctx, args: RemoveArgs) -> RpcResult<Value> {
             keep_branch: args.keep_branch,
         };
         let removed = ops::remove::remove(&repo, &config, &ticket, options).map_err(core_error)?;
-        to_json(&wire::Removed::from(&removed))
+        to_json(&removed)
     })
     .await
 }
@@ -391,7 +382,7 @@ async fn restore(ctx: &Ctx, args: RestoreArgs) -> RpcResult<Value> {
         let (repo, config) = target(&c, args.repo)?;
         let restored = ops::restore::restore(&repo, &config, ticket.as_ref(), args.id.as_deref())
             .map_err(core_error)?;
-        to_json(&wire::Restored::from(&restored))
+        to_json(&restored)
     })
     .await
 }
@@ -488,7 +479,7 @@ async fn move_change(ctx: &Ctx, args: MoveChangeArgs) -> RpcResult<Value> {
             three_way: args.three_way,
         };
         let moved = ops::moves::move_changes(&repo, &config, &request).map_err(core_error)?;
-        to_json(&wire::Moved::from(&moved))
+        to_json(&moved)
     })
     .await
 }

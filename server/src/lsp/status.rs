@@ -37,11 +37,11 @@ pub async fn compute(ctx: &Ctx) -> Option<Value> {
                 match cached {
                     Some(others) => others,
                     None => {
-                        let others = wire::all(&lanes::ops::multi::same_ticket_elsewhere(
+                        let others = lanes::ops::multi::same_ticket_elsewhere(
                             session.config(),
                             ticket,
                             session.repo().anchor(),
-                        ));
+                        );
                         if let Ok(mut cache) = state.others.lock() {
                             *cache = Some(super::state::OthersCache {
                                 ticket: ticket.clone(),
@@ -56,7 +56,7 @@ pub async fn compute(ctx: &Ctx) -> Option<Value> {
             None => Vec::new(),
         };
         serde_json::to_value(wire::LaneStatus {
-            lane: wire::Lane::from(&described),
+            lane: described,
             others,
         })
         .ok()

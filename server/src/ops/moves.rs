@@ -12,6 +12,7 @@ use crate::git::patch::{applied, uncommitted_patches, FilePatch, PatchHunk};
 use crate::git::write::{self, FileChange};
 use crate::git::{cli, Repo};
 use crate::lane::find;
+use crate::protocol;
 use crate::store::Store;
 use crate::ticket::TicketKey;
 
@@ -41,22 +42,7 @@ pub struct MoveRequest {
     pub three_way: bool,
 }
 
-/// What a move did.
-#[derive(Debug, Clone)]
-pub struct Moved {
-    /// Source worktree.
-    pub from: PathBuf,
-    /// Target ticket.
-    pub to: String,
-    /// Target worktree.
-    pub to_path: PathBuf,
-    /// Files touched.
-    pub files: Vec<String>,
-    /// Hunks moved (whole files without line hunks count as one).
-    pub hunks: usize,
-    /// Files left with conflict markers in the target (with `three_way`).
-    pub conflicts: Vec<String>,
-}
+pub use crate::protocol::Moved;
 
 /// An entry of `lanes untangle`: a hunk, or a whole file without line hunks (binary).
 #[derive(Debug, Clone)]
@@ -425,5 +411,20 @@ fn git_message(e: &Error) -> String {
     match e {
         Error::GitCommand { stderr, .. } => stderr.clone(),
         other => other.to_string(),
+    }
+}
+
+impl From<&UntangleEntry> for protocol::UntangleEntry {
+    fn from(e: &UntangleEntry) -> protocol::UntangleEntry {
+        let hunk = e.hunk.as_ref();
+        protocol::UntangleEntry {
+            id: e.id.clone(),
+            path: e.path.clone(),
+            old_start: hunk.map(|h| h.old_start),
+            old_lines: hunk.map(|h| h.old_lines),
+            new_start: hunk.map(|h| h.new_start),
+            new_lines: hunk.map(|h| h.new_lines),
+            preview: e.preview.clone(),
+        }
     }
 }

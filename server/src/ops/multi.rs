@@ -19,15 +19,6 @@ use crate::ticket::TicketKey;
 use crate::repos::expand;
 pub use crate::repos::{choose, configured, RepoTarget};
 
-/// A result for one repository.
-#[derive(Debug, Clone)]
-pub struct InRepo<T> {
-    /// The repository's name.
-    pub repo: String,
-    /// What happened there.
-    pub result: T,
-}
-
 /// An outcome in one repository of a command that goes on in the others when one fails.
 #[derive(Debug)]
 pub struct Outcome<T> {
@@ -44,18 +35,23 @@ impl<T> Outcome<T> {
             result,
         }
     }
+
+    /// As reported: `ok` with the value converted by `report`, or the error with its kind, exit
+    /// code and hints.
+    pub fn report<W>(&self, report: impl Fn(&T) -> W) -> crate::protocol::Outcome<W> {
+        let failure = self.result.as_ref().err();
+        crate::protocol::Outcome {
+            repo: self.repo.clone(),
+            ok: self.result.as_ref().ok().map(report),
+            error: failure.map(ToString::to_string),
+            kind: failure.map(|e| e.kind().into()),
+            exit_code: failure.map(Error::exit_code),
+            hints: failure.map(Error::hints).unwrap_or_default(),
+        }
+    }
 }
 
-/// What `start` did across repositories.
-#[derive(Debug, Clone)]
-pub struct StartedMany {
-    /// The ticket.
-    pub ticket: String,
-    /// One lane per repository.
-    pub lanes: Vec<InRepo<Started>>,
-    /// The multi-root workspace file listing every lane folder.
-    pub workspace: PathBuf,
-}
+pub use crate::protocol::{RepoStarted, StartedMany};
 
 fn open(target: &RepoTarget) -> Result<(Repo, Config)> {
     let named = |e: Error| Error::InRepo {
@@ -99,9 +95,9 @@ pub fn start_many(
         ticket: ticket.to_string(),
         lanes: done
             .into_iter()
-            .map(|(target, started)| InRepo {
+            .map(|(target, started)| RepoStarted {
                 repo: target.name,
-                result: started,
+                started,
             })
             .collect(),
         workspace,
@@ -201,21 +197,12 @@ fn write_workspace(
     Ok(path)
 }
 
-/// The lanes of one ticket across repositories.
-#[derive(Debug, Clone)]
-pub struct TicketLanes {
-    /// The ticket.
-    pub ticket: String,
-    /// Its lanes, one per repository.
-    pub lanes: Vec<InRepo<Lane>>,
-    /// Its multi-root workspace file, when one was written.
-    pub workspace: Option<PathBuf>,
-}
+pub use crate::protocol::{LaneElsewhere, RepoLane, RepoProblem, TicketLanes};
 
 /// Every lane of the repositories, grouped by ticket; repositories that cannot be read are
 /// reported in the second list.
-pub fn list_many(user: &Config, targets: &[RepoTarget]) -> (Vec<TicketLanes>, Vec<InRepo<Error>>) {
-    let mut by_ticket: BTreeMap<String, Vec<InRepo<Lane>>> = BTreeMap::new();
+pub fn list_many(user: &Config, targets: &[RepoTarget]) -> (Vec<TicketLanes>, Vec<RepoProblem>) {
+    let mut by_ticket: BTreeMap<String, Vec<RepoLane>> = BTreeMap::new();
     let mut problems = Vec::new();
     for target in targets {
         let result = open(target).and_then(|(repo, config)| {
@@ -229,27 +216,20 @@ pub fn list_many(user: &Config, targets: &[RepoTarget]) -> (Vec<TicketLanes>, Ve
             Ok(lanes) => {
                 for lane in lanes {
                     if let Some(ticket) = lane.ticket.clone() {
-                        by_ticket.entry(ticket).or_default().push(InRepo {
+                        by_ticket.entry(ticket).or_default().push(RepoLane {
                             repo: target.name.clone(),
-                            result: lane,
+                            lane,
                         });
                     }
                 }
             }
-            Err(e) => problems.push(InRepo {
-                repo: target.name.clone(),
-                result: e,
-            }),
+            Err(e) => problems.push(RepoProblem::new(&target.name, &e)),
         }
     }
     let tickets = by_ticket
         .into_iter()
         .map(|(ticket, lanes)| {
-            let file = workspace_path(
-                user,
-                &ticket,
-                lanes.first().map(|l| l.result.path.as_path()),
-            );
+            let file = workspace_path(user, &ticket, lanes.first().map(|l| l.lane.path.as_path()));
             TicketLanes {
                 workspace: file.is_file().then_some(file),
                 ticket,
@@ -314,7 +294,7 @@ pub fn lanes_fingerprint(user: &Config) -> Vec<(PathBuf, Option<std::time::Syste
 }
 
 /// The ticket's lanes in the configured repositories other than `except` (for `lanes/status`).
-pub fn same_ticket_elsewhere(user: &Config, ticket: &str, except: &Path) -> Vec<InRepo<PathBuf>> {
+pub fn same_ticket_elsewhere(user: &Config, ticket: &str, except: &Path) -> Vec<LaneElsewhere> {
     let Ok(targets) = configured(user) else {
         return Vec::new();
     };
@@ -330,9 +310,9 @@ pub fn same_ticket_elsewhere(user: &Config, ticket: &str, except: &Path) -> Vec<
                 .ok()?
                 .into_iter()
                 .find(|e| e.ticket.as_ref() == Some(&key))?;
-            Some(InRepo {
+            Some(LaneElsewhere {
                 repo: t.name.clone(),
-                result: entry.path()?.to_path_buf(),
+                path: entry.path()?.to_path_buf(),
             })
         })
         .collect()

@@ -10,18 +10,7 @@ use crate::lane::lanes_of;
 use crate::store::{now, Store};
 use crate::trash::{self, TrashMeta};
 
-/// One lane that `prune` forgot.
-#[derive(Debug, Clone)]
-pub struct Pruned {
-    /// Ticket, when known.
-    pub ticket: Option<String>,
-    /// The directory that no longer exists.
-    pub path: std::path::PathBuf,
-    /// The branch, which is kept.
-    pub branch: Option<String>,
-    /// The trash entry holding its staged changes and record.
-    pub trash: Option<String>,
-}
+pub use crate::protocol::Pruned;
 
 /// Forgets every lane whose worktree directory is gone and is not locked. A worktree whose
 /// record cannot be read is left alone (see `lanes list`).

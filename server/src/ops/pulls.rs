@@ -43,37 +43,7 @@ impl PullRequest {
     }
 }
 
-/// What happened to one pull request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PrAction {
-    /// A lane was created.
-    Created,
-    /// The lane was fast-forwarded.
-    Updated,
-    /// The lane already had the pull request's head.
-    UpToDate,
-    /// The lane was left alone (see `reason`).
-    Skipped,
-}
-
-/// The outcome for one pull request.
-#[derive(Debug, Clone)]
-pub struct PrOutcome {
-    /// Pull request number.
-    pub number: u64,
-    /// What happened.
-    pub action: PrAction,
-    /// Why it was skipped.
-    pub reason: Option<String>,
-    /// The lane's ticket.
-    pub ticket: String,
-    /// The lane's branch.
-    pub branch: String,
-    /// The lane's directory.
-    pub path: Option<PathBuf>,
-    /// A draft pull request.
-    pub draft: bool,
-}
+pub use crate::protocol::{PrAction, PrOutcome};
 
 /// The ticket of a pull request: a Jira-like key in its title or branch (`PROJ-123`), else `PR-N`.
 pub fn ticket_of(pr: &PullRequest) -> TicketKey {

@@ -33,26 +33,7 @@ pub struct RemoveOptions {
     pub keep_branch: bool,
 }
 
-/// What `remove` did.
-#[derive(Debug, Clone)]
-pub struct Removed {
-    /// The lane's ticket.
-    pub ticket: String,
-    /// The worktree directory that was removed (or was already gone).
-    pub path: PathBuf,
-    /// The lane's branch.
-    pub branch: Option<String>,
-    /// True when the branch was deleted.
-    pub branch_deleted: bool,
-    /// The commit the deleted branch pointed at, to restore it with `git branch NAME ID`.
-    pub branch_tip: Option<String>,
-    /// Why the branch was kept, when it was.
-    pub branch_kept: Option<String>,
-    /// The trash entry holding everything the lane had (`lanes restore` brings it back).
-    pub trash: Option<String>,
-    /// Ignored files too big to be kept in the trash.
-    pub not_kept: Vec<String>,
-}
+pub use crate::protocol::Removed;
 
 /// Removes the lane of `ticket`.
 pub fn remove(

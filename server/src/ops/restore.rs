@@ -2,8 +2,6 @@
 //! its branch at the saved tip, its worktree at the same place, its files (untracked and saved
 //! ignored ones included), what was staged, and its record.
 
-use std::path::PathBuf;
-
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::git::worktrees::{self, Checkout};
@@ -11,25 +9,6 @@ use crate::git::{cli, Repo};
 use crate::store::Store;
 use crate::ticket::TicketKey;
 use crate::trash::{self, TrashEntry};
-
-/// One trash entry as `lanes list --trash` shows it.
-#[derive(Debug, Clone)]
-pub struct TrashItem {
-    /// Id to pass to `lanes restore --id`.
-    pub id: String,
-    /// The lane's ticket.
-    pub ticket: String,
-    /// Its branch.
-    pub branch: Option<String>,
-    /// Where its worktree was.
-    pub path: PathBuf,
-    /// When it was saved (seconds since the Unix epoch).
-    pub time: u64,
-    /// Why: remove, prune.
-    pub reason: String,
-    /// Ignored files that were too big to keep.
-    pub not_kept: Vec<String>,
-}
 
 /// What can be restored, newest first.
 pub fn trash_items(repo: &Repo) -> Result<Vec<TrashItem>> {
@@ -47,18 +26,7 @@ pub fn trash_items(repo: &Repo) -> Result<Vec<TrashItem>> {
         .collect())
 }
 
-/// What `restore` did.
-#[derive(Debug, Clone)]
-pub struct Restored {
-    /// The trash entry that was restored (and is now gone from the trash).
-    pub id: String,
-    /// The lane's ticket.
-    pub ticket: String,
-    /// Its worktree, back in place.
-    pub path: PathBuf,
-    /// Its branch.
-    pub branch: Option<String>,
-}
+pub use crate::protocol::{Restored, TrashItem};
 
 /// Restores the newest trash entry of `ticket` (or the entry `id`, or with neither the newest
 /// of all: `lanes undo`).

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::git::worktrees::{self, Checkout};
 use crate::git::{canonical, cli, Repo};
-use crate::lane::{self, Lane};
+use crate::lane;
 use crate::lane::{describe, describe_with, lanes_of};
 use crate::progress::Progress;
 use crate::store::{now, LaneRecord, Store, RECORD_VERSION};
@@ -39,24 +39,7 @@ pub struct StartRequest {
     pub approve_setup: bool,
 }
 
-/// The outcome of `start`.
-#[derive(Debug, Clone)]
-pub struct Started {
-    /// The lane, with its state.
-    pub lane: Lane,
-    /// False when the lane already existed and was only reported.
-    pub created: bool,
-    /// True when the branch was created (false when an existing branch was checked out).
-    pub created_branch: bool,
-    /// Files copied into the lane from the primary checkout.
-    pub copied: Vec<String>,
-    /// Things that did not stop the lane from being created but deserve a look.
-    pub warnings: Vec<String>,
-    /// The ticket as the provider describes it (None without a provider or offline).
-    pub ticket: Option<crate::ticket::Ticket>,
-    /// Where the ticket's context was written for the lane's agent.
-    pub context: Option<PathBuf>,
-}
+pub use crate::protocol::Started;
 
 /// Starts (or reports) the lane of a ticket.
 pub fn start(

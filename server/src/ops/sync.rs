@@ -52,22 +52,7 @@ impl Default for SyncOptions {
     }
 }
 
-/// A lane of a pull request that is no longer open.
-#[derive(Debug, Clone)]
-pub struct Closed {
-    /// Pull request number.
-    pub number: u64,
-    /// The lane's ticket.
-    pub ticket: String,
-    /// `closed` or `merged`.
-    pub state: String,
-    /// The lane's directory.
-    pub path: Option<PathBuf>,
-    /// True when `--prune` removed the lane.
-    pub removed: bool,
-    /// Why it was kept.
-    pub reason: Option<String>,
-}
+pub use crate::protocol::Closed;
 
 /// The outcome for one repository.
 #[derive(Debug)]
@@ -174,6 +159,29 @@ impl Work {
     fn fail(&mut self, error: impl Into<Error>) {
         if self.result.error.is_none() {
             self.result.error = Some(error.into());
+        }
+    }
+}
+
+impl SyncReport {
+    /// As reported: each repository's error as its message and hints.
+    pub fn report(&self) -> crate::protocol::SyncReport {
+        crate::protocol::SyncReport {
+            repos: self
+                .repos
+                .iter()
+                .map(|r| crate::protocol::RepoSync {
+                    repo: r.repo.clone(),
+                    path: r.path.clone(),
+                    forge: r.forge.clone(),
+                    remote: r.remote.clone(),
+                    pulls: r.pulls.clone(),
+                    closed: r.closed.clone(),
+                    error: r.error.as_ref().map(ToString::to_string),
+                    hints: r.error.as_ref().map(Error::hints).unwrap_or_default(),
+                })
+                .collect(),
+            api: self.api,
         }
     }
 }

@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use super::Wire;
 use crate::git::changes;
-use crate::overlap;
 
 /// A path changed in more than one lane.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -60,25 +59,6 @@ pub struct LineRange {
     pub start: u32,
     /// Number of lines.
     pub lines: u32,
-}
-
-impl From<&overlap::PathOverlap> for PathOverlap {
-    fn from(o: &overlap::PathOverlap) -> PathOverlap {
-        PathOverlap {
-            path: o.path.clone(),
-            overlapping: o.overlapping,
-            lanes: o
-                .lanes
-                .iter()
-                .map(|side| OverlapSide {
-                    ticket: side.ticket.clone(),
-                    branch: side.branch.clone(),
-                    path: side.path.clone(),
-                    change: FileChange::from(&side.change),
-                })
-                .collect(),
-        }
-    }
 }
 
 impl From<&changes::FileChange> for FileChange {

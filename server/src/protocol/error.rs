@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use super::Wire;
 use crate::error::{Error, ErrorKind as CoreKind};
-use crate::ops::multi;
 
 /// What kind of error this is, as editors and agents branch on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
@@ -95,43 +94,14 @@ pub struct RepoProblem {
     pub hints: Vec<String>,
 }
 
-impl From<&multi::InRepo<Error>> for RepoProblem {
-    fn from(problem: &multi::InRepo<Error>) -> RepoProblem {
+impl RepoProblem {
+    /// The problem `error` in the repository named `repo`.
+    pub fn new(repo: &str, error: &Error) -> RepoProblem {
         RepoProblem {
-            repo: problem.repo.clone(),
-            error: problem.result.to_string(),
-            kind: problem.result.kind().into(),
-            hints: problem.result.hints(),
+            repo: repo.to_string(),
+            error: error.to_string(),
+            kind: error.kind().into(),
+            hints: error.hints(),
         }
-    }
-}
-
-impl<T> Outcome<T> {
-    /// The wire shape of a core outcome, its value converted by `convert`.
-    pub fn of<'a, C>(outcome: &'a multi::Outcome<C>, convert: impl Fn(&'a C) -> T) -> Outcome<T> {
-        match &outcome.result {
-            Ok(value) => Outcome {
-                repo: outcome.repo.clone(),
-                ok: Some(convert(value)),
-                error: None,
-                kind: None,
-                exit_code: None,
-                hints: Vec::new(),
-            },
-            Err(e) => Outcome {
-                repo: outcome.repo.clone(),
-                ok: None,
-                error: Some(e.to_string()),
-                kind: Some(e.kind().into()),
-                exit_code: Some(e.exit_code()),
-                hints: e.hints(),
-            },
-        }
-    }
-}
-
-impl<'a, C, T: From<&'a C>> From<&'a multi::Outcome<C>> for Outcome<T> {
-    fn from(outcome: &'a multi::Outcome<C>) -> Outcome<T> {
-        Outcome::of(outcome, |value| T::from(value))
     }
 }

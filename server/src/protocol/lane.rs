@@ -1,4 +1,4 @@
-//! Lanes on the wire: `lanes list`, `lanes status`, `lanes/status`, `lanes.list`.
+//! Lanes as reported: `lanes list`, `lanes status`, `lanes/status`, `lanes.list`.
 
 use std::path::PathBuf;
 
@@ -6,7 +6,6 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::Wire;
-use crate::ops::multi::InRepo;
 
 /// One lane of a repository: a worktree, its branch and its ticket. The primary checkout is listed
 /// as a lane too, with `primary: true` and no ticket.
@@ -53,51 +52,6 @@ pub struct Lane {
 }
 impl Wire for Lane {}
 
-impl From<&crate::lane::Lane> for Lane {
-    fn from(lane: &crate::lane::Lane) -> Lane {
-        let crate::lane::Lane {
-            ticket,
-            title,
-            branch,
-            path,
-            repo,
-            primary,
-            base,
-            head,
-            detached,
-            locked,
-            lock_reason,
-            missing,
-            broken,
-            dirty,
-            ahead,
-            behind,
-            pr,
-            pr_state,
-        } = lane.clone();
-        Lane {
-            ticket,
-            title,
-            branch,
-            path,
-            repo,
-            primary,
-            base,
-            head,
-            detached,
-            locked,
-            lock_reason,
-            missing,
-            broken,
-            dirty,
-            ahead,
-            behind,
-            pr,
-            pr_state,
-        }
-    }
-}
-
 /// The window's lane (`lanes/status`): the lane, and where the same ticket's lanes are in the
 /// other configured repositories.
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
@@ -119,15 +73,6 @@ pub struct LaneElsewhere {
     pub path: PathBuf,
 }
 
-impl From<&InRepo<PathBuf>> for LaneElsewhere {
-    fn from(lane: &InRepo<PathBuf>) -> LaneElsewhere {
-        LaneElsewhere {
-            repo: lane.repo.clone(),
-            path: lane.result.clone(),
-        }
-    }
-}
-
 /// The lanes of a repository (`lanes.list`).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct LaneList {
@@ -137,7 +82,7 @@ pub struct LaneList {
 impl Wire for LaneList {}
 
 /// A lane with the name of its repository.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct RepoLane {
     /// The repository's configured name.
     pub repo: String,
@@ -146,7 +91,7 @@ pub struct RepoLane {
 }
 
 /// The lanes of one ticket across repositories (`lanes list --all`).
-#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct TicketLanes {
     /// The ticket.
     pub ticket: String,
@@ -156,23 +101,6 @@ pub struct TicketLanes {
     pub workspace: Option<PathBuf>,
 }
 impl Wire for TicketLanes {}
-
-impl From<&crate::ops::multi::TicketLanes> for TicketLanes {
-    fn from(ticket: &crate::ops::multi::TicketLanes) -> TicketLanes {
-        TicketLanes {
-            ticket: ticket.ticket.clone(),
-            lanes: ticket
-                .lanes
-                .iter()
-                .map(|l| RepoLane {
-                    repo: l.repo.clone(),
-                    lane: Lane::from(&l.result),
-                })
-                .collect(),
-            workspace: ticket.workspace.clone(),
-        }
-    }
-}
 
 /// Every ticket's lanes across the configured repositories (`lanes.list {all: true}`).
 #[derive(Debug, Clone, Serialize, JsonSchema)]

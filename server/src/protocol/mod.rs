@@ -1,7 +1,8 @@
 //! The wire: the JSON shapes of `--json` output, of the language server's command results and
-//! notifications (and of the coming MCP tools). They are separate from the core's types so the
-//! core can change without changing what editors and agents read; each shape is built from its
-//! core counterpart with `From`.
+//! notifications (and of the coming MCP tools). A leaf module: it imports nothing of lanes but the
+//! error type and git's change model (to convert them), so the operations build their reports in
+//! these shapes directly, while the domain's own types — the lane catalog, lane records, the
+//! overlap index, errors — stay off the wire and can change freely.
 //!
 //! Rules: fields are only ever added (never renamed, retyped or removed); every shape derives
 //! `JsonSchema`, and [`schema`] is checked in as `editors/protocol.schema.json`, from which the
@@ -27,11 +28,6 @@ pub use sync::{ApiStats, Closed, PrAction, PrOutcome, RepoSync, SyncReport};
 
 /// A shape that goes on the wire. Front ends print and send only these.
 pub trait Wire: Serialize + JsonSchema {}
-
-/// Converts each item of a core list to its wire shape.
-pub fn all<'a, C: 'a, W: From<&'a C>>(items: impl IntoIterator<Item = &'a C>) -> Vec<W> {
-    items.into_iter().map(W::from).collect()
-}
 
 /// The JSON schema (draft 2020-12) of every shape, under `$defs`, by name.
 pub fn schema() -> serde_json::Value {

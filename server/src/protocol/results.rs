@@ -6,7 +6,6 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{Lane, Wire};
-use crate::ops;
 
 /// The outcome of `lanes start`.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -28,20 +27,6 @@ pub struct Started {
 }
 impl Wire for Started {}
 
-impl From<&ops::start::Started> for Started {
-    fn from(s: &ops::start::Started) -> Started {
-        Started {
-            lane: Lane::from(&s.lane),
-            created: s.created,
-            created_branch: s.created_branch,
-            copied: s.copied.clone(),
-            warnings: s.warnings.clone(),
-            ticket: s.ticket.as_ref().map(Ticket::from),
-            context: s.context.clone(),
-        }
-    }
-}
-
 /// A ticket as its provider describes it.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Ticket {
@@ -57,19 +42,6 @@ pub struct Ticket {
     pub description: String,
     /// The "Acceptance criteria" section of the description, when it has one.
     pub acceptance: Option<String>,
-}
-
-impl From<&crate::ticket::Ticket> for Ticket {
-    fn from(t: &crate::ticket::Ticket) -> Ticket {
-        Ticket {
-            key: t.key.clone(),
-            title: t.title.clone(),
-            status: t.status.clone(),
-            url: t.url.clone(),
-            description: t.description.clone(),
-            acceptance: t.acceptance.clone(),
-        }
-    }
 }
 
 /// What `lanes start --repo/--group/--all` did across repositories.
@@ -94,23 +66,6 @@ pub struct RepoStarted {
     pub started: Started,
 }
 
-impl From<&ops::multi::StartedMany> for StartedMany {
-    fn from(s: &ops::multi::StartedMany) -> StartedMany {
-        StartedMany {
-            ticket: s.ticket.clone(),
-            lanes: s
-                .lanes
-                .iter()
-                .map(|l| RepoStarted {
-                    repo: l.repo.clone(),
-                    started: Started::from(&l.result),
-                })
-                .collect(),
-            workspace: s.workspace.clone(),
-        }
-    }
-}
-
 /// What `lanes remove` did.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Removed {
@@ -133,21 +88,6 @@ pub struct Removed {
 }
 impl Wire for Removed {}
 
-impl From<&ops::remove::Removed> for Removed {
-    fn from(r: &ops::remove::Removed) -> Removed {
-        Removed {
-            ticket: r.ticket.clone(),
-            path: r.path.clone(),
-            branch: r.branch.clone(),
-            branch_deleted: r.branch_deleted,
-            branch_tip: r.branch_tip.clone(),
-            branch_kept: r.branch_kept.clone(),
-            trash: r.trash.clone(),
-            not_kept: r.not_kept.clone(),
-        }
-    }
-}
-
 /// One lane that `lanes prune` forgot.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Pruned {
@@ -161,17 +101,6 @@ pub struct Pruned {
     pub trash: Option<String>,
 }
 impl Wire for Pruned {}
-
-impl From<&ops::prune::Pruned> for Pruned {
-    fn from(p: &ops::prune::Pruned) -> Pruned {
-        Pruned {
-            ticket: p.ticket.clone(),
-            path: p.path.clone(),
-            branch: p.branch.clone(),
-            trash: p.trash.clone(),
-        }
-    }
-}
 
 /// One trash entry (`lanes list --trash`).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -193,20 +122,6 @@ pub struct TrashItem {
 }
 impl Wire for TrashItem {}
 
-impl From<&ops::restore::TrashItem> for TrashItem {
-    fn from(t: &ops::restore::TrashItem) -> TrashItem {
-        TrashItem {
-            id: t.id.clone(),
-            ticket: t.ticket.clone(),
-            branch: t.branch.clone(),
-            path: t.path.clone(),
-            time: t.time,
-            reason: t.reason.clone(),
-            not_kept: t.not_kept.clone(),
-        }
-    }
-}
-
 /// What `lanes restore` did.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Restored {
@@ -220,17 +135,6 @@ pub struct Restored {
     pub branch: Option<String>,
 }
 impl Wire for Restored {}
-
-impl From<&ops::restore::Restored> for Restored {
-    fn from(r: &ops::restore::Restored) -> Restored {
-        Restored {
-            id: r.id.clone(),
-            ticket: r.ticket.clone(),
-            path: r.path.clone(),
-            branch: r.branch.clone(),
-        }
-    }
-}
 
 /// What `lanes move` (or one target of `lanes untangle --apply`) did.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -249,19 +153,6 @@ pub struct Moved {
     pub conflicts: Vec<String>,
 }
 impl Wire for Moved {}
-
-impl From<&ops::moves::Moved> for Moved {
-    fn from(m: &ops::moves::Moved) -> Moved {
-        Moved {
-            from: m.from.clone(),
-            to: m.to.clone(),
-            to_path: m.to_path.clone(),
-            files: m.files.clone(),
-            hunks: m.hunks,
-            conflicts: m.conflicts.clone(),
-        }
-    }
-}
 
 /// An entry of `lanes untangle`: a hunk, or a whole file without line hunks (binary).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -287,21 +178,6 @@ pub struct UntangleEntry {
 }
 impl Wire for UntangleEntry {}
 
-impl From<&ops::moves::UntangleEntry> for UntangleEntry {
-    fn from(e: &ops::moves::UntangleEntry) -> UntangleEntry {
-        let hunk = e.hunk.as_ref();
-        UntangleEntry {
-            id: e.id.clone(),
-            path: e.path.clone(),
-            old_start: hunk.map(|h| h.old_start),
-            old_lines: hunk.map(|h| h.old_lines),
-            new_start: hunk.map(|h| h.new_start),
-            new_lines: hunk.map(|h| h.new_lines),
-            preview: e.preview.clone(),
-        }
-    }
-}
-
 /// One line of "my open tickets".
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TicketSummary {
@@ -317,18 +193,6 @@ pub struct TicketSummary {
     pub lane: Option<PathBuf>,
 }
 impl Wire for TicketSummary {}
-
-impl From<&crate::ticket::TicketSummary> for TicketSummary {
-    fn from(t: &crate::ticket::TicketSummary) -> TicketSummary {
-        TicketSummary {
-            key: t.key.clone(),
-            title: t.title.clone(),
-            status: t.status.clone(),
-            url: t.url.clone(),
-            lane: t.lane.clone(),
-        }
-    }
-}
 
 /// "My open tickets" (`lanes.tickets`).
 #[derive(Debug, Clone, Serialize, JsonSchema)]

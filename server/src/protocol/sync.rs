@@ -6,8 +6,6 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::Wire;
-use crate::error::Error;
-use crate::ops;
 
 /// The outcome of a sync.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -98,63 +96,4 @@ pub struct ApiStats {
     pub requests: u64,
     /// Of those, answered "not modified" from the ETag cache (free of rate limit).
     pub not_modified: u64,
-}
-
-impl From<&ops::sync::SyncReport> for SyncReport {
-    fn from(report: &ops::sync::SyncReport) -> SyncReport {
-        SyncReport {
-            repos: report.repos.iter().map(RepoSync::from).collect(),
-            api: ApiStats {
-                requests: report.api.requests,
-                not_modified: report.api.not_modified,
-            },
-        }
-    }
-}
-
-impl From<&ops::sync::RepoSync> for RepoSync {
-    fn from(r: &ops::sync::RepoSync) -> RepoSync {
-        RepoSync {
-            repo: r.repo.clone(),
-            path: r.path.clone(),
-            forge: r.forge.clone(),
-            remote: r.remote.clone(),
-            pulls: r.pulls.iter().map(PrOutcome::from).collect(),
-            closed: r.closed.iter().map(Closed::from).collect(),
-            error: r.error.as_ref().map(ToString::to_string),
-            hints: r.error.as_ref().map(Error::hints).unwrap_or_default(),
-        }
-    }
-}
-
-impl From<&ops::pulls::PrOutcome> for PrOutcome {
-    fn from(p: &ops::pulls::PrOutcome) -> PrOutcome {
-        PrOutcome {
-            number: p.number,
-            action: match p.action {
-                ops::pulls::PrAction::Created => PrAction::Created,
-                ops::pulls::PrAction::Updated => PrAction::Updated,
-                ops::pulls::PrAction::UpToDate => PrAction::UpToDate,
-                ops::pulls::PrAction::Skipped => PrAction::Skipped,
-            },
-            reason: p.reason.clone(),
-            ticket: p.ticket.clone(),
-            branch: p.branch.clone(),
-            path: p.path.clone(),
-            draft: p.draft,
-        }
-    }
-}
-
-impl From<&ops::sync::Closed> for Closed {
-    fn from(c: &ops::sync::Closed) -> Closed {
-        Closed {
-            number: c.number,
-            ticket: c.ticket.clone(),
-            state: c.state.clone(),
-            path: c.path.clone(),
-            removed: c.removed,
-            reason: c.reason.clone(),
-        }
-    }
 }

@@ -14,37 +14,7 @@ use crate::error::{Error, Result};
 
 pub use key::{IssueRef, TicketKey, MAX_KEY_LEN};
 
-/// A ticket as its provider describes it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Ticket {
-    /// Key, e.g. PROJ-123.
-    pub key: String,
-    /// Title (summary).
-    pub title: String,
-    /// Workflow status, e.g. "In Progress".
-    pub status: Option<String>,
-    /// Link to the ticket.
-    pub url: Option<String>,
-    /// Description as Markdown.
-    pub description: String,
-    /// The "Acceptance criteria" section of the description, when it has one.
-    pub acceptance: Option<String>,
-}
-
-/// One line of "my open tickets".
-#[derive(Debug, Clone, PartialEq)]
-pub struct TicketSummary {
-    /// Key.
-    pub key: String,
-    /// Title.
-    pub title: String,
-    /// Status.
-    pub status: Option<String>,
-    /// Link.
-    pub url: Option<String>,
-    /// The lane's directory, when the ticket has a lane in this repository.
-    pub lane: Option<PathBuf>,
-}
+pub use crate::protocol::{Ticket, TicketSummary};
 
 /// Where ticket details come from.
 pub enum Provider {
