@@ -149,18 +149,20 @@ pub enum Error {
     },
 }
 
-/// What kind of error it is: decides the CLI's exit code and what editors and agents are told.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What kind of error it is, as editors and agents branch on it; it decides the CLI's exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub enum ErrorKind {
-    /// Bad input: a ticket key, branch name, argument or setting.
+    /// Bad input: a ticket key, branch name, argument or setting (exit code 2).
     Invalid,
-    /// Refused to protect work; nothing was changed.
+    /// Refused to protect work; nothing was changed (exit code 3).
     Refused,
-    /// No lane for the ticket.
+    /// No lane for the ticket (exit code 4).
     NoSuchLane,
-    /// The repository's state is in the way; nothing was changed.
+    /// The repository's state is in the way (a branch or directory already taken, a change
+    /// that does not apply); nothing was changed (exit code 1).
     Conflict,
-    /// Anything else: git, the file system, the network, a provider.
+    /// Anything else: git, the file system, the network, a provider (exit code 1).
     Failed,
 }
 
@@ -172,17 +174,6 @@ impl ErrorKind {
             ErrorKind::Refused => 3,
             ErrorKind::NoSuchLane => 4,
             ErrorKind::Conflict | ErrorKind::Failed => 1,
-        }
-    }
-
-    /// The kind's name on the wire: `invalid`, `refused`, `no-such-lane`, `conflict`, `failed`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::Invalid => "invalid",
-            ErrorKind::Refused => "refused",
-            ErrorKind::NoSuchLane => "no-such-lane",
-            ErrorKind::Conflict => "conflict",
-            ErrorKind::Failed => "failed",
         }
     }
 }

@@ -163,8 +163,8 @@ fn list_all_groups_lanes_by_ticket() {
     assert!(text.contains("PROJ-9") && text.contains("worker"), "{text}");
 }
 
-#[test]
-fn remove_all_keeps_the_dirty_lane_and_removes_the_others() {
+/// PROJ-9 in every repository, with unsaved work in web's lane.
+fn lanes_with_work_in_web() -> (TestRepo, PathBuf) {
     let (repo, services) = services();
     repo.lanes_in(&repo.base(), &["start", "PROJ-9", "--all"]);
     repo.write(
@@ -172,6 +172,12 @@ fn remove_all_keeps_the_dirty_lane_and_removes_the_others() {
         "README.md",
         "unsaved work\n",
     );
+    (repo, services)
+}
+
+#[test]
+fn remove_all_keeps_the_dirty_lane_and_removes_the_others() {
+    let (repo, services) = lanes_with_work_in_web();
     let out = repo.lanes_in(&repo.base(), &["remove", "PROJ-9", "--all"]);
     assert_eq!(out.status.code(), Some(3));
     let text = String::from_utf8(out.stdout).unwrap();
@@ -245,13 +251,7 @@ fn a_refusal_in_one_repository_keeps_its_exit_code_across_repositories() {
 
 #[test]
 fn remove_all_json_reports_a_refusal_with_its_kind_exit_code_and_hints_apart() {
-    let (repo, services) = services();
-    repo.lanes_in(&repo.base(), &["start", "PROJ-9", "--all"]);
-    repo.write(
-        &lane_dir(&services, "web", "PROJ-9"),
-        "README.md",
-        "unsaved work\n",
-    );
+    let (repo, _) = lanes_with_work_in_web();
     let out = repo.lanes_in(&repo.base(), &["remove", "PROJ-9", "--all", "--json"]);
     assert_eq!(out.status.code(), Some(3));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -2,7 +2,7 @@
 // The lanes server checks that schema against its wire types, so these cannot drift.
 
 /**
- * What kind of error this is, as editors and agents branch on it.
+ * What kind of error it is, as editors and agents branch on it; it decides the CLI's exit code.
  *
  * This interface was referenced by `LanesProtocol`'s JSON-Schema
  * via the `definition` "ErrorKind".

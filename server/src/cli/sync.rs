@@ -79,7 +79,7 @@ pub fn run(dir: Option<std::path::PathBuf>, args: SyncArgs) -> Result<ExitCode> 
     bar.finish_and_clear();
     let report = report?;
     if args.json {
-        print_json(&report.report())?;
+        print_json(&report)?;
     } else {
         print_text(&report);
     }
@@ -100,7 +100,7 @@ fn print_text(report: &SyncReport) {
         println!("{}{forge}", repo.repo);
         if let Some(error) = &repo.error {
             eprintln!("  error: {error}");
-            for hint in error.hints() {
+            for hint in &repo.hints {
                 eprintln!("  hint: {hint}");
             }
         }

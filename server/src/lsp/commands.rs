@@ -303,7 +303,7 @@ async fn sync(
             let (repo, config) = target(&c, args.repo)?;
             let report = lanes::ops::sync::sync_from(Some(&repo), &config, &options, reporter)
                 .map_err(core_error)?;
-            to_json(&report.report())
+            to_json(&report)
         },
     )
     .await

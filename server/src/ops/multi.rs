@@ -44,7 +44,7 @@ impl<T> Outcome<T> {
             repo: self.repo.clone(),
             ok: self.result.as_ref().ok().map(report),
             error: failure.map(ToString::to_string),
-            kind: failure.map(|e| e.kind().into()),
+            kind: failure.map(Error::kind),
             exit_code: failure.map(Error::exit_code),
             hints: failure.map(Error::hints).unwrap_or_default(),
         }

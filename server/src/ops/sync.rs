@@ -12,7 +12,7 @@ use std::sync::mpsc;
 use super::pulls::{bring, lane_of_pr, PrOutcome, PullRequest};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::forge::github::{ApiError, ApiStats, GitHub};
+use crate::forge::github::{ApiError, GitHub};
 use crate::forge::models::{Issue, Pull};
 use crate::forge::remote::{forge_host, forge_remote, RepoId};
 use crate::git::Repo;
@@ -52,42 +52,7 @@ impl Default for SyncOptions {
     }
 }
 
-pub use crate::protocol::Closed;
-
-/// The outcome for one repository.
-#[derive(Debug)]
-pub struct RepoSync {
-    /// The repository's name.
-    pub repo: String,
-    /// Its directory.
-    pub path: PathBuf,
-    /// `owner/name` on the forge, when one of its remotes is there.
-    pub forge: Option<String>,
-    /// The remote pull requests are fetched from.
-    pub remote: Option<String>,
-    /// One entry per open pull request.
-    pub pulls: Vec<PrOutcome>,
-    /// Lanes of pull requests that were closed or merged.
-    pub closed: Vec<Closed>,
-    /// What went wrong for this repository; the others were synced regardless.
-    pub error: Option<Error>,
-}
-
-/// The outcome of a sync.
-#[derive(Debug)]
-pub struct SyncReport {
-    /// One entry per repository.
-    pub repos: Vec<RepoSync>,
-    /// Requests made to the API.
-    pub api: ApiStats,
-}
-
-impl SyncReport {
-    /// True when some repository failed.
-    pub fn failed(&self) -> bool {
-        self.repos.iter().any(|r| r.error.is_some())
-    }
-}
+pub use crate::protocol::{Closed, RepoSync, SyncReport};
 
 /// Syncs `current` (when there is a current repository) and the configured repositories, with the
 /// GitHub client `config` describes (`config` is the current repository's, or the user's).
@@ -156,32 +121,12 @@ impl Work {
             .map(|(_, id)| id.full_name().to_ascii_lowercase())
     }
 
+    /// Records what went wrong for this repository (the first failure only).
     fn fail(&mut self, error: impl Into<Error>) {
         if self.result.error.is_none() {
-            self.result.error = Some(error.into());
-        }
-    }
-}
-
-impl SyncReport {
-    /// As reported: each repository's error as its message and hints.
-    pub fn report(&self) -> crate::protocol::SyncReport {
-        crate::protocol::SyncReport {
-            repos: self
-                .repos
-                .iter()
-                .map(|r| crate::protocol::RepoSync {
-                    repo: r.repo.clone(),
-                    path: r.path.clone(),
-                    forge: r.forge.clone(),
-                    remote: r.remote.clone(),
-                    pulls: r.pulls.clone(),
-                    closed: r.closed.clone(),
-                    error: r.error.as_ref().map(ToString::to_string),
-                    hints: r.error.as_ref().map(Error::hints).unwrap_or_default(),
-                })
-                .collect(),
-            api: self.api,
+            let error = error.into();
+            self.result.error = Some(error.to_string());
+            self.result.hints = error.hints();
         }
     }
 }
@@ -240,6 +185,7 @@ fn open(target: &RepoTarget, host: &str) -> Work {
             pulls: Vec::new(),
             closed: Vec::new(),
             error: None,
+            hints: Vec::new(),
         },
         open: BTreeMap::new(),
         heads: BTreeMap::new(),

@@ -5,36 +5,8 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::Wire;
-use crate::error::{Error, ErrorKind as CoreKind};
-
-/// What kind of error this is, as editors and agents branch on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum ErrorKind {
-    /// Bad input: a ticket key, branch name, argument or setting (exit code 2).
-    Invalid,
-    /// Refused to protect work; nothing was changed (exit code 3).
-    Refused,
-    /// No lane for the ticket (exit code 4).
-    NoSuchLane,
-    /// The repository's state is in the way (a branch or directory already taken, a change
-    /// that does not apply); nothing was changed (exit code 1).
-    Conflict,
-    /// Anything else: git, the file system, the network (exit code 1).
-    Failed,
-}
-
-impl From<CoreKind> for ErrorKind {
-    fn from(kind: CoreKind) -> ErrorKind {
-        match kind {
-            CoreKind::Invalid => ErrorKind::Invalid,
-            CoreKind::Refused => ErrorKind::Refused,
-            CoreKind::NoSuchLane => ErrorKind::NoSuchLane,
-            CoreKind::Conflict => ErrorKind::Conflict,
-            CoreKind::Failed => ErrorKind::Failed,
-        }
-    }
-}
+use crate::error::Error;
+pub use crate::error::ErrorKind;
 
 /// The `data` of a language-server error answer.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -52,7 +24,7 @@ impl Wire for ErrorData {}
 impl From<&Error> for ErrorData {
     fn from(e: &Error) -> ErrorData {
         ErrorData {
-            kind: e.kind().into(),
+            kind: e.kind(),
             exit_code: e.exit_code(),
             hints: e.hints(),
         }
@@ -100,7 +72,7 @@ impl RepoProblem {
         RepoProblem {
             repo: repo.to_string(),
             error: error.to_string(),
-            kind: error.kind().into(),
+            kind: error.kind(),
             hints: error.hints(),
         }
     }

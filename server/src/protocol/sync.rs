@@ -17,6 +17,13 @@ pub struct SyncReport {
 }
 impl Wire for SyncReport {}
 
+impl SyncReport {
+    /// True when some repository failed.
+    pub fn failed(&self) -> bool {
+        self.repos.iter().any(|r| r.error.is_some())
+    }
+}
+
 /// The outcome for one repository.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct RepoSync {
