@@ -16,7 +16,7 @@ pub mod protocol;
 pub(crate) mod repos;
 pub mod session;
 pub mod store;
-pub mod ticket;
+pub(crate) mod ticket;
 pub(crate) mod trash;
 pub mod trust;
 pub(crate) mod web;

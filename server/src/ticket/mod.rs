@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::error::{Error, Result};
 
-pub use key::{IssueRef, TicketKey, MAX_KEY_LEN};
+pub use key::TicketKey;
 
 pub use crate::protocol::{Ticket, TicketSummary};
 
