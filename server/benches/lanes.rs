@@ -146,6 +146,7 @@ fn bench_overlap(root: &Path, repo_dir: &Path, lanes: usize, worktrees: bool) {
                     .ok(),
                 branch: Some(branch),
                 base: Some(base),
+                base_ref: Some("main".into()),
                 present: false,
                 primary: false,
             }
@@ -156,11 +157,14 @@ fn bench_overlap(root: &Path, repo_dir: &Path, lanes: usize, worktrees: bool) {
     for _ in 0..5 {
         let t = Instant::now();
         let index = OverlapIndex::build(repo.common_dir(), sources.clone()).expect("index");
+        let judge = lanes::verdict::Judge::open(repo.common_dir()).expect("judge");
+        shared = lanes::conflicts::report(&index, &judge, None)
+            .expect("verdicts")
+            .len();
         samples.push(ms(t.elapsed()));
-        shared = index.overlaps().len();
     }
     println!(
-        "overlap: cold build, {lanes} lanes, committed changes: median {:.1} ms ({shared} shared paths)",
+        "overlap: cold build + merge verdicts, {lanes} lanes, committed changes: median {:.1} ms ({shared} shared paths)",
         median(samples)
     );
 

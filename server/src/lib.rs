@@ -3,6 +3,7 @@
 
 pub(crate) mod atomic;
 pub mod config;
+pub mod conflicts;
 pub mod error;
 pub(crate) mod failpoint;
 pub mod forge;
@@ -19,6 +20,7 @@ pub mod store;
 pub(crate) mod ticket;
 pub(crate) mod trash;
 pub mod trust;
+pub mod verdict;
 pub(crate) mod web;
 
 pub use config::Config;

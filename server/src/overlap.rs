@@ -27,6 +27,8 @@ pub struct LaneSource {
     pub head: Option<Oid>,
     /// Commit of the base.
     pub base: Option<Oid>,
+    /// The base as configured, e.g. `origin/main`.
+    pub base_ref: Option<String>,
     /// Whether the worktree directory exists (uncommitted changes can be read).
     pub present: bool,
     /// True for the primary checkout.
@@ -42,15 +44,17 @@ impl LaneSource {
             Head::Detached(id) => Oid::from_str(id).ok(),
             Head::Unknown => None,
         };
-        let base = entry
-            .base(config, repo)
-            .and_then(|b| repo.resolve_commit(&b).ok());
+        let base_ref = entry.base(config, repo);
+        let base = base_ref
+            .as_deref()
+            .and_then(|b| repo.resolve_commit(b).ok());
         Some(LaneSource {
             path: worktree.path.clone(),
             ticket: entry.ticket.as_ref().map(ToString::to_string),
             branch: worktree.branch().map(str::to_string),
             head,
             base,
+            base_ref,
             present: !worktree.missing,
             primary: worktree.is_primary(),
         })
@@ -159,8 +163,6 @@ impl LaneChanges {
         Ok(())
     }
 }
-
-pub use crate::protocol::{OverlapSide, PathOverlap};
 
 /// Lane → paths → hunks, with the reverse map path → lanes.
 #[derive(Default)]
@@ -286,41 +288,6 @@ impl OverlapIndex {
                 let changes = self.lanes.get(lane)?;
                 Some((changes, changes.files.get(&path)?))
             })
-    }
-
-    /// Every path changed in more than one lane, sorted by path.
-    pub fn overlaps(&self) -> Vec<PathOverlap> {
-        let shared: BTreeSet<&String> = self
-            .by_path
-            .iter()
-            .filter(|(_, lanes)| lanes.len() > 1)
-            .map(|(path, _)| path)
-            .collect();
-        shared
-            .into_iter()
-            .map(|path| {
-                let changing: Vec<(&LaneChanges, &FileChange)> =
-                    self.lanes_changing(path).collect();
-                let overlapping = changing
-                    .iter()
-                    .enumerate()
-                    .any(|(i, (_, a))| changing[i + 1..].iter().any(|(_, b)| a.overlaps(b)));
-                let sides = changing
-                    .into_iter()
-                    .map(|(lane, change)| OverlapSide {
-                        ticket: lane.source.ticket.clone(),
-                        branch: lane.source.branch.clone(),
-                        path: lane.source.path.clone(),
-                        change: change.into(),
-                    })
-                    .collect();
-                PathOverlap {
-                    path: path.clone(),
-                    overlapping,
-                    lanes: sides,
-                }
-            })
-            .collect()
     }
 }
 

@@ -1,8 +1,59 @@
-//! `lanes check`: files changed in more than one lane.
+//! `lanes check`: files two sides change — two lanes, or a lane and its moving base — with git's
+//! own verdict on merging them, judged here against `git merge-tree` itself.
 
 use serde_json::Value;
 
 use crate::support::{edited_lines, TestRepo};
+
+/// What `git merge-tree` says of merging `a` and `b`: true when it conflicts.
+fn git_says_conflict(repo: &TestRepo, a: &str, b: &str) -> bool {
+    let out = std::process::Command::new("git")
+        .current_dir(&repo.dir)
+        .args(["merge-tree", "--write-tree", "--name-only", a, b])
+        .output()
+        .unwrap();
+    match out.status.code() {
+        Some(0) => false,
+        Some(1) => true,
+        other => panic!(
+            "git merge-tree failed ({other:?}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
+}
+
+/// The verdict of the pair of `a` and `b` (side names) for `path`.
+fn verdict(report: &Value, path: &str, a: &str, b: &str) -> String {
+    entry(report, path)["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["a"]["name"] == a && p["b"]["name"] == b)
+        .unwrap_or_else(|| panic!("no pair {a} × {b} for {path}: {report:#}"))["kind"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// Lanes A-1 and B-1, each with one commit changing `src/app.txt` lines `a` and `b`.
+fn two_lanes_committing(a: &[usize], b: &[usize]) -> TestRepo {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.lanes_ok(&["start", "B-1"]);
+    repo.commit(
+        &repo.lane_dir("A-1"),
+        "src/app.txt",
+        &edited_lines(20, a, "a"),
+        "a",
+    );
+    repo.commit(
+        &repo.lane_dir("B-1"),
+        "src/app.txt",
+        &edited_lines(20, b, "b"),
+        "b",
+    );
+    repo
+}
 
 fn entry<'a>(report: &'a Value, path: &str) -> &'a Value {
     report
@@ -31,6 +82,7 @@ fn uncommitted_edits_of_the_same_lines_in_two_lanes_overlap() {
     let report = repo.lanes_json(&["check"]);
     let app = entry(&report, "src/app.txt");
     assert_eq!(app["overlapping"], true);
+    assert_eq!(app["conflict"], true);
     let tickets: Vec<&Value> = app["lanes"]
         .as_array()
         .unwrap()
@@ -39,8 +91,9 @@ fn uncommitted_edits_of_the_same_lines_in_two_lanes_overlap() {
         .collect();
     assert!(tickets.contains(&&Value::from("A-1")) && tickets.contains(&&Value::from("B-1")));
     let text = repo.lanes_ok(&["check"]);
-    assert!(text.contains("src/app.txt  OVERLAP"), "{text}");
-    assert!(text.contains("A-1 (lines 5-6)"), "{text}");
+    assert!(text.contains("CONFLICT  src/app.txt"), "{text}");
+    assert!(text.contains("A-1 × B-1 conflict at lines 5-6"), "{text}");
+    assert!(text.contains("lanes move"), "{text}");
 }
 
 #[test]
@@ -62,6 +115,8 @@ fn committed_changes_to_distant_lines_are_shared_but_not_overlapping() {
     );
     let report = repo.lanes_json(&["check"]);
     assert_eq!(entry(&report, "src/app.txt")["overlapping"], false);
+    assert_eq!(verdict(&report, "src/app.txt", "A-1", "B-1"), "shared");
+    assert!(!git_says_conflict(&repo, "feature/A-1", "feature/B-1"));
     let out = repo.lanes(&["check", "--exit-code"]);
     assert_eq!(out.status.code(), Some(0));
 }
@@ -90,6 +145,193 @@ fn files_changed_in_only_one_lane_are_not_reported() {
     assert!(repo
         .lanes_ok(&["check"])
         .contains("No file is changed in more than one lane"));
+}
+
+#[test]
+fn edits_of_adjacent_lines_conflict_as_git_merge_tree_says() {
+    let repo = two_lanes_committing(&[5], &[6]);
+    assert!(git_says_conflict(&repo, "feature/A-1", "feature/B-1"));
+    let report = repo.lanes_json(&["check"]);
+    assert_eq!(verdict(&report, "src/app.txt", "A-1", "B-1"), "conflict");
+    assert_eq!(entry(&report, "src/app.txt")["conflict"], true);
+}
+
+#[test]
+fn the_identical_change_in_two_lanes_is_an_overlap_that_merges_cleanly() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.lanes_ok(&["start", "B-1"]);
+    for lane in ["A-1", "B-1"] {
+        let same = edited_lines(20, &[5], "fixed");
+        // Separate commits (another message) with the same content.
+        repo.commit(
+            &repo.lane_dir(lane),
+            "src/app.txt",
+            &same,
+            &format!("fix in {lane}"),
+        );
+    }
+    assert!(!git_says_conflict(&repo, "feature/A-1", "feature/B-1"));
+    let report = repo.lanes_json(&["check"]);
+    assert_eq!(verdict(&report, "src/app.txt", "A-1", "B-1"), "overlap");
+    assert_eq!(entry(&report, "src/app.txt")["conflict"], false);
+    assert_eq!(repo.lanes(&["check", "--exit-code"]).status.code(), Some(0));
+}
+
+#[test]
+fn a_base_that_moved_under_a_lane_conflicts_and_is_named_by_its_ref() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.commit(
+        &repo.lane_dir("A-1"),
+        "src/app.txt",
+        &edited_lines(20, &[5], "lane"),
+        "lane",
+    );
+    // A teammate's commit lands on origin/main, touching the same line.
+    repo.commit(
+        &repo.dir,
+        "src/app.txt",
+        &edited_lines(20, &[5], "teammate"),
+        "teammate",
+    );
+    repo.git(&["push", "-q", "origin", "main"]);
+    assert!(git_says_conflict(&repo, "feature/A-1", "origin/main"));
+    let report = repo.lanes_json(&["check"]);
+    assert_eq!(
+        verdict(&report, "src/app.txt", "A-1", "origin/main"),
+        "conflict"
+    );
+    let pair = &entry(&report, "src/app.txt")["pairs"][0];
+    assert_eq!(pair["b"]["ref"], "origin/main");
+    let text = repo.lanes_ok(&["check"]);
+    assert!(
+        text.contains("A-1 × origin/main conflict at line 5"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_base_that_changed_other_lines_is_shared_not_a_conflict() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.commit(
+        &repo.lane_dir("A-1"),
+        "src/app.txt",
+        &edited_lines(20, &[2], "lane"),
+        "lane",
+    );
+    repo.commit(
+        &repo.dir,
+        "src/app.txt",
+        &edited_lines(20, &[18], "teammate"),
+        "teammate",
+    );
+    repo.git(&["push", "-q", "origin", "main"]);
+    assert!(!git_says_conflict(&repo, "feature/A-1", "origin/main"));
+    let report = repo.lanes_json(&["check"]);
+    assert_eq!(
+        verdict(&report, "src/app.txt", "A-1", "origin/main"),
+        "shared"
+    );
+}
+
+#[test]
+fn a_binary_file_changed_differently_in_two_lanes_conflicts() {
+    let repo = TestRepo::new();
+    repo.write(&repo.dir, "logo.bin", "\0\x01base");
+    repo.git(&["add", "logo.bin"]);
+    repo.git(&["commit", "-q", "-m", "logo"]);
+    repo.git(&["push", "-q", "origin", "main"]);
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.lanes_ok(&["start", "B-1"]);
+    repo.commit(&repo.lane_dir("A-1"), "logo.bin", "\0\x01mine", "a");
+    repo.commit(&repo.lane_dir("B-1"), "logo.bin", "\0\x01theirs", "b");
+    assert!(git_says_conflict(&repo, "feature/A-1", "feature/B-1"));
+    let report = repo.lanes_json(&["check"]);
+    assert_eq!(verdict(&report, "logo.bin", "A-1", "B-1"), "conflict");
+}
+
+#[test]
+fn a_rename_on_one_side_and_an_edit_on_the_other_merge_as_git_merges_them() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.lanes_ok(&["start", "B-1"]);
+    let a = repo.lane_dir("A-1");
+    repo.git_in(&a, &["mv", "src/app.txt", "src/renamed.txt"]);
+    repo.git_in(&a, &["commit", "-q", "-m", "rename"]);
+    repo.commit(
+        &repo.lane_dir("B-1"),
+        "src/app.txt",
+        &edited_lines(20, &[3], "b"),
+        "b",
+    );
+    assert!(!git_says_conflict(&repo, "feature/A-1", "feature/B-1"));
+    let report = repo.lanes_json(&["check"]);
+    assert_ne!(verdict(&report, "src/app.txt", "A-1", "B-1"), "conflict");
+    assert_eq!(repo.lanes(&["check", "--exit-code"]).status.code(), Some(0));
+}
+
+#[test]
+fn exit_code_fails_only_when_a_merge_would_conflict() {
+    let repo = two_lanes_committing(&[5], &[6]);
+    assert_eq!(repo.lanes(&["check", "--exit-code"]).status.code(), Some(1));
+    assert_eq!(repo.lanes(&["check"]).status.code(), Some(0));
+}
+
+#[test]
+fn hook_mode_exits_5_for_a_file_whose_edit_conflicts_and_0_for_a_safe_one() {
+    let repo = two_lanes_committing(&[5], &[6]);
+    let lane = repo.lane_dir("A-1");
+    let out = repo.lanes_in(&lane, &["check", "--file", "src/app.txt"]);
+    assert_eq!(out.status.code(), Some(5));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("A-1 × B-1 conflict at line 5"), "{text}");
+    let out = repo.lanes_in(&lane, &["check", "--file", "README.md"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn hook_mode_reads_paths_from_stdin_and_answers_json() {
+    use std::io::Write;
+    let repo = two_lanes_committing(&[5], &[6]);
+    let lane = repo.lane_dir("A-1");
+    let mut child = repo
+        .lanes_cmd()
+        .current_dir(&lane)
+        .args(["check", "--stdin", "--json"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "README.md\n{}", lane.join("src/app.txt").display()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report.as_array().unwrap().len(), 1, "{report:#}");
+    assert_eq!(report[0]["path"], "src/app.txt");
+    assert_eq!(report[0]["conflict"], true);
+}
+
+#[test]
+fn hook_mode_refuses_a_file_outside_the_repository_and_changes_nothing() {
+    let repo = two_lanes_committing(&[5], &[6]);
+    let before = repo.snapshot();
+    let out = repo.lanes(&["check", "--file", "/etc/hostname"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        crate::support::stderr(&out)
+    );
+    assert_eq!(repo.snapshot(), before);
 }
 
 #[test]

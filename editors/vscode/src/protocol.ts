@@ -9,6 +9,13 @@
  */
 export type ErrorKind = 'invalid' | 'refused' | 'no-such-lane' | 'conflict' | 'failed';
 /**
+ * Git's verdict on merging two sides' versions of a file, most severe first.
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "Verdict".
+ */
+export type Verdict = 'conflict' | 'overlap' | 'shared';
+/**
  * What happened to one pull request.
  *
  * This interface was referenced by `LanesProtocol`'s JSON-Schema
@@ -411,20 +418,28 @@ export interface OutcomeFor_ArrayOf_PathOverlap {
   repo: string;
 }
 /**
- * A path changed in more than one lane.
+ * A file two sides change: two lanes, or a lane and its base since the lane branched.
  *
  * This interface was referenced by `LanesProtocol`'s JSON-Schema
  * via the `definition` "PathOverlap".
  */
 export interface PathOverlap {
   /**
+   * True when some pair's merge would conflict (git's verdict).
+   */
+  conflict: boolean;
+  /**
    * The lanes changing it.
    */
   lanes: OverlapSide[];
   /**
-   * True when at least two lanes change touching line ranges (a merge conflict is likely).
+   * True when at least two lanes change touching line ranges.
    */
   overlapping: boolean;
+  /**
+   * Each pair of sides changing it, with git's verdict, the most severe first.
+   */
+  pairs: Pair[];
   /**
    * Repository-relative path.
    */
@@ -448,6 +463,53 @@ export interface OverlapSide {
   path: string;
   /**
    * Ticket key, if any.
+   */
+  ticket?: string | null;
+}
+/**
+ * Two sides changing the same file, and what merging them would do.
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "Pair".
+ */
+export interface Pair {
+  a: PairSide;
+  b: PairSide;
+  kind: Verdict;
+  /**
+   * Lines of `a`'s version involved.
+   */
+  lines: LineRange[];
+  /**
+   * Lines of `b`'s version involved.
+   */
+  other_lines: LineRange[];
+}
+/**
+ * A side of a pair: a lane (ticket, branch, worktree) or a base (its ref).
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "PairSide".
+ */
+export interface PairSide {
+  /**
+   * The lane's branch.
+   */
+  branch?: string | null;
+  /**
+   * How to call it: the ticket, else the branch or directory; the ref for a base.
+   */
+  name: string;
+  /**
+   * The lane's worktree directory.
+   */
+  path?: string | null;
+  /**
+   * For a base: its ref, e.g. `origin/main`.
+   */
+  ref?: string | null;
+  /**
+   * The lane's ticket.
    */
   ticket?: string | null;
 }

@@ -1,26 +1,38 @@
 //! `lanes check`.
 
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use lanes::ops::check::check;
-use lanes::protocol as wire;
-use lanes::protocol::FileChange;
+use lanes::ops::check::{check, check_files};
+use lanes::protocol::{LineRange, Pair, PathOverlap, Verdict};
 use lanes::Result;
 
 use super::{print_json, table, Context};
 
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
-    /// Print JSON: [{path, overlapping, lanes: [{ticket, branch, path, change}]}].
+    /// Print JSON: [{path, overlapping, conflict, lanes: [...], pairs: [{a, b, kind, lines,
+    /// other_lines}]}].
     #[arg(long)]
     pub json: bool,
-    /// Exit with 1 when changed line ranges of two lanes overlap.
+    /// Exit with 1 when a merge would conflict.
     #[arg(long)]
     pub exit_code: bool,
     /// Check every configured repository (each on its own).
     #[arg(long)]
     pub all: bool,
+    /// Hook mode: only this file (repeatable); exits 5 when its lane's version conflicts with
+    /// another lane or the base.
+    #[arg(long = "file", value_name = "PATH", conflicts_with = "all")]
+    pub files: Vec<PathBuf>,
+    /// Hook mode, reading the paths from stdin, one per line.
+    #[arg(long, conflicts_with = "all")]
+    pub stdin: bool,
 }
+
+/// Exit code of hook mode when editing a file would make (or keeps) a merge conflict.
+pub const CONFLICT_EXIT: u8 = 5;
 
 /// `lanes check --all`: each configured repository on its own.
 pub fn run_many(args: CheckArgs) -> Result<ExitCode> {
@@ -31,31 +43,18 @@ pub fn run_many(args: CheckArgs) -> Result<ExitCode> {
         print_json(
             &outcomes
                 .iter()
-                .map(|o| o.report(|overlaps| overlaps.clone()))
-                .collect::<Vec<wire::Outcome<Vec<wire::PathOverlap>>>>(),
+                .map(|o| o.report(Clone::clone))
+                .collect::<Vec<_>>(),
         )?;
     } else {
         for outcome in &outcomes {
             match &outcome.result {
-                Ok(overlaps) if overlaps.is_empty() => {
-                    println!("{}: no file is changed in more than one lane", outcome.repo)
+                Ok(report) if report.is_empty() => {
+                    println!("{}: no file is changed by two sides", outcome.repo)
                 }
-                Ok(overlaps) => {
+                Ok(report) => {
                     println!("{}:", outcome.repo);
-                    for o in overlaps {
-                        let state = if o.overlapping { "OVERLAP" } else { "shared" };
-                        let names: Vec<String> = o
-                            .lanes
-                            .iter()
-                            .map(|l| {
-                                l.ticket
-                                    .clone()
-                                    .or_else(|| l.branch.clone())
-                                    .unwrap_or_default()
-                            })
-                            .collect();
-                        println!("  {}  {state}  {}", o.path, names.join(", "));
-                    }
+                    print_report(report);
                 }
                 Err(error) => super::print_repo_error(&outcome.repo, "", error),
             }
@@ -64,7 +63,7 @@ pub fn run_many(args: CheckArgs) -> Result<ExitCode> {
     let conflict = outcomes
         .iter()
         .filter_map(|o| o.result.as_ref().ok())
-        .any(|overlaps| overlaps.iter().any(|o| o.overlapping));
+        .any(|report| report.iter().any(|o| o.conflict));
     Ok(if args.exit_code && conflict {
         ExitCode::FAILURE
     } else {
@@ -73,34 +72,18 @@ pub fn run_many(args: CheckArgs) -> Result<ExitCode> {
 }
 
 pub fn run(ctx: &Context, args: CheckArgs) -> Result<ExitCode> {
-    let overlaps = check(&ctx.repo, &ctx.config)?;
-    if args.json {
-        print_json(&overlaps)?;
-    } else if overlaps.is_empty() {
-        println!("No file is changed in more than one lane");
-    } else {
-        let rows: Vec<Vec<String>> = overlaps
-            .iter()
-            .map(|o| {
-                let lanes: Vec<String> = o
-                    .lanes
-                    .iter()
-                    .map(|side| {
-                        let name = side
-                            .ticket
-                            .clone()
-                            .or_else(|| side.branch.clone())
-                            .unwrap_or_else(|| side.path.display().to_string());
-                        format!("{name} ({})", lines(&side.change))
-                    })
-                    .collect();
-                let state = if o.overlapping { "OVERLAP" } else { "shared" };
-                vec![o.path.clone(), state.to_string(), lanes.join(", ")]
-            })
-            .collect();
-        println!("{}", table::render(&["PATH", "LINES", "LANES"], &rows));
+    if !args.files.is_empty() || args.stdin {
+        return run_files(ctx, args);
     }
-    let conflict = overlaps.iter().any(|o| o.overlapping);
+    let report = check(&ctx.repo, &ctx.config)?;
+    if args.json {
+        print_json(&report)?;
+    } else if report.is_empty() {
+        println!("No file is changed in more than one lane, and no base changed a lane's file");
+    } else {
+        print_report(&report);
+    }
+    let conflict = report.iter().any(|o| o.conflict);
     Ok(if args.exit_code && conflict {
         ExitCode::FAILURE
     } else {
@@ -108,19 +91,108 @@ pub fn run(ctx: &Context, args: CheckArgs) -> Result<ExitCode> {
     })
 }
 
-/// "lines 3-5, 9" in the lane's own version of the file; "whole file" for binary/added/deleted.
-fn lines(change: &FileChange) -> String {
-    if change.whole {
-        return "whole file".into();
+/// `lanes check --file PATH…` / `--stdin`: may these files be edited without a conflict?
+fn run_files(ctx: &Context, args: CheckArgs) -> Result<ExitCode> {
+    let mut files: Vec<PathBuf> = args.files.iter().map(|f| ctx.cwd.join(f)).collect();
+    if args.stdin {
+        for line in std::io::stdin().lock().lines() {
+            let line = line.map_err(lanes::Error::io("reading paths from stdin"))?;
+            let line = line.trim();
+            if !line.is_empty() {
+                files.push(ctx.cwd.join(line));
+            }
+        }
     }
-    let ranges: Vec<String> = change
-        .hunks
+    let report = check_files(&ctx.repo, &ctx.config, &files)?;
+    if args.json {
+        print_json(&report)?;
+    } else if report.is_empty() {
+        println!("No other lane and no base change these files");
+    } else {
+        print_report(&report);
+    }
+    Ok(if report.iter().any(|o| o.conflict) {
+        ExitCode::from(CONFLICT_EXIT)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Shared files shown before the rest are summed up in a count.
+const SHARED_SHOWN: usize = 10;
+
+/// One row per file, worst first: its verdict and its pairs; then what to do.
+fn print_report(report: &[PathOverlap]) {
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut rows = Vec::new();
+    let mut hidden = 0;
+    let mut shared = 0;
+    for entry in report {
+        let worst = entry.pairs.first().map_or(Verdict::Shared, |p| p.kind);
+        if worst == Verdict::Shared {
+            shared += 1;
+            if shared > SHARED_SHOWN {
+                hidden += 1;
+                continue;
+            }
+        }
+        let pairs: Vec<String> = entry.pairs.iter().map(describe_pair).collect();
+        rows.push(vec![
+            paint(worst, colour),
+            entry.path.clone(),
+            pairs.join("; "),
+        ]);
+    }
+    println!("{}", table::render(&["VERDICT", "PATH", "PAIRS"], &rows));
+    if hidden > 0 {
+        println!("… and {hidden} more shared files (`lanes check --json` lists them all)");
+    }
+    if report.iter().any(|o| o.conflict) {
+        println!(
+            "\nTo avoid a conflict: move the change to the lane it belongs in (`lanes move FILE \
+             --to TICKET`), rebase the lane onto its base, or agree with the other lane's owner \
+             who changes these lines."
+        );
+    }
+}
+
+/// "A-1 × B-1 conflict at lines 5-6".
+fn describe_pair(pair: &Pair) -> String {
+    let lines = ranges(&pair.lines);
+    let at = if lines.is_empty() {
+        String::new()
+    } else {
+        format!(" at {lines}")
+    };
+    format!("{} × {} {}{at}", pair.a.name, pair.b.name, word(pair.kind))
+}
+
+fn word(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Conflict => "conflict",
+        Verdict::Overlap => "overlap",
+        Verdict::Shared => "shared",
+    }
+}
+
+fn paint(verdict: Verdict, colour: bool) -> String {
+    let text = word(verdict).to_uppercase();
+    match (colour, verdict) {
+        (true, Verdict::Conflict) => format!("\x1b[31m{text}\x1b[0m"),
+        (true, Verdict::Overlap) => format!("\x1b[33m{text}\x1b[0m"),
+        _ => text,
+    }
+}
+
+/// "lines 3-5, 9"; empty for none.
+fn ranges(lines: &[LineRange]) -> String {
+    let parts: Vec<String> = lines
         .iter()
-        .map(|h| {
-            let (a, b) = if h.new.lines == 0 {
-                (h.new.start, h.new.start)
+        .map(|r| {
+            let (a, b) = if r.lines == 0 {
+                (r.start.max(1), r.start.max(1))
             } else {
-                (h.new.start, h.new.start + h.new.lines - 1)
+                (r.start, r.start + r.lines - 1)
             };
             if a == b {
                 a.to_string()
@@ -129,5 +201,9 @@ fn lines(change: &FileChange) -> String {
             }
         })
         .collect();
-    format!("lines {}", ranges.join(", "))
+    match parts.len() {
+        0 => String::new(),
+        1 if !parts[0].contains('-') => format!("line {}", parts[0]),
+        _ => format!("lines {}", parts.join(", ")),
+    }
 }

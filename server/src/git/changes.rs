@@ -67,6 +67,37 @@ impl FileChange {
                 .any(|a| other.hunks.iter().any(|b| a.old.overlaps(&b.old)))
     }
 
+    /// The lines of this change's new side and of `other`'s new side whose old-side ranges touch
+    /// (both changes measured from the same version); when none touch, those within one line of
+    /// each other (git conflicts on adjacent lines too).
+    pub fn touching_lines(&self, other: &FileChange) -> (Vec<LineRange>, Vec<LineRange>) {
+        let touching = |slack: u32| {
+            let mut here = Vec::new();
+            let mut there = Vec::new();
+            for a in &self.hunks {
+                for b in &other.hunks {
+                    let (a1, b1) = a.old.span();
+                    let (a2, b2) = b.old.span();
+                    if a1 <= b2 + slack && a2 <= b1 + slack {
+                        if !here.contains(&a.new) {
+                            here.push(a.new);
+                        }
+                        if !there.contains(&b.new) {
+                            there.push(b.new);
+                        }
+                    }
+                }
+            }
+            (here, there)
+        };
+        let found = touching(0);
+        if found.0.is_empty() {
+            touching(1)
+        } else {
+            found
+        }
+    }
+
     /// Lays `other` (a later change to the same file) over this one.
     pub fn merge(&mut self, other: &FileChange) {
         self.whole |= other.whole;
@@ -286,11 +317,17 @@ pub fn buffer_change(
     blob: Option<&git2::Blob<'_>>,
     text: Option<&[u8]>,
 ) -> Result<Option<FileChange>> {
-    match (blob, text) {
+    change_between(blob.map(git2::Blob::content), text)
+}
+
+/// How `new` changes `old` (None: the file does not exist on that side); None when they are the
+/// same. Binary files (a NUL byte) change as a whole.
+pub fn change_between(old: Option<&[u8]>, new: Option<&[u8]>) -> Result<Option<FileChange>> {
+    match (old, new) {
         (None, None) => Ok(None),
-        (Some(b), Some(t)) if b.content() == t => Ok(None),
-        (Some(b), Some(t)) if !b.is_binary() && !t.contains(&0) => {
-            let patch = git2::Patch::from_blob_and_buffer(b, None, t, None, Some(&mut options()))
+        (Some(o), Some(n)) if o == n => Ok(None),
+        (Some(o), Some(n)) if !o.contains(&0) && !n.contains(&0) => {
+            let patch = git2::Patch::from_buffers(o, None, n, None, Some(&mut options()))
                 .map_err(Error::git("diffing a file"))?;
             let hunks = (0..patch.num_hunks())
                 .map(|i| patch.hunk(i).map(|(hunk, _)| hunk_of(&hunk)))

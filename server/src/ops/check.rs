@@ -1,16 +1,75 @@
-//! `lanes check`: paths changed in more than one lane, and whether the changed lines touch.
+//! `lanes check`: files two sides change — two lanes, or a lane and its moving base — with git's
+//! verdict on merging each pair.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use crate::config::Config;
-use crate::error::Result;
-use crate::git::Repo;
-use crate::overlap::{sources, OverlapIndex, PathOverlap};
+use crate::conflicts;
+use crate::error::{Error, Result};
+use crate::git::{canonical, slash_path, Repo};
+use crate::lane::{holding, lanes_of};
+use crate::overlap::{sources, OverlapIndex};
+use crate::protocol::{PathOverlap, Verdict};
+use crate::verdict::Judge;
 
 /// Builds the overlap index of the repository.
 pub fn index(repo: &Repo, config: &Config) -> Result<OverlapIndex> {
     OverlapIndex::build(repo.common_dir(), sources(repo, config)?)
 }
 
-/// Every path changed in more than one lane.
+/// Every file two sides change, with a verdict per pair, conflicts first.
 pub fn check(repo: &Repo, config: &Config) -> Result<Vec<PathOverlap>> {
-    Ok(index(repo, config)?.overlaps())
+    let index = index(repo, config)?;
+    let judge = Judge::open(repo.common_dir())?;
+    conflicts::report(&index, &judge, None)
+}
+
+/// What editing `files` (paths of files in lanes, absolute or relative to the current directory)
+/// risks: for each, its entry with only the pairs its own lane is part of. Files nobody else
+/// changes are left out.
+pub fn check_files(repo: &Repo, config: &Config, files: &[PathBuf]) -> Result<Vec<PathOverlap>> {
+    let entries = lanes_of(repo, config)?;
+    let mut wanted: Vec<(PathBuf, String)> = Vec::new();
+    for file in files {
+        let file = canonical(file);
+        let lane = holding(&entries, &file)
+            .and_then(|e| e.path())
+            .map(Path::to_path_buf)
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "{} is not in a lane of {}",
+                    file.display(),
+                    repo.anchor().display()
+                ))
+            })?;
+        let relative = file.strip_prefix(&lane).map_err(|_| {
+            Error::Usage(format!(
+                "{} is not inside {}",
+                file.display(),
+                lane.display()
+            ))
+        })?;
+        wanted.push((lane, slash_path(relative)));
+    }
+    let only: BTreeSet<String> = wanted.iter().map(|(_, path)| path.clone()).collect();
+    let index = index(repo, config)?;
+    let judge = Judge::open(repo.common_dir())?;
+    let mut report = conflicts::report(&index, &judge, Some(&only))?;
+    for entry in &mut report {
+        let lanes: Vec<&PathBuf> = wanted
+            .iter()
+            .filter(|(_, path)| *path == entry.path)
+            .map(|(lane, _)| lane)
+            .collect();
+        entry.pairs.retain(|pair| {
+            [&pair.a.path, &pair.b.path]
+                .into_iter()
+                .flatten()
+                .any(|side| lanes.contains(&side))
+        });
+        entry.conflict = entry.pairs.iter().any(|p| p.kind == Verdict::Conflict);
+    }
+    report.retain(|entry| !entry.pairs.is_empty());
+    Ok(report)
 }

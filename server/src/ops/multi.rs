@@ -12,8 +12,8 @@ use crate::lane::{normalize, Lane};
 use crate::ops::check::check;
 use crate::ops::remove::{remove, RemoveOptions, Removed};
 use crate::ops::start::{start, StartRequest, Started};
-use crate::overlap::PathOverlap;
 use crate::progress::Progress;
+use crate::protocol::PathOverlap;
 use crate::ticket::TicketKey;
 
 use crate::repos::expand;

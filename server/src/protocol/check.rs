@@ -8,17 +8,64 @@ use serde::Serialize;
 use super::Wire;
 use crate::git::changes;
 
-/// A path changed in more than one lane.
+/// A file two sides change: two lanes, or a lane and its base since the lane branched.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct PathOverlap {
     /// Repository-relative path.
     pub path: String,
-    /// True when at least two lanes change touching line ranges (a merge conflict is likely).
+    /// True when at least two lanes change touching line ranges.
     pub overlapping: bool,
+    /// True when some pair's merge would conflict (git's verdict).
+    pub conflict: bool,
     /// The lanes changing it.
     pub lanes: Vec<OverlapSide>,
+    /// Each pair of sides changing it, with git's verdict, the most severe first.
+    pub pairs: Vec<Pair>,
+}
+
+/// Two sides changing the same file, and what merging them would do.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Pair {
+    /// One side: always a lane.
+    pub a: PairSide,
+    /// The other side: a lane, or `a`'s base.
+    pub b: PairSide,
+    /// Git's verdict.
+    pub kind: Verdict,
+    /// Lines of `a`'s version involved.
+    pub lines: Vec<LineRange>,
+    /// Lines of `b`'s version involved.
+    pub other_lines: Vec<LineRange>,
+}
+
+/// A side of a pair: a lane (ticket, branch, worktree) or a base (its ref).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PairSide {
+    /// How to call it: the ticket, else the branch or directory; the ref for a base.
+    pub name: String,
+    /// The lane's ticket.
+    pub ticket: Option<String>,
+    /// The lane's branch.
+    pub branch: Option<String>,
+    /// The lane's worktree directory.
+    pub path: Option<PathBuf>,
+    /// For a base: its ref, e.g. `origin/main`.
+    #[serde(rename = "ref")]
+    pub base: Option<String>,
 }
 impl Wire for PathOverlap {}
+
+/// Git's verdict on merging two sides' versions of a file, most severe first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// Git's three-way merge of the two versions would conflict.
+    Conflict,
+    /// The same lines are changed, but the merge is clean (e.g. the identical change).
+    Overlap,
+    /// The same file, changed far apart: merges cleanly.
+    Shared,
+}
 
 /// One lane's part in an overlap.
 #[derive(Debug, Clone, Serialize, JsonSchema)]

@@ -17,7 +17,7 @@ mod lane;
 mod results;
 mod sync;
 
-pub use check::{FileChange, Hunk, LineRange, OverlapSide, PathOverlap};
+pub use check::{FileChange, Hunk, LineRange, OverlapSide, Pair, PairSide, PathOverlap, Verdict};
 pub use error::{ErrorData, ErrorKind, Outcome, RepoProblem};
 pub use lane::{Lane, LaneElsewhere, LaneList, LaneStatus, RepoLane, TicketLaneList, TicketLanes};
 pub use results::{

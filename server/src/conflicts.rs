@@ -1,0 +1,246 @@
+//! Which merges would conflict: every pair of lanes changing the same file, and each lane against
+//! its base's current tip (e.g. `origin/main` as last fetched) when the base changed the file since
+//! the lane branched. Each pair gets git's own verdict ([`Judge`]) on the versions as they are now:
+//! a lane's side is its worktree's file when it has uncommitted changes to it, else its commit's.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use git2::Oid;
+
+use crate::error::Result;
+use crate::git::changes::{change_between, FileChange};
+use crate::overlap::{LaneChanges, LaneSource, OverlapIndex};
+use crate::protocol::{LineRange, OverlapSide, Pair, PairSide, PathOverlap};
+use crate::verdict::{Judge, Verdict};
+
+/// A verdict, with the lines involved on each side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judged {
+    /// Git's verdict.
+    pub verdict: Verdict,
+    /// Lines of our version involved (touching the other side's changes).
+    pub here: Vec<crate::git::changes::LineRange>,
+    /// Lines of the other version involved.
+    pub there: Vec<crate::git::changes::LineRange>,
+}
+
+/// The lane's version of `path` now: the worktree's file when the lane changes it without
+/// committing, else the file in the lane's commit. None when it does not exist.
+pub fn lane_version(judge: &Judge, lane: &LaneChanges, path: &str) -> Option<Vec<u8>> {
+    if uncommitted(lane, path) {
+        return std::fs::read(lane.source.path.join(path)).ok();
+    }
+    judge.content_at(lane.source.head?, path)
+}
+
+/// Whether the lane's version of `path` is not its commit's.
+fn uncommitted(lane: &LaneChanges, path: &str) -> bool {
+    lane.source.present && lane.uncommitted().contains_key(path)
+}
+
+/// What git's merge of commits `a` and `b` says of `path`, when both sides' versions are the
+/// committed ones (`committed`).
+fn commits_merge(judge: &Judge, a: Oid, b: Oid, path: &str, committed: bool) -> Option<bool> {
+    if !committed {
+        return None;
+    }
+    judge
+        .conflicted_paths(a, b)
+        .map(|paths| paths.contains(path))
+}
+
+/// Judges `ours` against `theirs`, both changed from `ancestor`. `merged`: what git's merge of
+/// the two sides' commits says of this file (true: conflict), when both sides are committed —
+/// it follows renames, which a file-by-file merge cannot.
+pub fn judge_versions(
+    judge: &Judge,
+    ancestor: Option<&[u8]>,
+    ours: Option<&[u8]>,
+    theirs: Option<&[u8]>,
+    merged: Option<bool>,
+) -> Result<Judged> {
+    let mine = change_between(ancestor, ours)?.unwrap_or_default();
+    let other = change_between(ancestor, theirs)?.unwrap_or_default();
+    let touching = mine.overlaps(&other);
+    let by_file = judge.verdict(ancestor, ours, theirs, touching)?;
+    let verdict = match merged {
+        Some(true) => Verdict::Conflict,
+        Some(false) if by_file == Verdict::Conflict && touching => Verdict::Overlap,
+        Some(false) if by_file == Verdict::Conflict => Verdict::Shared,
+        _ => by_file,
+    };
+    let (here, there) = match verdict {
+        Verdict::Shared => (Vec::new(), new_lines(&other)),
+        _ => {
+            let (here, there) = mine.touching_lines(&other);
+            if here.is_empty() {
+                (new_lines(&mine), new_lines(&other))
+            } else {
+                (here, there)
+            }
+        }
+    };
+    Ok(Judged {
+        verdict,
+        here,
+        there,
+    })
+}
+
+fn new_lines(change: &FileChange) -> Vec<crate::git::changes::LineRange> {
+    change.hunks.iter().map(|h| h.new).collect()
+}
+
+/// `ours` (lane `a`'s version of `path`; `ours_committed`: it is its commit's) against lane
+/// `b`'s version, from the two lanes' merge base. None when they share no history.
+pub fn lane_against_lane(
+    judge: &Judge,
+    a: &LaneChanges,
+    ours: Option<&[u8]>,
+    ours_committed: bool,
+    b: &LaneChanges,
+    path: &str,
+) -> Result<Option<Judged>> {
+    let (Some(head_a), Some(head_b)) = (a.source.head, b.source.head) else {
+        return Ok(None);
+    };
+    let Some(ancestor) = judge.ancestor(head_a, head_b) else {
+        return Ok(None);
+    };
+    let base = judge.content_at(ancestor, path);
+    let theirs = lane_version(judge, b, path);
+    let committed = ours_committed && !uncommitted(b, path);
+    let merged = commits_merge(judge, head_a, head_b, path, committed);
+    judge_versions(judge, base.as_deref(), ours, theirs.as_deref(), merged).map(Some)
+}
+
+/// `ours` (the lane's version of `path`; `ours_committed`: it is its commit's) against the
+/// base's current tip, from where the lane branched. None when the base has not changed the file
+/// since.
+pub fn lane_against_base(
+    judge: &Judge,
+    lane: &LaneChanges,
+    ours: Option<&[u8]>,
+    ours_committed: bool,
+    path: &str,
+) -> Result<Option<Judged>> {
+    let (Some(fork), Some(tip)) = (lane.merge_base, lane.source.base) else {
+        return Ok(None);
+    };
+    if fork == tip || judge.blob_at(fork, path) == judge.blob_at(tip, path) {
+        return Ok(None);
+    }
+    let base = judge.content_at(fork, path);
+    let theirs = judge.content_at(tip, path);
+    let merged = lane
+        .source
+        .head
+        .and_then(|head| commits_merge(judge, head, tip, path, ours_committed));
+    judge_versions(judge, base.as_deref(), ours, theirs.as_deref(), merged).map(Some)
+}
+
+/// Every file two sides change, with a verdict per pair, the most severe files first (then by
+/// path). Files that only one lane changes and whose base did not change them are left out.
+/// `only`: judge these repository-relative paths alone.
+pub fn report(
+    index: &OverlapIndex,
+    judge: &Judge,
+    only: Option<&BTreeSet<String>>,
+) -> Result<Vec<PathOverlap>> {
+    let mut files: BTreeMap<&str, Vec<&LaneChanges>> = BTreeMap::new();
+    for lane in index.lanes() {
+        for path in lane.files.keys() {
+            if only.is_none_or(|only| only.contains(path)) {
+                files.entry(path.as_str()).or_default().push(lane);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (path, mut lanes) in files {
+        lanes.sort_by(|a, b| a.source.path.cmp(&b.source.path));
+        let versions: Vec<Option<Vec<u8>>> =
+            lanes.iter().map(|l| lane_version(judge, l, path)).collect();
+        let mut pairs = Vec::new();
+        for (i, a) in lanes.iter().enumerate() {
+            for b in lanes.iter().skip(i + 1) {
+                let ours = versions[i].as_deref();
+                let committed = !uncommitted(a, path);
+                if let Some(judged) = lane_against_lane(judge, a, ours, committed, b, path)? {
+                    pairs.push(pair(lane_side(&a.source), lane_side(&b.source), judged));
+                }
+            }
+            let committed = !uncommitted(a, path);
+            if let Some(judged) =
+                lane_against_base(judge, a, versions[i].as_deref(), committed, path)?
+            {
+                pairs.push(pair(lane_side(&a.source), base_side(&a.source), judged));
+            }
+        }
+        if pairs.is_empty() {
+            continue;
+        }
+        pairs.sort_by_key(|p| p.kind);
+        let changes: Vec<&FileChange> = lanes.iter().filter_map(|l| l.files.get(path)).collect();
+        let overlapping = changes
+            .iter()
+            .enumerate()
+            .any(|(i, a)| changes[i + 1..].iter().any(|b| a.overlaps(b)));
+        out.push(PathOverlap {
+            path: path.to_string(),
+            overlapping,
+            conflict: pairs.iter().any(|p| p.kind == Verdict::Conflict),
+            lanes: lanes
+                .iter()
+                .filter_map(|l| {
+                    Some(OverlapSide {
+                        ticket: l.source.ticket.clone(),
+                        branch: l.source.branch.clone(),
+                        path: l.source.path.clone(),
+                        change: l.files.get(path)?.into(),
+                    })
+                })
+                .collect(),
+            pairs,
+        });
+    }
+    out.sort_by(|a, b| {
+        let worst = |o: &PathOverlap| o.pairs.first().map(|p| p.kind);
+        worst(a).cmp(&worst(b)).then_with(|| a.path.cmp(&b.path))
+    });
+    Ok(out)
+}
+
+fn pair(a: PairSide, b: PairSide, judged: Judged) -> Pair {
+    Pair {
+        a,
+        b,
+        kind: judged.verdict,
+        lines: judged.here.iter().map(LineRange::from).collect(),
+        other_lines: judged.there.iter().map(LineRange::from).collect(),
+    }
+}
+
+fn lane_side(lane: &LaneSource) -> PairSide {
+    PairSide {
+        name: lane
+            .ticket
+            .clone()
+            .or_else(|| lane.branch.clone())
+            .unwrap_or_else(|| lane.path.display().to_string()),
+        ticket: lane.ticket.clone(),
+        branch: lane.branch.clone(),
+        path: Some(lane.path.clone()),
+        base: None,
+    }
+}
+
+fn base_side(lane: &LaneSource) -> PairSide {
+    let name = lane.base_ref.clone().unwrap_or_else(|| "the base".into());
+    PairSide {
+        name: name.clone(),
+        ticket: None,
+        branch: None,
+        path: None,
+        base: Some(name),
+    }
+}
