@@ -4,11 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use git2::Repository;
-
-use crate::error::{Error, Result};
-use crate::git::changes::{buffer_change, FileChange, LineRange};
+use crate::conflicts::{self, Judged};
+use crate::error::Result;
+use crate::git::changes::{FileChange, LineRange};
 use crate::overlap::{LaneChanges, LaneSource, OverlapIndex};
+use crate::verdict::{Judge, Verdict};
 
 /// Something the person editing a file should know.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,11 +26,24 @@ pub enum Finding {
         other: LaneSource,
         /// The other lane's copy of the file.
         other_file: PathBuf,
-        /// True when its changed lines touch lines this lane changed.
+        /// True when the two changes touch the same lines (a conflict or an overlap).
         overlapping: bool,
-        /// Lines of this file (this lane's version) that overlap; empty when none do.
+        /// Git's verdict on merging the two versions.
+        verdict: Verdict,
+        /// Lines of this file (this lane's version) involved; empty when none are.
         here: Vec<LineRange>,
-        /// Lines of the other lane's copy that overlap (or, when none do, that it changed).
+        /// Lines of the other lane's copy involved (or, when none are, that it changed).
+        there: Vec<LineRange>,
+    },
+    /// The lane's base changed this file since the lane branched, touching its lines.
+    BaseChanged {
+        /// The base, e.g. `origin/main`.
+        base: String,
+        /// Git's verdict on merging the base's version with this one.
+        verdict: Verdict,
+        /// Lines of this file involved.
+        here: Vec<LineRange>,
+        /// Lines of the base's version involved.
         there: Vec<LineRange>,
     },
     /// The file is in the primary checkout while lanes exist.
@@ -41,9 +54,10 @@ pub enum Finding {
 }
 
 /// Findings for `file` (absolute), edited in a window whose lane is the worktree `window_lane`.
-/// `buffer` is the editor's unsaved text (None: read the file from disk).
+/// `buffer` is the editor's unsaved text (None: read the file from disk). Verdicts are git's own
+/// ([`Judge`]), with the buffer as this lane's side.
 pub fn findings(
-    repo: &Repository,
+    judge: &Judge,
     index: &OverlapIndex,
     window_lane: Option<&Path>,
     file: &Path,
@@ -64,12 +78,11 @@ pub fn findings(
     if relative.starts_with(".git/") || relative == ".git" {
         return Ok(out);
     }
-    let own_ref = own.source.clone();
 
     if let Some(window) = window_lane.and_then(|w| index.lane(w)) {
         if window.source.path != own.source.path {
             out.push(Finding::OtherLane {
-                file_lane: own_ref.clone(),
+                file_lane: own.source.clone(),
                 window_lane: window.source.clone(),
             });
         }
@@ -79,88 +92,53 @@ pub fn findings(
         .lanes_changing(&relative)
         .filter(|(lane, _)| lane.source.path != own.source.path)
         .collect();
-    if !others.is_empty() {
-        let mine = own_change(repo, own, &relative, file, buffer)?.unwrap_or_default();
-        for (lane, theirs) in others {
-            let (here, there) = overlapping_lines(&mine, theirs);
-            let overlapping = mine.overlaps(theirs);
-            let there = if there.is_empty() {
-                theirs.hunks.iter().map(|h| h.new).collect()
-            } else {
-                there
-            };
-            out.push(Finding::AlsoChanged {
-                other: lane.source.clone(),
-                other_file: lane.source.path.join(&relative),
-                overlapping,
-                here,
-                there,
+    let ours = match buffer {
+        Some(text) => Some(text.to_vec()),
+        None => std::fs::read(file).ok(),
+    };
+    let committed = own
+        .source
+        .head
+        .is_some_and(|head| judge.content_at(head, &relative) == ours);
+    for (lane, theirs) in others {
+        let judged =
+            conflicts::lane_against_lane(judge, own, ours.as_deref(), committed, lane, &relative)?;
+        let judged = judged.unwrap_or_else(|| Judged {
+            verdict: Verdict::Shared,
+            here: Vec::new(),
+            there: theirs.hunks.iter().map(|h| h.new).collect(),
+        });
+        out.push(Finding::AlsoChanged {
+            other: lane.source.clone(),
+            other_file: lane.source.path.join(&relative),
+            overlapping: judged.verdict != Verdict::Shared,
+            verdict: judged.verdict,
+            here: judged.here,
+            there: judged.there,
+        });
+    }
+    if let Some(judged) =
+        conflicts::lane_against_base(judge, own, ours.as_deref(), committed, &relative)?
+    {
+        if judged.verdict != Verdict::Shared {
+            out.push(Finding::BaseChanged {
+                base: own
+                    .source
+                    .base_ref
+                    .clone()
+                    .unwrap_or_else(|| "the base".into()),
+                verdict: judged.verdict,
+                here: judged.here,
+                there: judged.there,
             });
         }
     }
 
-    if own_ref.primary {
+    if own.source.primary {
         let lanes = index.lanes().filter(|l| !l.source.primary).count();
         if lanes > 0 {
             out.push(Finding::NotInLane { lanes });
         }
     }
     Ok(out)
-}
-
-/// This lane's change to the file, measured from its merge-base to the buffer (or the file on
-/// disk), so line numbers are those the editor shows.
-fn own_change(
-    repo: &Repository,
-    lane: &LaneChanges,
-    relative: &str,
-    file: &Path,
-    buffer: Option<&[u8]>,
-) -> Result<Option<FileChange>> {
-    let on_disk;
-    let text = match buffer {
-        Some(b) => Some(b),
-        None => {
-            on_disk = std::fs::read(file).ok();
-            on_disk.as_deref()
-        }
-    };
-    let Some(base) = lane.merge_base.or(lane.source.head) else {
-        return Ok(text.map(|_| FileChange {
-            hunks: Vec::new(),
-            whole: true,
-        }));
-    };
-    let tree = repo
-        .find_commit(base)
-        .and_then(|c| c.tree())
-        .map_err(Error::git("reading the lane's base version"))?;
-    let blob = tree
-        .get_path(Path::new(relative))
-        .ok()
-        .map(|e| repo.find_blob(e.id()))
-        .transpose()
-        .map_err(Error::git(format!(
-            "reading the base version of {relative}"
-        )))?;
-    buffer_change(blob.as_ref(), text)
-}
-
-/// The lines of `mine` (its new side) and of `theirs` (its new side) whose base-side ranges touch.
-fn overlapping_lines(mine: &FileChange, theirs: &FileChange) -> (Vec<LineRange>, Vec<LineRange>) {
-    let mut here = Vec::new();
-    let mut there = Vec::new();
-    for a in &mine.hunks {
-        for b in &theirs.hunks {
-            if a.old.overlaps(&b.old) {
-                if !here.contains(&a.new) {
-                    here.push(a.new);
-                }
-                if !there.contains(&b.new) {
-                    there.push(b.new);
-                }
-            }
-        }
-    }
-    (here, there)
 }

@@ -13,6 +13,7 @@ use crate::git::Repo;
 use crate::guard::{self, Finding};
 use crate::lane::{lanes_of, LaneEntry};
 use crate::overlap::{sources, LaneSource, OverlapIndex};
+use crate::verdict::Judge;
 
 /// One repository, watched.
 pub struct RepoSession {
@@ -21,6 +22,7 @@ pub struct RepoSession {
     overrides: ConfigLayer,
     entries: Vec<LaneEntry>,
     index: OverlapIndex,
+    judge: Judge,
 }
 
 /// What a refresh changed.
@@ -55,12 +57,14 @@ impl RepoSession {
             })
             .collect();
         let index = OverlapIndex::build(repo.common_dir(), committed_only)?;
+        let judge = Judge::open(repo.common_dir())?;
         Ok(RepoSession {
             repo,
             config,
             overrides,
             entries,
             index,
+            judge,
         })
     }
 
@@ -128,7 +132,7 @@ impl RepoSession {
         file: &Path,
         buffer: Option<&[u8]>,
     ) -> Result<Vec<Finding>> {
-        guard::findings(self.repo.git(), &self.index, window_lane, file, buffer)
+        guard::findings(&self.judge, &self.index, window_lane, file, buffer)
     }
 
     /// Directories to watch: the git directory's refs, worktree records and lane records

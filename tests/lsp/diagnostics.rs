@@ -36,7 +36,7 @@ fn window(repo: &TestRepo, ticket: &str) -> LspClient {
 }
 
 #[test]
-fn a_file_changed_on_the_same_lines_in_another_lane_gets_an_also_changed_warning() {
+fn a_file_changed_on_adjacent_lines_in_another_lane_gets_a_conflict_warning() {
     let repo = two_lanes();
     let file = repo.lane_dir("B-1").join("src/app.txt");
     repo.write(
@@ -46,12 +46,13 @@ fn a_file_changed_on_the_same_lines_in_another_lane_gets_an_also_changed_warning
     );
     let mut lsp = window(&repo, "B-1");
     lsp.open(&file);
-    let diagnostics = lsp.wait_diagnostics(&file, has("also-changed"));
+    let diagnostics = lsp.wait_diagnostics(&file, has("conflict"));
     let d = diagnostics
         .iter()
-        .find(|d| d["code"] == "also-changed")
+        .find(|d| d["code"] == "conflict")
         .unwrap();
     assert_eq!(d["severity"], 2, "warning: {d}");
+    assert_eq!(d["data"]["verdict"], "conflict");
     assert_eq!(d["source"], "lanes");
     assert_eq!(d["range"]["start"]["line"], 5, "line 6 (0-based 5): {d}");
     let message = d["message"].as_str().unwrap();
@@ -123,11 +124,11 @@ fn unsaved_edits_to_lines_another_lane_changed_warn_before_saving() {
     lsp.change_lines(&file, 2, 4, 5, "typed but not saved 5\n");
     let diagnostics = lsp.wait_diagnostics(&file, |d| {
         d.iter()
-            .any(|x| x["code"] == "also-changed" && x["severity"] == 2)
+            .any(|x| x["code"] == "conflict" && x["severity"] == 2)
     });
     let d = diagnostics
         .iter()
-        .find(|d| d["code"] == "also-changed")
+        .find(|d| d["code"] == "conflict")
         .unwrap();
     assert_eq!(d["range"]["start"]["line"], 4);
     // Undo in the buffer: back to information.
@@ -154,7 +155,7 @@ fn an_older_version_of_a_change_is_never_applied() {
     assert!(
         still
             .iter()
-            .any(|x| x["code"] == "also-changed" && x["severity"] == 2),
+            .any(|x| x["code"] == "conflict" && x["severity"] == 2),
         "{params}"
     );
 }
@@ -236,4 +237,63 @@ fn the_open_in_lane_code_action_opens_the_other_lanes_copy() {
         m["method"] == "window/showDocument"
     });
     assert_eq!(shown["params"]["uri"], other.as_str());
+}
+
+#[test]
+fn the_identical_unsaved_change_is_information_that_it_merges_cleanly() {
+    let repo = two_lanes();
+    let file = repo.lane_dir("B-1").join("src/app.txt");
+    let mut lsp = window(&repo, "B-1");
+    lsp.open(&file);
+    lsp.change_lines(&file, 2, 4, 6, "a 5\na 6\n");
+    let diagnostics = lsp.wait_diagnostics(&file, |d| {
+        d.iter()
+            .any(|x| x["code"] == "also-changed" && x["data"]["verdict"] == "overlap")
+    });
+    assert!(!codes(&diagnostics).contains(&"conflict".to_string()));
+    let d = diagnostics
+        .iter()
+        .find(|d| d["code"] == "also-changed")
+        .unwrap();
+    assert_eq!(d["severity"], 3, "information: {d}");
+    assert!(
+        d["message"].as_str().unwrap().contains("merges cleanly"),
+        "{d}"
+    );
+}
+
+#[test]
+fn a_base_that_changed_the_same_lines_gets_a_conflict_diagnostic_naming_it() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.commit(
+        &repo.dir,
+        "src/app.txt",
+        &edited_lines(20, &[8], "teammate"),
+        "teammate",
+    );
+    repo.git(&["push", "-q", "origin", "main"]);
+    let file = repo.lane_dir("A-1").join("src/app.txt");
+    let mut lsp = window(&repo, "A-1");
+    lsp.open(&file);
+    lsp.change_lines(&file, 2, 7, 8, "mine 8\n");
+    let diagnostics = lsp.wait_diagnostics(&file, |d| {
+        d.iter()
+            .any(|x| x["code"] == "conflict" && x["data"]["base"] == "origin/main")
+    });
+    let d = diagnostics
+        .iter()
+        .find(|d| d["code"] == "conflict")
+        .unwrap();
+    assert_eq!(d["range"]["start"]["line"], 7, "{d}");
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("origin/main changed these lines"),
+        "{d}"
+    );
+    // Undone in the buffer: nothing to say any more.
+    lsp.change_lines(&file, 3, 7, 8, "line 8\n");
+    lsp.wait_diagnostics(&file, |d| !has("conflict")(d));
 }

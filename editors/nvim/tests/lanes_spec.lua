@@ -60,9 +60,9 @@ H.run_tests({
       H.contains(diagnostic.message, 'A-1', 'message')
       -- Typing on the same line turns it into a warning before saving.
       vim.api.nvim_buf_set_lines(0, 4, 5, false, { 'typed 5' })
-      H.wait('the warning for overlapping unsaved edits', function()
+      H.wait('the conflict warning for unsaved edits of the same line', function()
         for _, d in ipairs(vim.diagnostic.get(0)) do
-          if d.code == 'also-changed' and d.severity == vim.diagnostic.severity.WARN then
+          if d.code == 'conflict' and d.severity == vim.diagnostic.severity.WARN then
             return true
           end
         end

@@ -1,8 +1,10 @@
-//! Guard findings → LSP diagnostics (`source: "lanes"`, codes `other-lane`, `also-changed`,
+//! Guard findings → LSP diagnostics (`source: "lanes"`, codes `other-lane`, `conflict` (git's
+//! merge of the two versions would conflict), `also-changed` (same file, clean merge),
 //! `not-in-lane`). `data` carries the other lane's ticket so code actions can offer to open it.
 
 use lanes::git::changes::LineRange;
 use lanes::guard::Finding;
+use lanes::verdict::Verdict;
 use serde_json::json;
 use tower_lsp_server::lsp_types::{
     Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString,
@@ -42,6 +44,7 @@ fn diagnostic(finding: &Finding) -> Diagnostic {
             other,
             other_file,
             overlapping,
+            verdict,
             here,
             there,
         } => {
@@ -54,19 +57,30 @@ fn diagnostic(finding: &Finding) -> Diagnostic {
                     message: format!("the same file in {}", other.describe()),
                 }]
             });
-            let (severity, range, message) = if *overlapping {
-                let range = if here.is_empty() { first_line() } else { lines(here) };
-                (
+            let at = if here.is_empty() { first_line() } else { lines(here) };
+            let (code, severity, range, message) = match verdict {
+                Verdict::Conflict => (
+                    "conflict",
                     DiagnosticSeverity::WARNING,
-                    range,
+                    at,
                     format!(
-                        "{} also changes {}: merging both will likely conflict.",
+                        "Merging {} will conflict here: it changes {}.",
+                        other.describe(),
+                        describe_lines(there).unwrap_or_else(|| "this file".into())
+                    ),
+                ),
+                Verdict::Overlap => (
+                    "also-changed",
+                    DiagnosticSeverity::INFORMATION,
+                    at,
+                    format!(
+                        "{} makes the same change to {}: it merges cleanly.",
                         capitalise(&other.describe()),
                         describe_lines(here).unwrap_or_else(|| "this file".into())
                     ),
-                )
-            } else {
-                (
+                ),
+                Verdict::Shared => (
+                    "also-changed",
                     DiagnosticSeverity::INFORMATION,
                     first_line(),
                     format!(
@@ -74,12 +88,12 @@ fn diagnostic(finding: &Finding) -> Diagnostic {
                         capitalise(&other.describe()),
                         describe_lines(there).unwrap_or_else(|| "as a whole".into())
                     ),
-                )
+                ),
             };
             Diagnostic {
                 range,
                 severity: Some(severity),
-                code: Some(NumberOrString::String("also-changed".into())),
+                code: Some(NumberOrString::String(code.into())),
                 source: Some(SOURCE.into()),
                 message,
                 related_information: related,
@@ -88,7 +102,40 @@ fn diagnostic(finding: &Finding) -> Diagnostic {
                     "lane": other.path,
                     "otherFile": other_file,
                     "overlapping": overlapping,
+                    "verdict": verdict,
                 })),
+                ..Diagnostic::default()
+            }
+        }
+        Finding::BaseChanged {
+            base,
+            verdict,
+            here,
+            there,
+        } => {
+            let at = if here.is_empty() { first_line() } else { lines(here) };
+            let (code, severity, message) = match verdict {
+                Verdict::Conflict => (
+                    "conflict",
+                    DiagnosticSeverity::WARNING,
+                    format!(
+                        "{base} changed these lines since this lane branched ({}): merging will conflict; rebase the lane onto {base} to resolve it now.",
+                        describe_lines(there).unwrap_or_else(|| "the whole file".into())
+                    ),
+                ),
+                _ => (
+                    "also-changed",
+                    DiagnosticSeverity::INFORMATION,
+                    format!("{base} made the same change to these lines since this lane branched."),
+                ),
+            };
+            Diagnostic {
+                range: at,
+                severity: Some(severity),
+                code: Some(NumberOrString::String(code.into())),
+                source: Some(SOURCE.into()),
+                message,
+                data: Some(json!({ "base": base, "verdict": verdict })),
                 ..Diagnostic::default()
             }
         }
