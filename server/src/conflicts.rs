@@ -4,6 +4,7 @@
 //! a lane's side is its worktree's file when it has uncommitted changes to it, else its commit's.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 use git2::Oid;
 
@@ -208,6 +209,32 @@ pub fn report(
         worst(a).cmp(&worst(b)).then_with(|| a.path.cmp(&b.path))
     });
     Ok(out)
+}
+
+/// The names of the sides whose merge with the lane at `lane` (its worktree) would conflict,
+/// sorted, each once.
+pub fn partners(report: &[PathOverlap], lane: &Path) -> Vec<String> {
+    let mut names = BTreeSet::new();
+    for pair in report.iter().flat_map(|o| &o.pairs) {
+        if pair.kind != Verdict::Conflict {
+            continue;
+        }
+        if pair.a.path.as_deref() == Some(lane) {
+            names.insert(pair.b.name.clone());
+        } else if pair.b.path.as_deref() == Some(lane) {
+            names.insert(pair.a.name.clone());
+        }
+    }
+    names.into_iter().collect()
+}
+
+/// [`partners`] of one lane, judging only the files it changes.
+pub fn of_lane(index: &OverlapIndex, judge: &Judge, lane: &Path) -> Result<Vec<String>> {
+    let Some(changes) = index.lane(lane) else {
+        return Ok(Vec::new());
+    };
+    let files: BTreeSet<String> = changes.files.keys().cloned().collect();
+    Ok(partners(&report(index, judge, Some(&files))?, lane))
 }
 
 fn pair(a: PairSide, b: PairSide, judged: Judged) -> Pair {

@@ -125,6 +125,14 @@ impl RepoSession {
         crate::lane::holding(&self.entries, path)
     }
 
+    /// With whom the lane at `lane` (its worktree) would conflict (see [`conflicts::of_lane`]).
+    pub fn conflicts_of(&self, lane: &Path) -> Vec<String> {
+        crate::conflicts::of_lane(&self.index, &self.judge, lane).unwrap_or_else(|e| {
+            tracing::warn!("judging the conflicts of {}: {e}", lane.display());
+            Vec::new()
+        })
+    }
+
     /// Guard findings for a file (see [`guard::findings`]).
     pub fn findings(
         &self,

@@ -349,3 +349,24 @@ fn edits_in_the_primary_checkout_count_as_a_lane() {
         .iter()
         .any(|l| l["path"] == repo.dir.to_str().unwrap()));
 }
+
+#[test]
+fn list_flags_each_lane_with_the_sides_it_would_conflict_with() {
+    let repo = two_lanes_committing(&[5], &[6]);
+    repo.lanes_ok(&["start", "C-1"]);
+    let lanes = repo.lanes_json(&["list"]);
+    let conflicts = |ticket: &str| {
+        lanes
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["ticket"] == ticket)
+            .unwrap()["conflicts"]
+            .clone()
+    };
+    assert_eq!(conflicts("A-1"), serde_json::json!(["B-1"]));
+    assert_eq!(conflicts("B-1"), serde_json::json!(["A-1"]));
+    assert_eq!(conflicts("C-1"), serde_json::json!([]));
+    let text = repo.lanes_ok(&["list"]);
+    assert!(text.contains("✗ conflicts with B-1"), "{text}");
+}

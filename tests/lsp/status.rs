@@ -114,3 +114,28 @@ fn status_carries_the_same_tickets_lanes_in_other_configured_repositories() {
     assert_eq!(all["tickets"][0]["ticket"], "PROJ-9");
     assert_eq!(all["tickets"][0]["lanes"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn status_names_the_lanes_the_window_lane_would_conflict_with() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.lanes_ok(&["start", "B-1"]);
+    repo.commit(
+        &repo.lane_dir("A-1"),
+        "src/app.txt",
+        &crate::support::edited_lines(20, &[5], "a"),
+        "a",
+    );
+    repo.commit(
+        &repo.lane_dir("B-1"),
+        "src/app.txt",
+        &crate::support::edited_lines(20, &[5], "b"),
+        "b",
+    );
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&repo.lane_dir("A-1")], Value::Null);
+    let status = lsp.wait_notification("lanes/status", |s| {
+        s["conflicts"] == serde_json::json!(["B-1"])
+    });
+    assert_eq!(status["ticket"], "A-1");
+}

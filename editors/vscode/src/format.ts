@@ -17,6 +17,9 @@ export function statusText(lane: Lane): string {
     const state = lane.pr_state && lane.pr_state !== 'open' ? ` ${lane.pr_state}` : '';
     parts.push(`PR#${lane.pr}${state}`);
   }
+  if (lane.conflicts && lane.conflicts.length > 0) {
+    parts.push(`✗${lane.conflicts.length}`);
+  }
   return `$(git-branch) ${parts.join(' · ')}`;
 }
 
@@ -33,6 +36,9 @@ export function statusTooltip(lane: Lane & Partial<Pick<LaneStatus, 'others'>>):
     lines.push(`Base: ${lane.base}`);
   }
   lines.push(lane.path);
+  if (lane.conflicts && lane.conflicts.length > 0) {
+    lines.push(`Merging would conflict with: ${lane.conflicts.join(', ')}`);
+  }
   for (const other of lane.others ?? []) {
     lines.push(`Also in ${other.repo}: ${other.path}`);
   }

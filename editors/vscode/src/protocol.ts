@@ -167,6 +167,12 @@ export interface Lane {
    */
   broken?: string | null;
   /**
+   * The other sides (lanes by ticket or branch, the base by its ref) whose merge with this lane
+   * would conflict, by git's verdict; empty when none would (or when not computed: a lane
+   * just started).
+   */
+  conflicts?: string[];
+  /**
    * HEAD is detached.
    */
   detached: boolean;
@@ -276,6 +282,12 @@ export interface LaneStatus {
    * `git worktree repair` fixes it); absent when it is sound.
    */
   broken?: string | null;
+  /**
+   * The other sides (lanes by ticket or branch, the base by its ref) whose merge with this lane
+   * would conflict, by git's verdict; empty when none would (or when not computed: a lane
+   * just started).
+   */
+  conflicts?: string[];
   /**
    * HEAD is detached.
    */

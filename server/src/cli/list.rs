@@ -185,5 +185,9 @@ fn flags(lane: &Lane) -> Vec<String> {
     if let Some(pr) = lane.pr {
         flags.push(format!("PR#{pr}"));
     }
+    if !lane.conflicts.is_empty() {
+        // Like worktrunk's ✗: merging would conflict, and with whom.
+        flags.push(format!("✗ conflicts with {}", lane.conflicts.join(", ")));
+    }
     flags
 }

@@ -170,6 +170,7 @@ pub fn describe_with(
         behind,
         pr: entry.record.as_ref().and_then(|r| r.pr),
         pr_state: entry.record.as_ref().and_then(|r| r.pr_state.clone()),
+        conflicts: Vec::new(),
     }
 }
 

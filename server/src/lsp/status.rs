@@ -23,7 +23,8 @@ pub async fn compute(ctx: &Ctx) -> Option<Value> {
         let session = session.lock().ok()?;
         let lane = state.window_lane(&session)?;
         let entry = session.lane_of(&lane)?;
-        let described = lanes::lane::describe(session.repo(), session.config(), entry);
+        let mut described = lanes::lane::describe(session.repo(), session.config(), entry);
+        described.conflicts = session.conflicts_of(&described.path);
         // The same ticket's lanes in the other configured repositories (microservices), from the
         // session's configuration (the user's `repos` are in it), cached per ticket.
         let others = match &described.ticket {

@@ -4,16 +4,22 @@
 use std::path::Path;
 
 use crate::config::Config;
+use crate::conflicts;
 use crate::error::{Error, Result};
 use crate::git::{canonical, Repo};
 use crate::lane::{describe, holding, lanes_of, Lane};
 
-/// Every lane of the repository with its state.
+/// Every lane of the repository with its state, and with whom its merge would conflict.
 pub fn list(repo: &Repo, config: &Config) -> Result<Vec<Lane>> {
-    Ok(lanes_of(repo, config)?
+    let mut lanes: Vec<Lane> = lanes_of(repo, config)?
         .iter()
         .map(|entry| describe(repo, config, entry))
-        .collect())
+        .collect();
+    let report = crate::ops::check::check(repo, config)?;
+    for lane in &mut lanes {
+        lane.conflicts = conflicts::partners(&report, &lane.path);
+    }
+    Ok(lanes)
 }
 
 /// The lane whose worktree contains `dir`.

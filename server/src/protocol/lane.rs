@@ -49,6 +49,11 @@ pub struct Lane {
     pub pr: Option<u64>,
     /// The pull request's state as last synced: open, draft, closed or merged.
     pub pr_state: Option<String>,
+    /// The other sides (lanes by ticket or branch, the base by its ref) whose merge with this lane
+    /// would conflict, by git's verdict; empty when none would (or when not computed: a lane
+    /// just started).
+    #[serde(default)]
+    pub conflicts: Vec<String>,
 }
 impl Wire for Lane {}
 

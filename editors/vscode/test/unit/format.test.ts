@@ -81,6 +81,12 @@ test('only settings that are set reach the server', () => {
   assert.deepEqual(serverSettings({ branch: 'lane/{ticket}', path: null, server: { path: '' } }), { branch: 'lane/{ticket}' });
 });
 
+test('the status shows how many sides this lane would conflict with', () => {
+  const conflicted = { ...lane, conflicts: ['B-1', 'origin/main'] };
+  assert.match(statusText(conflicted), /✗2$/);
+  assert.match(statusTooltip(conflicted), /Merging would conflict with: B-1, origin\/main/);
+});
+
 test('a sync summary counts outcomes and lists what was skipped or failed', () => {
   const { text, problems } = syncSummary({
     repos: [
