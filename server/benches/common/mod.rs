@@ -59,6 +59,26 @@ pub fn build_repo(dir: &Path, files: usize, lanes: usize) {
         writeln!(stream, "M 100644 inline {}", path(i)).ok();
         data(&mut stream, &content(i));
     }
+    // History, so packfiles and merge-base walks are honest: one small commit per step on main,
+    // each rewriting one file. The lanes branch from the last of them.
+    let history = env_usize("LANES_BENCH_HISTORY", 5000);
+    for h in 0..history {
+        writeln!(stream, "commit refs/heads/main").ok();
+        writeln!(stream, "mark :{}", h + 2).ok();
+        writeln!(
+            stream,
+            "committer Bench <b@example.com> {} +0000",
+            1600000000 + h
+        )
+        .ok();
+        data(&mut stream, &format!("history {h}"));
+        let file = (h * 31 + 1) % files.max(1);
+        let mut text = content(file);
+        text.push_str(&format!("// history {h}\n"));
+        writeln!(stream, "M 100644 inline {}", path(file)).ok();
+        data(&mut stream, &text);
+    }
+    let fork = history + 1;
     for lane in 0..lanes {
         for c in 0..(2 + lane % 2) {
             writeln!(stream, "commit refs/heads/feature/L-{lane}").ok();
@@ -70,7 +90,7 @@ pub fn build_repo(dir: &Path, files: usize, lanes: usize) {
             .ok();
             data(&mut stream, &format!("L-{lane} change {c}"));
             if c == 0 {
-                writeln!(stream, "from :1").ok();
+                writeln!(stream, "from :{fork}").ok();
             }
             let file = (lane * 7 + c * 13) % files;
             let mut text = content(file);
@@ -94,6 +114,22 @@ pub fn build_repo(dir: &Path, files: usize, lanes: usize) {
                 data(&mut stream, &shared);
             }
         }
+    }
+    // The base moves on after the lanes branched: a teammate's commits touch the first line of
+    // some lanes' files (a conflict for those lanes) and the far end of others (no conflict).
+    for lane in (0..lanes).step_by(4) {
+        writeln!(stream, "commit refs/heads/main").ok();
+        writeln!(
+            stream,
+            "committer Bench <b@example.com> {} +0000",
+            1800000000 + lane
+        )
+        .ok();
+        data(&mut stream, &format!("teammate {lane}"));
+        let file = (lane * 7) % files.max(1);
+        let text = content(file).replacen("fn item", "// teammate\nfn item", 1);
+        writeln!(stream, "M 100644 inline {}", path(file)).ok();
+        data(&mut stream, &text);
     }
     let mut child = Command::new("git")
         .args(["fast-import", "--quiet"])

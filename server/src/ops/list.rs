@@ -7,19 +7,29 @@ use crate::config::Config;
 use crate::conflicts;
 use crate::error::{Error, Result};
 use crate::git::{canonical, Repo};
-use crate::lane::{describe, holding, lanes_of, Lane};
+use crate::lane::{describe, describe_with, holding, lanes_of, Lane};
+use crate::verdict::Judge;
 
-/// Every lane of the repository with its state, and with whom its merge would conflict.
+/// Every lane of the repository with its state, and with whom its merge would conflict. The
+/// worktrees are scanned once, in parallel (the overlap index), and their dirty counts read from
+/// that scan.
 pub fn list(repo: &Repo, config: &Config) -> Result<Vec<Lane>> {
-    let mut lanes: Vec<Lane> = lanes_of(repo, config)?
+    let index = crate::ops::check::index(repo, config)?;
+    let judge = Judge::open(repo.common_dir())?;
+    let report = conflicts::report(&index, &judge, None)?;
+    Ok(lanes_of(repo, config)?
         .iter()
-        .map(|entry| describe(repo, config, entry))
-        .collect();
-    let report = crate::ops::check::check(repo, config)?;
-    for lane in &mut lanes {
-        lane.conflicts = conflicts::partners(&report, &lane.path);
-    }
-    Ok(lanes)
+        .map(|entry| {
+            let scanned = entry
+                .path()
+                .and_then(|p| index.lane(p))
+                .filter(|l| l.source.present)
+                .map(|l| l.uncommitted().len());
+            let mut lane = describe_with(repo, config, entry, scanned);
+            lane.conflicts = conflicts::partners(&report, &lane.path);
+            lane
+        })
+        .collect())
 }
 
 /// The lane whose worktree contains `dir`.
