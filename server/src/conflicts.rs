@@ -9,7 +9,7 @@ use std::path::Path;
 use git2::Oid;
 
 use crate::error::Result;
-use crate::git::changes::{change_between, FileChange};
+use crate::git::changes::FileChange;
 use crate::overlap::{LaneChanges, LaneSource, OverlapIndex};
 use crate::protocol::{LineRange, OverlapSide, Pair, PairSide, PathOverlap};
 use crate::verdict::{Judge, Verdict};
@@ -60,10 +60,16 @@ pub fn judge_versions(
     theirs: Option<&[u8]>,
     merged: Option<bool>,
 ) -> Result<Judged> {
-    let mine = change_between(ancestor, ours)?.unwrap_or_default();
-    let other = change_between(ancestor, theirs)?.unwrap_or_default();
+    let mine = judge.change(ancestor, ours)?;
+    let other = judge.change(ancestor, theirs)?;
     let touching = mine.overlaps(&other);
-    let by_file = judge.verdict(ancestor, ours, theirs, touching)?;
+    // Changes two lines or more apart never conflict: skip the merge (the editor judges on
+    // every keystroke).
+    let by_file = if merged.is_none() && ours != theirs && !mine.near(&other, 1) {
+        Verdict::Shared
+    } else {
+        judge.verdict(ancestor, ours, theirs, touching)?
+    };
     let verdict = match merged {
         Some(true) => Verdict::Conflict,
         Some(false) if by_file == Verdict::Conflict && touching => Verdict::Overlap,
@@ -269,5 +275,56 @@ fn base_side(lane: &LaneSource) -> PairSide {
         branch: None,
         path: None,
         base: Some(name),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text(lines: &[String]) -> Vec<u8> {
+        lines.concat().into_bytes()
+    }
+
+    /// A 30-line file with some lines replaced, some deleted and some inserted.
+    fn edited(base: &[String], edits: &[(usize, u8)], tag: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, line) in base.iter().enumerate() {
+            match edits
+                .iter()
+                .find(|(at, _)| *at == i)
+                .map(|(_, kind)| kind % 3)
+            {
+                Some(0) => out.push(format!("{tag} {i}\n")),
+                Some(1) => {}
+                Some(_) => {
+                    out.push(format!("{tag} new before {i}\n"));
+                    out.push(line.clone());
+                }
+                None => out.push(line.clone()),
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Skipping the merge for changes far apart never hides a conflict git's merge reports.
+        #[test]
+        fn the_far_apart_shortcut_agrees_with_gits_merge(
+            ours in proptest::collection::vec((0usize..30, any::<u8>()), 0..4),
+            theirs in proptest::collection::vec((0usize..30, any::<u8>()), 0..4),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            git2::Repository::init(dir.path()).unwrap();
+            let judge = Judge::open(&dir.path().join(".git")).unwrap();
+            let base: Vec<String> = (0..30).map(|i| format!("line {i}\n")).collect();
+            let (a, b, o) = (text(&edited(&base, &ours, "ours")), text(&edited(&base, &theirs, "theirs")), text(&base));
+            let judged = judge_versions(&judge, Some(&o), Some(&a), Some(&b), None).unwrap();
+            let full = judge.verdict(Some(&o), Some(&a), Some(&b), false).unwrap();
+            prop_assert_eq!(judged.verdict == Verdict::Conflict, full == Verdict::Conflict);
+        }
     }
 }

@@ -23,6 +23,8 @@ pub struct RepoSession {
     entries: Vec<LaneEntry>,
     index: OverlapIndex,
     judge: Judge,
+    /// The worktrees were scanned: the index knows uncommitted changes, which verdicts need.
+    scanned: bool,
 }
 
 /// What a refresh changed.
@@ -65,13 +67,16 @@ impl RepoSession {
             entries,
             index,
             judge,
+            scanned: false,
         })
     }
 
     /// Reads every lane's uncommitted changes (a scan of each worktree).
     pub fn scan_worktrees(&mut self) -> Result<()> {
         let all = sources(&self.repo, &self.config)?;
-        self.index.refresh(self.repo.common_dir(), all, true)
+        self.index.refresh(self.repo.common_dir(), all, true)?;
+        self.scanned = true;
+        Ok(())
     }
 
     /// The repository.
@@ -125,8 +130,13 @@ impl RepoSession {
         crate::lane::holding(&self.entries, path)
     }
 
-    /// With whom the lane at `lane` (its worktree) would conflict (see [`conflicts::of_lane`]).
+    /// With whom the lane at `lane` (its worktree) would conflict (see [`conflicts::of_lane`]);
+    /// empty until the worktrees were scanned (so the first status is not held up by verdicts
+    /// that would miss uncommitted work anyway).
     pub fn conflicts_of(&self, lane: &Path) -> Vec<String> {
+        if !self.scanned {
+            return Vec::new();
+        }
         crate::conflicts::of_lane(&self.index, &self.judge, lane).unwrap_or_else(|e| {
             tracing::warn!("judging the conflicts of {}: {e}", lane.display());
             Vec::new()

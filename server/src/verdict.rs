@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 use git2::{IndexEntry, IndexTime, MergeFileOptions, Oid, Repository};
 
 use crate::error::{Error, Result};
+use crate::git::changes::{change_between, FileChange};
 pub use crate::protocol::Verdict;
 
 /// Blobs written to the in-memory store before it is emptied (a long-running language server
@@ -27,6 +28,10 @@ struct Inner {
     blobs: usize,
     ancestors: HashMap<(Oid, Oid), Option<Oid>>,
     conflicted: HashMap<(Oid, Oid), Option<Arc<BTreeSet<String>>>>,
+    /// Committed versions read so far (commits never change), until the next reset.
+    contents: HashMap<(Oid, String), Option<Arc<Vec<u8>>>>,
+    /// Diffs computed so far, by the hashes of their two sides.
+    changes: HashMap<(u64, u64), FileChange>,
 }
 
 impl Inner {
@@ -44,6 +49,8 @@ impl Inner {
             blobs: 0,
             ancestors: HashMap::new(),
             conflicted: HashMap::new(),
+            contents: HashMap::new(),
+            changes: HashMap::new(),
         })
     }
 }
@@ -99,11 +106,37 @@ impl Judge {
     /// The content of `path` (repository-relative, `/`-separated) in `commit`; None when the
     /// file does not exist there.
     pub fn content_at(&self, commit: Oid, path: &str) -> Option<Vec<u8>> {
-        let inner = self.lock().ok()?;
-        let tree = inner.repo.find_commit(commit).ok()?.tree().ok()?;
-        let entry = tree.get_path(Path::new(path)).ok()?;
-        let blob = inner.repo.find_blob(entry.id()).ok()?;
-        Some(blob.content().to_vec())
+        let mut inner = self.lock().ok()?;
+        let key = (commit, path.to_string());
+        if let Some(found) = inner.contents.get(&key) {
+            return found.as_ref().map(|c| c.to_vec());
+        }
+        let read = || -> Option<Vec<u8>> {
+            let tree = inner.repo.find_commit(commit).ok()?.tree().ok()?;
+            let entry = tree.get_path(Path::new(path)).ok()?;
+            let blob = inner.repo.find_blob(entry.id()).ok()?;
+            Some(blob.content().to_vec())
+        };
+        let found = read();
+        inner.blobs += 1;
+        inner
+            .contents
+            .insert(key, found.as_ref().map(|c| Arc::new(c.clone())));
+        found
+    }
+
+    /// How `new` changes `old` (see [`change_between`]), remembered: the other side of a
+    /// verdict rarely changes while someone types on this side.
+    pub fn change(&self, old: Option<&[u8]>, new: Option<&[u8]>) -> Result<FileChange> {
+        let key = (fingerprint(old), fingerprint(new));
+        if let Some(found) = self.lock()?.changes.get(&key) {
+            return Ok(found.clone());
+        }
+        let change = change_between(old, new)?.unwrap_or_default();
+        let mut inner = self.lock()?;
+        inner.blobs += 1;
+        inner.changes.insert(key, change.clone());
+        Ok(change)
     }
 
     /// The blob id of `path` in `commit`, None when absent (a cheap "did it change?" test).
@@ -165,6 +198,14 @@ impl Judge {
             Verdict::Shared
         })
     }
+}
+
+/// A hash of a version (None: absent), to key remembered diffs.
+fn fingerprint(content: Option<&[u8]>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    content.hash(&mut hasher);
+    hasher.finish()
 }
 
 fn merge_conflicts(repo: &Repository, a: Oid, b: Oid) -> Option<BTreeSet<String>> {

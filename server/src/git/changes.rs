@@ -67,6 +67,21 @@ impl FileChange {
                 .any(|a| other.hunks.iter().any(|b| a.old.overlaps(&b.old)))
     }
 
+    /// True when some hunk of this change is within `slack` lines of one of `other`'s (old side),
+    /// or either changes the file as a whole. Git's merge can only conflict where this holds
+    /// with a slack of one line (overlapping or adjacent changes).
+    pub fn near(&self, other: &FileChange, slack: u32) -> bool {
+        self.whole
+            || other.whole
+            || self.hunks.iter().any(|a| {
+                other.hunks.iter().any(|b| {
+                    let (a1, b1) = a.old.span();
+                    let (a2, b2) = b.old.span();
+                    a1 <= b2 + slack && a2 <= b1 + slack
+                })
+            })
+    }
+
     /// The lines of this change's new side and of `other`'s new side whose old-side ranges touch
     /// (both changes measured from the same version); when none touch, those within one line of
     /// each other (git conflicts on adjacent lines too).
