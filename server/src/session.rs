@@ -143,6 +143,14 @@ impl RepoSession {
         })
     }
 
+    /// The repository-relative paths the lane at `lane` (its worktree) changes.
+    pub fn changed_files(&self, lane: &Path) -> Vec<String> {
+        self.index
+            .lane(lane)
+            .map(|l| l.files.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// Guard findings for a file (see [`guard::findings`]).
     pub fn findings(
         &self,

@@ -297,3 +297,38 @@ fn a_base_that_changed_the_same_lines_gets_a_conflict_diagnostic_naming_it() {
     lsp.change_lines(&file, 3, 7, 8, "line 8\n");
     lsp.wait_diagnostics(&file, |d| !has("conflict")(d));
 }
+
+#[test]
+fn conflicts_in_files_that_are_not_open_are_published_and_cleared_when_resolved() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.lanes_ok(&["start", "B-1"]);
+    let conflicting = |lane: &str, text: &str| {
+        repo.commit(
+            &repo.lane_dir(lane),
+            "src/app.txt",
+            &edited_lines(20, &[5], text),
+            text,
+        )
+    };
+    conflicting("A-1", "a");
+    conflicting("B-1", "b");
+    let uri = file_uri(&repo.lane_dir("A-1").join("src/app.txt"));
+    let mut lsp = window(&repo, "A-1");
+    let published = lsp.wait_notification("textDocument/publishDiagnostics", |p| {
+        p["uri"] == uri.as_str() && has("conflict")(p["diagnostics"].as_array().unwrap())
+    });
+    let d = &published["diagnostics"][0];
+    assert_eq!(d["range"]["start"]["line"], 4, "{d}");
+    assert!(d["message"].as_str().unwrap().contains("B-1"), "{d}");
+    // B-1 takes its change back: the conflict is cleared without the file ever being opened.
+    repo.commit(
+        &repo.lane_dir("B-1"),
+        "src/app.txt",
+        &crate::support::numbered_lines(20),
+        "undo",
+    );
+    lsp.wait_notification("textDocument/publishDiagnostics", |p| {
+        p["uri"] == uri.as_str() && p["diagnostics"].as_array().is_some_and(Vec::is_empty)
+    });
+}

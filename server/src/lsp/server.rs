@@ -157,6 +157,64 @@ impl Ctx {
         }
     }
 
+    /// Publishes the conflicts of the window lane's changed files that are not open, so the
+    /// Problems panel lists every conflict of the lane without opening anything; clears those
+    /// that went away.
+    pub async fn publish_unopened_conflicts(&self) {
+        let state = self.state.clone();
+        let found = tokio::task::spawn_blocking(move || {
+            let session = state.window_session()?;
+            let session = session.lock().ok()?;
+            let window = state.window_lane(&session)?;
+            let mut found = Vec::new();
+            for relative in session.changed_files(&window) {
+                let path = window.join(&relative);
+                let Some(uri) = uri::from_path(&path) else {
+                    continue;
+                };
+                if state.documents.contains_key(&uri) {
+                    continue;
+                }
+                let Ok(findings) = session.findings(Some(&window), &path, None) else {
+                    continue;
+                };
+                let conflicts: Vec<_> = diagnostics::from_findings(&findings)
+                    .into_iter()
+                    .filter(|d| d.code == Some(NumberOrString::String("conflict".into())))
+                    .collect();
+                if !conflicts.is_empty() {
+                    found.push((uri, conflicts));
+                }
+            }
+            Some(found)
+        })
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+        let now: std::collections::BTreeSet<String> = found
+            .iter()
+            .map(|(uri, _)| uri.as_str().to_string())
+            .collect();
+        let before = match self.state.unopened.lock() {
+            Ok(mut published) => std::mem::replace(&mut *published, now.clone()),
+            Err(_) => return,
+        };
+        for (uri, diagnostics) in found {
+            self.client
+                .publish_diagnostics(uri, diagnostics, None)
+                .await;
+        }
+        for gone in before.difference(&now) {
+            let Ok(uri) = gone.parse::<Uri>() else {
+                continue;
+            };
+            if !self.state.documents.contains_key(&uri) {
+                self.client.publish_diagnostics(uri, Vec::new(), None).await;
+            }
+        }
+    }
+
     /// Republishes the diagnostics of every open document.
     pub async fn republish_all(&self) {
         let uris: Vec<Uri> = self
@@ -168,6 +226,7 @@ impl Ctx {
         for uri in uris {
             self.publish(uri).await;
         }
+        self.publish_unopened_conflicts().await;
     }
 
     /// Re-reads the lanes whose worktrees are among `worktrees`, then what is shown.

@@ -34,6 +34,9 @@ pub struct State {
     pub others: Mutex<Option<OthersCache>>,
     /// Client capabilities that change what the server does.
     pub client: RwLock<ClientSupport>,
+    /// Files not open whose conflicts were published (the window lane's changed files), to
+    /// clear them when the conflict goes away.
+    pub unopened: Mutex<std::collections::BTreeSet<String>>,
 }
 
 /// What `lanes/status` last found of the window ticket's lanes in other repositories.
