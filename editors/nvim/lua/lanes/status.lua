@@ -28,7 +28,7 @@ function M.current()
   return nil
 end
 
---- "PROJ-1 · 2● ↑1 ↓0 · PR#42"; the branch in the primary checkout; "" outside lanes. Cheap: it
+--- "PROJ-1 · 2● ↑1 ↓0 · PR#42 · ✗1"; the branch in the primary checkout; "" outside lanes. Cheap: it
 --- only formats what the server sent.
 function M.line()
   local s = M.current()
@@ -50,6 +50,10 @@ function M.line()
   if type(s.pr) == 'number' then
     local state = type(s.pr_state) == 'string' and s.pr_state ~= 'open' and (' ' .. s.pr_state) or ''
     table.insert(parts, 'PR#' .. s.pr .. state)
+  end
+  -- The sides a merge of this lane would conflict with (git's verdict), as a count.
+  if type(s.conflicts) == 'table' and #s.conflicts > 0 then
+    table.insert(parts, '✗' .. #s.conflicts)
   end
   return table.concat(parts, ' · ')
 end
