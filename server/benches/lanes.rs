@@ -149,6 +149,7 @@ fn bench_overlap(root: &Path, repo_dir: &Path, lanes: usize, worktrees: bool) {
                 base_ref: Some("main".into()),
                 present: false,
                 primary: false,
+                remote: false,
             }
         })
         .collect();

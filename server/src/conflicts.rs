@@ -164,12 +164,19 @@ pub fn report(
     }
     let mut out = Vec::new();
     for (path, mut lanes) in files {
-        lanes.sort_by(|a, b| a.source.path.cmp(&b.source.path));
+        // Local lanes first, so a pair with a teammate's pull request names the lane as `a`.
+        lanes.sort_by(|a, b| {
+            (a.source.remote, &a.source.path).cmp(&(b.source.remote, &b.source.path))
+        });
         let versions: Vec<Option<Vec<u8>>> =
             lanes.iter().map(|l| lane_version(judge, l, path)).collect();
         let mut pairs = Vec::new();
         for (i, a) in lanes.iter().enumerate() {
             for b in lanes.iter().skip(i + 1) {
+                if a.source.remote && b.source.remote {
+                    // Two teammates' pull requests: theirs to sort out.
+                    continue;
+                }
                 let ours = versions[i].as_deref();
                 let committed = !uncommitted(a, path);
                 if let Some(judged) = lane_against_lane(judge, a, ours, committed, b, path)? {
@@ -177,9 +184,13 @@ pub fn report(
                 }
             }
             let committed = !uncommitted(a, path);
-            if let Some(judged) =
+            let judged = if a.source.remote {
+                // A teammate's pull request against the base is theirs to sort out.
+                None
+            } else {
                 lane_against_base(judge, a, versions[i].as_deref(), committed, path)?
-            {
+            };
+            if let Some(judged) = judged {
                 pairs.push(pair(lane_side(&a.source), base_side(&a.source), judged));
             }
         }

@@ -33,6 +33,9 @@ pub struct LaneSource {
     pub present: bool,
     /// True for the primary checkout.
     pub primary: bool,
+    /// A teammate's pull request seen as a lane: a branch with no worktree here, judged against
+    /// the lanes but not against the base or other remote lanes.
+    pub remote: bool,
 }
 
 impl LaneSource {
@@ -57,6 +60,7 @@ impl LaneSource {
             base_ref,
             present: !worktree.missing,
             primary: worktree.is_primary(),
+            remote: false,
         })
     }
 

@@ -370,3 +370,81 @@ fn list_flags_each_lane_with_the_sides_it_would_conflict_with() {
     let text = repo.lanes_ok(&["list"]);
     assert!(text.contains("✗ conflicts with B-1"), "{text}");
 }
+
+/// A clone on the fake GitHub with lane A-1 changing line 5 of `src/app.txt`, and alice's open
+/// pull request 42 changing the same line.
+fn lane_and_teammates_pull() -> (crate::support::github::FakeGitHub, TestRepo) {
+    use crate::support::github::{FakeGitHub, FakePull};
+    let gh = FakeGitHub::start();
+    let repo = gh.clone_of("octo/widgets", "timeout = 5");
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.commit(
+        &repo.lane_dir("A-1"),
+        "src/app.txt",
+        &edited_lines(20, &[5], "mine"),
+        "mine",
+    );
+    repo.push_pull_request(
+        42,
+        "refs/heads/main",
+        "src/app.txt",
+        &edited_lines(20, &[5], "alice"),
+    );
+    gh.add_pull(FakePull {
+        author: "alice".into(),
+        ..FakePull::new("octo/widgets", 42, "Alice's fix", "alice-fix")
+    });
+    (gh, repo)
+}
+
+#[test]
+fn with_prs_a_teammates_open_pull_request_is_judged_like_a_lane() {
+    let (gh, repo) = lane_and_teammates_pull();
+    let out = gh
+        .env(repo.lanes_cmd().args(["check", "--prs", "--json"]))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", crate::support::stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        verdict(&report, "src/app.txt", "A-1", "PR #42 (alice)"),
+        "conflict"
+    );
+    // Fetched for judging only: a ref in lanes' namespace, no worktree, no branch.
+    assert!(!repo.rev("refs/lanes/teammates/42").is_empty());
+    assert_eq!(repo.worktree_count(), 2);
+    // Without --prs nothing is asked of GitHub, and only lanes are compared.
+    let requests = gh.requests().len();
+    let plain = repo.lanes_json(&["check"]);
+    assert_eq!(gh.requests().len(), requests);
+    assert!(plain.as_array().unwrap().iter().all(|e| e["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["b"]["name"] != "PR #42 (alice)")));
+}
+
+#[test]
+fn with_prs_the_hook_mode_stops_an_edit_that_conflicts_with_a_teammates_pull_request() {
+    let (gh, repo) = lane_and_teammates_pull();
+    let out = gh
+        .env(repo.lanes_cmd().current_dir(repo.lane_dir("A-1")).args([
+            "check",
+            "--prs",
+            "--file",
+            "src/app.txt",
+        ]))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(5),
+        "{}",
+        crate::support::stderr(&out)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("A-1 × PR #42 (alice) conflict at line 5"),
+        "{text}"
+    );
+}

@@ -4,7 +4,7 @@ use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use lanes::ops::check::{check, check_files};
+use lanes::ops::check::{check_files, check_with};
 use lanes::protocol::{LineRange, Pair, PathOverlap, Verdict};
 use lanes::Result;
 
@@ -29,6 +29,10 @@ pub struct CheckArgs {
     /// Hook mode, reading the paths from stdin, one per line.
     #[arg(long, conflicts_with = "all")]
     pub stdin: bool,
+    /// Judge teammates' open pull requests too, as lanes (fetched into refs/lanes/teammates/,
+    /// no worktree; the GitHub token and cache of `lanes sync`).
+    #[arg(long, conflicts_with = "all")]
+    pub prs: bool,
 }
 
 /// Exit code of hook mode when editing a file would make (or keeps) a merge conflict.
@@ -75,7 +79,7 @@ pub fn run(ctx: &Context, args: CheckArgs) -> Result<ExitCode> {
     if !args.files.is_empty() || args.stdin {
         return run_files(ctx, args);
     }
-    let report = check(&ctx.repo, &ctx.config)?;
+    let report = check_with(&ctx.repo, &ctx.config, args.prs)?;
     if args.json {
         print_json(&report)?;
     } else if report.is_empty() {
@@ -103,7 +107,7 @@ fn run_files(ctx: &Context, args: CheckArgs) -> Result<ExitCode> {
             }
         }
     }
-    let report = check_files(&ctx.repo, &ctx.config, &files)?;
+    let report = check_files(&ctx.repo, &ctx.config, &files, args.prs)?;
     if args.json {
         print_json(&report)?;
     } else if report.is_empty() {

@@ -61,6 +61,9 @@ impl Issue {
 pub struct Pull {
     /// Its number.
     pub number: u64,
+    /// Its author.
+    #[serde(default)]
+    pub user: Option<UserName>,
     /// `open` or `closed`.
     #[serde(default)]
     pub state: Option<String>,
@@ -103,6 +106,13 @@ pub struct PullHead {
     /// The repository it lives in; null when that fork was deleted.
     #[serde(default)]
     pub repo: Option<RepoName>,
+}
+
+/// A user named in an answer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct UserName {
+    /// Their login.
+    pub login: String,
 }
 
 /// A repository named in an answer.

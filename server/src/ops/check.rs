@@ -9,6 +9,7 @@ use crate::conflicts;
 use crate::error::{Error, Result};
 use crate::git::{canonical, slash_path, Repo};
 use crate::lane::{holding, lanes_of};
+use crate::ops::teammates;
 use crate::overlap::{sources, OverlapIndex};
 use crate::protocol::{PathOverlap, Verdict};
 use crate::verdict::Judge;
@@ -18,9 +19,23 @@ pub fn index(repo: &Repo, config: &Config) -> Result<OverlapIndex> {
     OverlapIndex::build(repo.common_dir(), sources(repo, config)?)
 }
 
+/// The index with teammates' open pull requests as remote lanes too (see [`teammates`]).
+fn index_with(repo: &Repo, config: &Config, pull_requests: bool) -> Result<OverlapIndex> {
+    let mut all = sources(repo, config)?;
+    if pull_requests {
+        all.extend(teammates::remote_lanes(repo, config)?);
+    }
+    OverlapIndex::build(repo.common_dir(), all)
+}
+
 /// Every file two sides change, with a verdict per pair, conflicts first.
 pub fn check(repo: &Repo, config: &Config) -> Result<Vec<PathOverlap>> {
-    let index = index(repo, config)?;
+    check_with(repo, config, false)
+}
+
+/// [`check`], with teammates' open pull requests judged as lanes when `pull_requests`.
+pub fn check_with(repo: &Repo, config: &Config, pull_requests: bool) -> Result<Vec<PathOverlap>> {
+    let index = index_with(repo, config, pull_requests)?;
     let judge = Judge::open(repo.common_dir())?;
     conflicts::report(&index, &judge, None)
 }
@@ -28,7 +43,12 @@ pub fn check(repo: &Repo, config: &Config) -> Result<Vec<PathOverlap>> {
 /// What editing `files` (paths of files in lanes, absolute or relative to the current directory)
 /// risks: for each, its entry with only the pairs its own lane is part of. Files nobody else
 /// changes are left out.
-pub fn check_files(repo: &Repo, config: &Config, files: &[PathBuf]) -> Result<Vec<PathOverlap>> {
+pub fn check_files(
+    repo: &Repo,
+    config: &Config,
+    files: &[PathBuf],
+    pull_requests: bool,
+) -> Result<Vec<PathOverlap>> {
     let entries = lanes_of(repo, config)?;
     let mut wanted: Vec<(PathBuf, String)> = Vec::new();
     for file in files {
@@ -53,7 +73,7 @@ pub fn check_files(repo: &Repo, config: &Config, files: &[PathBuf]) -> Result<Ve
         wanted.push((lane, slash_path(relative)));
     }
     let only: BTreeSet<String> = wanted.iter().map(|(_, path)| path.clone()).collect();
-    let index = index(repo, config)?;
+    let index = index_with(repo, config, pull_requests)?;
     let judge = Judge::open(repo.common_dir())?;
     let mut report = conflicts::report(&index, &judge, Some(&only))?;
     for entry in &mut report {

@@ -10,6 +10,7 @@ pub mod remove;
 pub mod restore;
 pub mod start;
 pub mod sync;
+pub mod teammates;
 pub mod tickets;
 
 pub use crate::lane::{find, lanes_of, LaneEntry};
