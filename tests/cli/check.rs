@@ -178,24 +178,26 @@ fn the_identical_change_in_two_lanes_is_an_overlap_that_merges_cleanly() {
     assert_eq!(repo.lanes(&["check", "--exit-code"]).status.code(), Some(0));
 }
 
-#[test]
-fn a_base_that_moved_under_a_lane_conflicts_and_is_named_by_its_ref() {
+/// Lane A-1 with a commit changing line `lane` of `src/app.txt`; then a teammate's commit
+/// changing line `base` lands on origin/main.
+fn lane_under_a_moving_base(lane: usize, base: usize) -> TestRepo {
     let repo = TestRepo::new();
     repo.lanes_ok(&["start", "A-1"]);
+    let app = |tag: &str, line: usize| edited_lines(20, &[line], tag);
     repo.commit(
         &repo.lane_dir("A-1"),
         "src/app.txt",
-        &edited_lines(20, &[5], "lane"),
+        &app("lane", lane),
         "lane",
     );
-    // A teammate's commit lands on origin/main, touching the same line.
-    repo.commit(
-        &repo.dir,
-        "src/app.txt",
-        &edited_lines(20, &[5], "teammate"),
-        "teammate",
-    );
+    repo.commit(&repo.dir, "src/app.txt", &app("teammate", base), "teammate");
     repo.git(&["push", "-q", "origin", "main"]);
+    repo
+}
+
+#[test]
+fn a_base_that_moved_under_a_lane_conflicts_and_is_named_by_its_ref() {
+    let repo = lane_under_a_moving_base(5, 5);
     assert!(git_says_conflict(&repo, "feature/A-1", "origin/main"));
     let report = repo.lanes_json(&["check"]);
     assert_eq!(
@@ -213,21 +215,7 @@ fn a_base_that_moved_under_a_lane_conflicts_and_is_named_by_its_ref() {
 
 #[test]
 fn a_base_that_changed_other_lines_is_shared_not_a_conflict() {
-    let repo = TestRepo::new();
-    repo.lanes_ok(&["start", "A-1"]);
-    repo.commit(
-        &repo.lane_dir("A-1"),
-        "src/app.txt",
-        &edited_lines(20, &[2], "lane"),
-        "lane",
-    );
-    repo.commit(
-        &repo.dir,
-        "src/app.txt",
-        &edited_lines(20, &[18], "teammate"),
-        "teammate",
-    );
-    repo.git(&["push", "-q", "origin", "main"]);
+    let repo = lane_under_a_moving_base(2, 18);
     assert!(!git_says_conflict(&repo, "feature/A-1", "origin/main"));
     let report = repo.lanes_json(&["check"]);
     assert_eq!(

@@ -44,12 +44,7 @@ pub fn run_many(args: CheckArgs) -> Result<ExitCode> {
     let targets = lanes::ops::multi::choose(&user, &[], &[], true)?;
     let outcomes = lanes::ops::multi::check_many(&targets);
     if args.json {
-        print_json(
-            &outcomes
-                .iter()
-                .map(|o| o.report(Clone::clone))
-                .collect::<Vec<_>>(),
-        )?;
+        super::print_outcomes(&outcomes)?;
     } else {
         for outcome in &outcomes {
             match &outcome.result {

@@ -256,6 +256,19 @@ pub fn print_repo_error(repo: &str, prefix: &str, error: &lanes::Error) {
     }
 }
 
+/// Prints per-repository outcomes as JSON: `[{repo, ok | error, kind, exit_code, hints}]`.
+pub fn print_outcomes<T>(outcomes: &[lanes::ops::multi::Outcome<T>]) -> Result<()>
+where
+    T: Clone + serde::Serialize + schemars::JsonSchema,
+{
+    print_json(
+        &outcomes
+            .iter()
+            .map(|o| o.report(Clone::clone))
+            .collect::<Vec<_>>(),
+    )
+}
+
 /// Prints a wire shape as JSON to stdout.
 pub fn print_json<W: lanes::protocol::Wire>(value: &W) -> Result<()> {
     let text = serde_json::to_string_pretty(value)

@@ -41,12 +41,7 @@ pub fn remove_many(args: RemoveArgs) -> Result<ExitCode> {
         return Err(lanes::Error::NoSuchLane(ticket.to_string()));
     }
     if args.json {
-        print_json(
-            &outcomes
-                .iter()
-                .map(|o| o.report(Clone::clone))
-                .collect::<Vec<_>>(),
-        )?;
+        super::print_outcomes(&outcomes)?;
     } else {
         for outcome in &outcomes {
             match &outcome.result {
