@@ -20,10 +20,7 @@ fn main() {
     let lanes = env_usize("LANES_BENCH_LANES", 50);
     let history = env_usize("LANES_BENCH_HISTORY", 5000);
     let tmp = tempfile::tempdir().expect("temp dir");
-    let root = match std::env::var_os("LANES_BENCH_DIR") {
-        Some(dir) => std::path::PathBuf::from(dir),
-        None => tmp.path().canonicalize().expect("temp dir"),
-    };
+    let root = common::bench_root(&tmp);
     let repo = root.join("project");
     let t = Instant::now();
     build_repo(&repo, files, lanes);

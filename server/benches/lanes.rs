@@ -23,11 +23,7 @@ fn main() {
     let files = env_usize("LANES_BENCH_FILES", 3000);
     let lanes = env_usize("LANES_BENCH_LANES", 200);
     let tmp = tempfile::tempdir().expect("temp dir");
-    let root = match std::env::var_os("LANES_BENCH_DIR") {
-        // Keep the repository for profiling.
-        Some(dir) => PathBuf::from(dir),
-        None => tmp.path().canonicalize().expect("temp dir"),
-    };
+    let root = common::bench_root(&tmp);
     let repo_dir = root.join("project");
     let t = Instant::now();
     build_repo(&repo_dir, files, lanes);

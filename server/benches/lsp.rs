@@ -22,11 +22,7 @@ fn main() {
     let lanes = env_usize("LANES_BENCH_LANES", 50);
     let edits = env_usize("LANES_BENCH_EDITS", 300);
     let tmp = tempfile::tempdir().expect("temp dir");
-    let root = match std::env::var_os("LANES_BENCH_DIR") {
-        // Keep the repository for profiling.
-        Some(dir) => std::path::PathBuf::from(dir),
-        None => tmp.path().canonicalize().expect("temp dir"),
-    };
+    let root = common::bench_root(&tmp);
     let repo = root.join("project");
     build_repo(&repo, files, lanes);
     let t = Instant::now();

@@ -101,18 +101,8 @@ fn committed_changes_to_distant_lines_are_shared_but_not_overlapping() {
     let repo = TestRepo::new();
     repo.lanes_ok(&["start", "A-1"]);
     repo.lanes_ok(&["start", "B-1"]);
-    repo.commit(
-        &repo.lane_dir("A-1"),
-        "src/app.txt",
-        &edited_lines(20, &[2], "a"),
-        "a",
-    );
-    repo.commit(
-        &repo.lane_dir("B-1"),
-        "src/app.txt",
-        &edited_lines(20, &[18], "b"),
-        "b",
-    );
+    repo.commit_lines("A-1", &[2], "a");
+    repo.commit_lines("B-1", &[18], "b");
     let report = repo.lanes_json(&["check"]);
     assert_eq!(entry(&report, "src/app.txt")["overlapping"], false);
     assert_eq!(verdict(&report, "src/app.txt", "A-1", "B-1"), "shared");
@@ -248,12 +238,7 @@ fn a_rename_on_one_side_and_an_edit_on_the_other_merge_as_git_merges_them() {
     let a = repo.lane_dir("A-1");
     repo.git_in(&a, &["mv", "src/app.txt", "src/renamed.txt"]);
     repo.git_in(&a, &["commit", "-q", "-m", "rename"]);
-    repo.commit(
-        &repo.lane_dir("B-1"),
-        "src/app.txt",
-        &edited_lines(20, &[3], "b"),
-        "b",
-    );
+    repo.commit_lines("B-1", &[3], "b");
     assert!(!git_says_conflict(&repo, "feature/A-1", "feature/B-1"));
     let report = repo.lanes_json(&["check"]);
     assert_ne!(verdict(&report, "src/app.txt", "A-1", "B-1"), "conflict");
@@ -366,12 +351,7 @@ fn lane_and_teammates_pull() -> (crate::support::github::FakeGitHub, TestRepo) {
     let gh = FakeGitHub::start();
     let repo = gh.clone_of("octo/widgets", "timeout = 5");
     repo.lanes_ok(&["start", "A-1"]);
-    repo.commit(
-        &repo.lane_dir("A-1"),
-        "src/app.txt",
-        &edited_lines(20, &[5], "mine"),
-        "mine",
-    );
+    repo.commit_lines("A-1", &[5], "mine");
     repo.push_pull_request(
         42,
         "refs/heads/main",

@@ -92,12 +92,7 @@ fn changes_to_other_lines_are_information_at_line_zero() {
 fn one_also_changed_diagnostic_per_other_lane() {
     let repo = two_lanes();
     repo.lanes_ok(&["start", "C-1"]);
-    repo.commit(
-        &repo.lane_dir("C-1"),
-        "src/app.txt",
-        &edited_lines(20, &[10], "c"),
-        "c",
-    );
+    repo.commit_lines("C-1", &[10], "c");
     let file = repo.lane_dir("B-1").join("src/app.txt");
     let mut lsp = window(&repo, "B-1");
     lsp.open(&file);

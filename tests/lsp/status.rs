@@ -120,18 +120,8 @@ fn status_names_the_lanes_the_window_lane_would_conflict_with() {
     let repo = TestRepo::new();
     repo.lanes_ok(&["start", "A-1"]);
     repo.lanes_ok(&["start", "B-1"]);
-    repo.commit(
-        &repo.lane_dir("A-1"),
-        "src/app.txt",
-        &crate::support::edited_lines(20, &[5], "a"),
-        "a",
-    );
-    repo.commit(
-        &repo.lane_dir("B-1"),
-        "src/app.txt",
-        &crate::support::edited_lines(20, &[5], "b"),
-        "b",
-    );
+    repo.commit_lines("A-1", &[5], "a");
+    repo.commit_lines("B-1", &[5], "b");
     let mut lsp = repo.lsp();
     lsp.initialize(&[&repo.lane_dir("A-1")], Value::Null);
     let status = lsp.wait_notification("lanes/status", |s| {

@@ -130,6 +130,17 @@ impl TestRepo {
             .to_string()
     }
 
+    /// Commits `src/app.txt` (20 numbered lines) in lane `ticket` with lines `at` replaced by
+    /// `tag N`, with the message `tag`.
+    pub fn commit_lines(&self, ticket: &str, at: &[usize], tag: &str) {
+        self.commit(
+            &self.lane_dir(ticket),
+            "src/app.txt",
+            &edited_lines(20, at, tag),
+            tag,
+        );
+    }
+
     /// Where the default template puts the lane of `ticket`.
     pub fn lane_dir(&self, ticket: &str) -> PathBuf {
         self.base().join(format!("project-{ticket}"))

@@ -147,6 +147,15 @@ pub fn build_repo(dir: &Path, files: usize, lanes: usize) {
     git(dir, &["checkout", "-q", "main"]);
 }
 
+/// Where a bench builds its repositories: `LANES_BENCH_DIR` when set (kept afterwards, for
+/// profiling), else `tmp`.
+pub fn bench_root(tmp: &tempfile::TempDir) -> std::path::PathBuf {
+    match std::env::var_os("LANES_BENCH_DIR") {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => tmp.path().canonicalize().expect("temp dir"),
+    }
+}
+
 pub fn median(mut samples: Vec<f64>) -> f64 {
     samples.sort_by(|a, b| a.total_cmp(b));
     samples[samples.len() / 2]
