@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use common::{build_repo, env_usize, file_path, git, median, ms};
+use common::{env_usize, git, median, ms};
 
 fn main() {
     let files = env_usize("LANES_BENCH_FILES", 3000);
@@ -21,28 +21,8 @@ fn main() {
     let history = env_usize("LANES_BENCH_HISTORY", 5000);
     let tmp = tempfile::tempdir().expect("temp dir");
     let root = common::bench_root(&tmp);
-    let repo = root.join("project");
     let t = Instant::now();
-    build_repo(&repo, files, lanes);
-    for i in 0..lanes {
-        let dir = root.join(format!("lane-{i}"));
-        let branch = format!("feature/L-{i}");
-        git(
-            &repo,
-            &[
-                "worktree",
-                "add",
-                "-q",
-                dir.to_str().expect("utf-8"),
-                &branch,
-            ],
-        );
-        if i % 2 == 1 {
-            let shared = dir.join(file_path(0));
-            let text = std::fs::read_to_string(&shared).expect("shared file");
-            std::fs::write(&shared, format!("// uncommitted in lane {i}\n{text}")).expect("write");
-        }
-    }
+    let repo = common::repo_with_worktrees(&root, files, lanes);
     git(&repo, &["gc", "-q"]);
     println!(
         "setup: {files} files, {history} commits of history, {lanes} lanes with worktrees in {:.0} ms",

@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use common::{build_repo, env_usize, file_path, git, median, ms};
+use common::{env_usize, file_path, median, ms};
 use serde_json::{json, Value};
 
 fn main() {
@@ -23,28 +23,8 @@ fn main() {
     let edits = env_usize("LANES_BENCH_EDITS", 300);
     let tmp = tempfile::tempdir().expect("temp dir");
     let root = common::bench_root(&tmp);
-    let repo = root.join("project");
-    build_repo(&repo, files, lanes);
     let t = Instant::now();
-    for i in 0..lanes {
-        let dir = root.join(format!("lane-{i}"));
-        git(
-            &repo,
-            &[
-                "worktree",
-                "add",
-                "-q",
-                dir.to_str().expect("utf-8"),
-                &format!("feature/L-{i}"),
-            ],
-        );
-        // Half of the lanes also have uncommitted edits to the shared file.
-        if i % 2 == 1 {
-            let shared = dir.join(file_path(0));
-            let text = std::fs::read_to_string(&shared).expect("shared file");
-            std::fs::write(&shared, format!("// uncommitted in lane {i}\n{text}")).expect("write");
-        }
-    }
+    common::repo_with_worktrees(&root, files, lanes);
     println!(
         "setup: {files} files, {lanes} lanes with worktrees in {:.0} ms",
         ms(t.elapsed())

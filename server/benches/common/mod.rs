@@ -156,6 +156,33 @@ pub fn bench_root(tmp: &tempfile::TempDir) -> std::path::PathBuf {
     }
 }
 
+/// [`build_repo`] in `root/project`, and a worktree `root/lane-I` for each lane branch; odd
+/// lanes also get an uncommitted edit to the file many lanes share. Returns the repository.
+pub fn repo_with_worktrees(root: &Path, files: usize, lanes: usize) -> std::path::PathBuf {
+    let repo = root.join("project");
+    build_repo(&repo, files, lanes);
+    for i in 0..lanes {
+        let dir = root.join(format!("lane-{i}"));
+        let branch = format!("feature/L-{i}");
+        git(
+            &repo,
+            &[
+                "worktree",
+                "add",
+                "-q",
+                dir.to_str().expect("utf-8"),
+                &branch,
+            ],
+        );
+        if i % 2 == 1 {
+            let shared = dir.join(file_path(0));
+            let text = std::fs::read_to_string(&shared).expect("shared file");
+            std::fs::write(&shared, format!("// uncommitted in lane {i}\n{text}")).expect("write");
+        }
+    }
+    repo
+}
+
 pub fn median(mut samples: Vec<f64>) -> f64 {
     samples.sort_by(|a, b| a.total_cmp(b));
     samples[samples.len() / 2]
