@@ -48,6 +48,17 @@ pub struct ConfigLayer {
     pub github: Option<GitHubSettings>,
     /// Network timeout in seconds (default 10).
     pub timeout: Option<u64>,
+    /// Guard settings.
+    pub guard: Option<GuardSettings>,
+}
+
+/// `[guard]`: what conflicts are judged against.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GuardSettings {
+    /// Judge teammates' open pull requests as lanes in `lanes check` (as `--prs` does; default
+    /// false: it asks GitHub and fetches their heads).
+    pub pull_requests: Option<bool>,
 }
 
 /// `[github]`: the API (the token comes from the environment or `gh` only).
@@ -114,6 +125,8 @@ pub struct Config {
     pub github_host: Option<String>,
     /// Network timeout, seconds.
     pub timeout: u64,
+    /// `lanes check` judges teammates' open pull requests too.
+    pub guard_pull_requests: bool,
     /// The repository file `setup` came from, when it did (its commands need approval; see
     /// `trust`).
     pub setup_source: Option<PathBuf>,
@@ -135,6 +148,7 @@ impl Default for Config {
             jira_url: None,
             github_api_url: None,
             github_host: None,
+            guard_pull_requests: false,
             timeout: 10,
             setup_source: None,
         }
@@ -209,7 +223,11 @@ impl Config {
             jira,
             github,
             timeout,
+            guard,
         } = layer;
+        if let Some(v) = guard.and_then(|g| g.pull_requests) {
+            self.guard_pull_requests = v;
+        }
         if let Some(g) = github {
             if let Some(v) = g.api_url {
                 self.github_api_url = Some(v);

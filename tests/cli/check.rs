@@ -416,3 +416,24 @@ fn with_prs_the_hook_mode_stops_an_edit_that_conflicts_with_a_teammates_pull_req
         "{text}"
     );
 }
+
+#[test]
+fn guard_pull_requests_in_the_config_turns_the_teammates_check_on() {
+    let (gh, repo) = lane_and_teammates_pull();
+    repo.commit(
+        &repo.dir,
+        "lanes.toml",
+        "[guard]\npull_requests = true\n",
+        "check against teammates' pull requests",
+    );
+    let out = gh
+        .env(repo.lanes_cmd().args(["check", "--json"]))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", crate::support::stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        verdict(&report, "src/app.txt", "A-1", "PR #42 (alice)"),
+        "conflict"
+    );
+}

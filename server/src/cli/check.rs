@@ -74,7 +74,8 @@ pub fn run(ctx: &Context, args: CheckArgs) -> Result<ExitCode> {
     if !args.files.is_empty() || args.stdin {
         return run_files(ctx, args);
     }
-    let report = check_with(&ctx.repo, &ctx.config, args.prs)?;
+    let prs = args.prs || ctx.config.guard_pull_requests;
+    let report = check_with(&ctx.repo, &ctx.config, prs)?;
     if args.json {
         print_json(&report)?;
     } else if report.is_empty() {
@@ -102,7 +103,8 @@ fn run_files(ctx: &Context, args: CheckArgs) -> Result<ExitCode> {
             }
         }
     }
-    let report = check_files(&ctx.repo, &ctx.config, &files, args.prs)?;
+    let prs = args.prs || ctx.config.guard_pull_requests;
+    let report = check_files(&ctx.repo, &ctx.config, &files, prs)?;
     if args.json {
         print_json(&report)?;
     } else if report.is_empty() {
