@@ -32,6 +32,8 @@ struct Inner {
     contents: HashMap<(Oid, String), Option<Arc<Vec<u8>>>>,
     /// Diffs computed so far, by the hashes of their two sides.
     changes: HashMap<(u64, u64), FileChange>,
+    /// Blob ids of paths in commits looked up so far.
+    blob_ids: HashMap<(Oid, String), Option<Oid>>,
 }
 
 impl Inner {
@@ -51,6 +53,7 @@ impl Inner {
             conflicted: HashMap::new(),
             contents: HashMap::new(),
             changes: HashMap::new(),
+            blob_ids: HashMap::new(),
         })
     }
 }
@@ -141,10 +144,19 @@ impl Judge {
 
     /// The blob id of `path` in `commit`, None when absent (a cheap "did it change?" test).
     pub fn blob_at(&self, commit: Oid, path: &str) -> Option<Oid> {
-        let inner = self.lock().ok()?;
-        let tree = inner.repo.find_commit(commit).ok()?.tree().ok()?;
-        let entry = tree.get_path(Path::new(path)).ok()?;
-        Some(entry.id())
+        let mut inner = self.lock().ok()?;
+        let key = (commit, path.to_string());
+        if let Some(found) = inner.blob_ids.get(&key) {
+            return *found;
+        }
+        let read = || -> Option<Oid> {
+            let tree = inner.repo.find_commit(commit).ok()?.tree().ok()?;
+            Some(tree.get_path(Path::new(path)).ok()?.id())
+        };
+        let found = read();
+        inner.blobs += 1;
+        inner.blob_ids.insert(key, found);
+        found
     }
 
     /// Git's verdict on merging `ours` and `theirs` (None: the file is deleted or absent on that
