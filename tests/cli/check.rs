@@ -365,15 +365,24 @@ fn lane_and_teammates_pull() -> (crate::support::github::FakeGitHub, TestRepo) {
     (gh, repo)
 }
 
-#[test]
-fn with_prs_a_teammates_open_pull_request_is_judged_like_a_lane() {
-    let (gh, repo) = lane_and_teammates_pull();
+/// `lanes check --json ARGS` against the fake GitHub; fails the test when it fails.
+fn check_on_github(
+    gh: &crate::support::github::FakeGitHub,
+    repo: &TestRepo,
+    args: &[&str],
+) -> Value {
     let out = gh
-        .env(repo.lanes_cmd().args(["check", "--prs", "--json"]))
+        .env(repo.lanes_cmd().args(["check", "--json"]).args(args))
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", crate::support::stderr(&out));
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn with_prs_a_teammates_open_pull_request_is_judged_like_a_lane() {
+    let (gh, repo) = lane_and_teammates_pull();
+    let report = check_on_github(&gh, &repo, &["--prs"]);
     assert_eq!(
         verdict(&report, "src/app.txt", "A-1", "PR #42 (alice)"),
         "conflict"
@@ -426,12 +435,7 @@ fn guard_pull_requests_in_the_config_turns_the_teammates_check_on() {
         "[guard]\npull_requests = true\n",
         "check against teammates' pull requests",
     );
-    let out = gh
-        .env(repo.lanes_cmd().args(["check", "--json"]))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", crate::support::stderr(&out));
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = check_on_github(&gh, &repo, &[]);
     assert_eq!(
         verdict(&report, "src/app.txt", "A-1", "PR #42 (alice)"),
         "conflict"
