@@ -130,7 +130,7 @@ impl RepoSession {
         crate::lane::holding(&self.entries, path)
     }
 
-    /// With whom the lane at `lane` (its worktree) would conflict (see [`conflicts::of_lane`]);
+    /// With whom the lane at `lane` (its worktree) would conflict (see [`crate::conflicts::of_lane`]);
     /// empty until the worktrees were scanned (so the first status is not held up by verdicts
     /// that would miss uncommitted work anyway).
     pub fn conflicts_of(&self, lane: &Path) -> Vec<String> {
