@@ -98,14 +98,16 @@ fn new_lines(change: &FileChange) -> Vec<crate::git::changes::LineRange> {
     change.hunks.iter().map(|h| h.new).collect()
 }
 
-/// `ours` (lane `a`'s version of `path`; `ours_committed`: it is its commit's) against lane
-/// `b`'s version, from the two lanes' merge base. None when they share no history.
+/// `ours` (lane `a`'s version of `path`; `ours_committed`: it is its commit's) against `theirs`
+/// (lane `b`'s version, [`lane_version`]), from the two lanes' merge base. None when they share
+/// no history.
 pub fn lane_against_lane(
     judge: &Judge,
     a: &LaneChanges,
     ours: Option<&[u8]>,
     ours_committed: bool,
     b: &LaneChanges,
+    theirs: Option<&[u8]>,
     path: &str,
 ) -> Result<Option<Judged>> {
     let (Some(head_a), Some(head_b)) = (a.source.head, b.source.head) else {
@@ -115,10 +117,16 @@ pub fn lane_against_lane(
         return Ok(None);
     };
     let base = judge.content_at(ancestor, path);
-    let theirs = lane_version(judge, b, path);
     let committed = ours_committed && !uncommitted(b, path);
     let merged = commits_merge(judge, head_a, head_b, path, committed);
-    judge_versions(judge, base.as_deref(), ours, theirs.as_deref(), merged).map(Some)
+    judge_versions(judge, base.as_deref(), ours, theirs, merged).map(Some)
+}
+
+/// Whether the lane's base changed `path` since the lane branched (its tip's blob differs from
+/// the fork point's); (fork, tip) when it did.
+fn base_change(judge: &Judge, lane: &LaneChanges, path: &str) -> Option<(Oid, Oid)> {
+    let (fork, tip) = (lane.merge_base?, lane.source.base?);
+    (fork != tip && judge.blob_at(fork, path) != judge.blob_at(tip, path)).then_some((fork, tip))
 }
 
 /// `ours` (the lane's version of `path`; `ours_committed`: it is its commit's) against the
@@ -131,12 +139,9 @@ pub fn lane_against_base(
     ours_committed: bool,
     path: &str,
 ) -> Result<Option<Judged>> {
-    let (Some(fork), Some(tip)) = (lane.merge_base, lane.source.base) else {
+    let Some((fork, tip)) = base_change(judge, lane, path) else {
         return Ok(None);
     };
-    if fork == tip || judge.blob_at(fork, path) == judge.blob_at(tip, path) {
-        return Ok(None);
-    }
     let base = judge.content_at(fork, path);
     let theirs = judge.content_at(tip, path);
     let merged = lane
@@ -168,18 +173,26 @@ pub fn report(
         lanes.sort_by(|a, b| {
             (a.source.remote, &a.source.path).cmp(&(b.source.remote, &b.source.path))
         });
+        // A file only one lane changes matters only when its base changed it too: skip reading it
+        // otherwise.
+        if lanes.len() == 1
+            && (lanes[0].source.remote || base_change(judge, lanes[0], path).is_none())
+        {
+            continue;
+        }
         let versions: Vec<Option<Vec<u8>>> =
             lanes.iter().map(|l| lane_version(judge, l, path)).collect();
         let mut pairs = Vec::new();
         for (i, a) in lanes.iter().enumerate() {
-            for b in lanes.iter().skip(i + 1) {
+            for (j, b) in lanes.iter().enumerate().skip(i + 1) {
                 if a.source.remote && b.source.remote {
                     // Two teammates' pull requests: theirs to sort out.
                     continue;
                 }
-                let ours = versions[i].as_deref();
+                let (ours, theirs) = (versions[i].as_deref(), versions[j].as_deref());
                 let committed = !uncommitted(a, path);
-                if let Some(judged) = lane_against_lane(judge, a, ours, committed, b, path)? {
+                if let Some(judged) = lane_against_lane(judge, a, ours, committed, b, theirs, path)?
+                {
                     pairs.push(pair(lane_side(&a.source), lane_side(&b.source), judged));
                 }
             }

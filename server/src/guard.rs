@@ -100,13 +100,21 @@ pub fn findings(
         .source
         .head
         .is_some_and(|head| judge.content_at(head, &relative) == ours);
-    for (lane, theirs) in others {
-        let judged =
-            conflicts::lane_against_lane(judge, own, ours.as_deref(), committed, lane, &relative)?;
+    for (lane, change) in others {
+        let theirs = conflicts::lane_version(judge, lane, &relative);
+        let judged = conflicts::lane_against_lane(
+            judge,
+            own,
+            ours.as_deref(),
+            committed,
+            lane,
+            theirs.as_deref(),
+            &relative,
+        )?;
         let judged = judged.unwrap_or_else(|| Judged {
             verdict: Verdict::Shared,
             here: Vec::new(),
-            there: theirs.hunks.iter().map(|h| h.new).collect(),
+            there: change.hunks.iter().map(|h| h.new).collect(),
         });
         out.push(Finding::AlsoChanged {
             other: lane.source.clone(),
