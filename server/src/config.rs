@@ -56,8 +56,8 @@ pub struct ConfigLayer {
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct GuardSettings {
-    /// Judge teammates' open pull requests as lanes in `lanes check` (as `--prs` does; default
-    /// false: it asks GitHub and fetches their heads).
+    /// Judge teammates' open pull requests as lanes in `lanes check` (as `--prs` does) and in the
+    /// language server (default false: it asks GitHub and fetches their heads).
     pub pull_requests: Option<bool>,
 }
 

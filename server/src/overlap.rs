@@ -65,7 +65,7 @@ impl LaneSource {
     }
 
     /// The lane in words a person understands: "lane PROJ-7 (feature/PROJ-7)", "the primary
-    /// checkout (main)".
+    /// checkout (main)", "PR #42 (alice) (alice-fix)" for a teammate's pull request.
     pub fn describe(&self) -> String {
         let branch = self
             .branch
@@ -74,6 +74,7 @@ impl LaneSource {
             .unwrap_or_else(|| " (detached HEAD)".to_string());
         match (&self.ticket, self.primary) {
             (_, true) => format!("the primary checkout{branch}"),
+            (Some(t), false) if self.remote => format!("{t}{branch}"),
             (Some(t), false) => format!("lane {t}{branch}"),
             (None, false) => format!("the worktree {}{branch}", self.path.display()),
         }

@@ -25,6 +25,9 @@ pub struct RepoSession {
     judge: Judge,
     /// The worktrees were scanned: the index knows uncommitted changes, which verdicts need.
     scanned: bool,
+    /// Teammates' open pull requests judged as remote lanes (`[guard] pull_requests`), as last
+    /// fetched by [`crate::ops::teammates::remote_lanes`]; empty when the guard is off.
+    teammates: Vec<LaneSource>,
 }
 
 /// What a refresh changed.
@@ -68,15 +71,45 @@ impl RepoSession {
             index,
             judge,
             scanned: false,
+            teammates: Vec::new(),
         })
     }
 
     /// Reads every lane's uncommitted changes (a scan of each worktree).
     pub fn scan_worktrees(&mut self) -> Result<()> {
-        let all = sources(&self.repo, &self.config)?;
+        let all = self.sources()?;
         self.index.refresh(self.repo.common_dir(), all, true)?;
         self.scanned = true;
         Ok(())
+    }
+
+    /// The lanes here and the teammates' pull requests, as the index reads them.
+    fn sources(&self) -> Result<Vec<LaneSource>> {
+        let mut all = sources(&self.repo, &self.config)?;
+        all.extend(self.teammates.iter().cloned());
+        Ok(all)
+    }
+
+    /// Replaces the teammates' pull requests judged as remote lanes (fetched elsewhere, since
+    /// that asks the network and must not hold the session); true when that changed anything.
+    pub fn set_teammates(&mut self, teammates: Vec<LaneSource>) -> Result<bool> {
+        if teammates == self.teammates {
+            return Ok(false);
+        }
+        for old in &self.teammates {
+            if !teammates.iter().any(|t| t.path == old.path) {
+                self.index.forget(&old.path);
+            }
+        }
+        self.teammates = teammates;
+        let stale: Vec<LaneSource> = self
+            .teammates
+            .iter()
+            .filter(|t| self.index.lane(&t.path).is_none_or(|l| l.source != **t))
+            .cloned()
+            .collect();
+        self.index.refresh(self.repo.common_dir(), stale, false)?;
+        Ok(true)
     }
 
     /// The repository.
@@ -109,7 +142,8 @@ impl RepoSession {
     /// Re-reads the whole of the lanes whose worktrees are among `worktrees` (e.g. lanes that just
     /// started being watched, which may have changed before the watch was in place).
     pub fn rescan(&mut self, worktrees: &[PathBuf]) -> Result<bool> {
-        let stale: Vec<LaneSource> = sources(&self.repo, &self.config)?
+        let stale: Vec<LaneSource> = self
+            .sources()?
             .into_iter()
             .filter(|s| worktrees.contains(&s.path))
             .collect();
@@ -276,7 +310,7 @@ impl RepoSession {
         let entries = lanes_of(&self.repo, &self.config)?;
         let lanes_changed = !same_lanes(&self.entries, &entries);
         self.entries = entries;
-        let current = sources(&self.repo, &self.config)?;
+        let current = self.sources()?;
         let stale: Vec<LaneSource> = current
             .iter()
             .filter(|s| {

@@ -327,3 +327,46 @@ fn conflicts_in_files_that_are_not_open_are_published_and_cleared_when_resolved(
         p["uri"] == uri.as_str() && p["diagnostics"].as_array().is_some_and(Vec::is_empty)
     });
 }
+
+#[test]
+fn with_the_pull_request_guard_on_a_teammates_pull_request_gets_a_conflict_diagnostic() {
+    use crate::support::github::{FakeGitHub, FakePull};
+    let gh = FakeGitHub::start();
+    let repo = gh.clone_of("octo/widgets", "timeout = 5\n[guard]\npull_requests = true");
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.commit_lines("A-1", &[5], "mine");
+    repo.push_pull_request(
+        42,
+        "refs/heads/main",
+        "src/app.txt",
+        &edited_lines(20, &[5], "alice"),
+    );
+    gh.add_pull(FakePull {
+        author: "alice".into(),
+        ..FakePull::new("octo/widgets", 42, "Alice's fix", "alice-fix")
+    });
+    let mut command = repo.lanes_cmd();
+    gh.env(&mut command);
+    let mut lsp = LspClient::spawn(command);
+    lsp.initialize(&[&repo.lane_dir("A-1")], Value::Null);
+    let file = repo.lane_dir("A-1").join("src/app.txt");
+    lsp.open(&file);
+    let diagnostics = lsp.wait_diagnostics(&file, has("conflict"));
+    let d = diagnostics
+        .iter()
+        .find(|d| d["code"] == "conflict")
+        .unwrap();
+    assert_eq!(d["range"]["start"]["line"], 4, "{d}");
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Merging PR #42 (alice) (alice-fix) will conflict here"),
+        "{d}"
+    );
+    // Nothing on this machine to point at: no related location into lanes' own refs.
+    assert!(
+        d.get("relatedInformation").is_none_or(Value::is_null),
+        "{d}"
+    );
+}

@@ -48,7 +48,8 @@ fn diagnostic(finding: &Finding) -> Diagnostic {
             here,
             there,
         } => {
-            let related = uri::from_path(other_file).map(|uri| {
+            // A teammate's pull request has no copy on this machine to point at.
+            let related = (!other.remote).then(|| uri::from_path(other_file)).flatten().map(|uri| {
                 vec![DiagnosticRelatedInformation {
                     location: Location {
                         uri,

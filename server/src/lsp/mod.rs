@@ -1,7 +1,8 @@
 //! The language server (`lanes lsp`): a thin translation between the Language Server Protocol and
 //! the lanes core. Requests and notifications arrive in `server`; commands in `commands`; findings
 //! become diagnostics in `diagnostics` and code actions in `code_actions`; the window's lane is
-//! reported by `status`; file watching lives in `watch`.
+//! reported by `status`; file watching lives in `watch`; teammates' pull requests are fetched in
+//! `teammates`.
 //!
 //! Built on tower-lsp-server: tower-lsp has had no release since 2023, and tower-lsp-server is its
 //! maintained continuation (same design, native async traits, current lsp-types).
@@ -13,6 +14,7 @@ mod progress;
 mod server;
 mod state;
 mod status;
+mod teammates;
 mod text;
 mod transport;
 mod uri;

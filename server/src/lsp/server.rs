@@ -421,6 +421,7 @@ impl LanguageServer for Backend {
             }
             ctx.scan_worktrees().await;
             tracing::debug!("worktrees scanned after {:?}", started.elapsed());
+            ctx.keep_teammates_fresh().await;
         });
     }
 
@@ -501,6 +502,9 @@ impl LanguageServer for Backend {
         }
         self.ctx.republish_all().await;
         status::publish(&self.ctx).await;
+        // The guard may have been turned on or off; the network is asked in the background.
+        let ctx = self.ctx.clone();
+        tokio::spawn(async move { ctx.refresh_teammates().await });
     }
 
     async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
