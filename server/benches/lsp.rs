@@ -25,6 +25,7 @@ fn main() {
     let root = common::bench_root(&tmp);
     let t = Instant::now();
     common::repo_with_worktrees(&root, files, lanes);
+    common::settle();
     println!(
         "setup: {files} files, {lanes} lanes with worktrees in {:.0} ms",
         ms(t.elapsed())

@@ -11,6 +11,10 @@ use clap::Parser;
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     init_logging(args.verbose);
+    // Objects are read far more than written here (every lane's trees, blobs and merge bases);
+    // re-hashing each one on read, as libgit2 does by default and git itself does not, costs a
+    // tenth of a scan.
+    git2::opts::strict_hash_verification(false);
     // The language server is a front end of its own beside the CLI.
     let result = match args.command {
         cli::Command::Lsp(_) => lsp::run(args.dir),

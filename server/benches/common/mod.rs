@@ -183,6 +183,11 @@ pub fn repo_with_worktrees(root: &Path, files: usize, lanes: usize) -> std::path
     repo
 }
 
+/// Flushes what the set-up wrote to disk (`sync`), so measurements do not share the disk with it.
+pub fn settle() {
+    let _ = Command::new("sync").status();
+}
+
 pub fn median(mut samples: Vec<f64>) -> f64 {
     samples.sort_by(|a, b| a.total_cmp(b));
     samples[samples.len() / 2]
