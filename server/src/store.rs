@@ -42,6 +42,10 @@ pub struct LaneRecord {
     pub pr_state: Option<String>,
     /// Creation time, seconds since the Unix epoch.
     pub created: u64,
+    /// The commit the branch pointed at when the lane was made: a lane whose tip is still there
+    /// has no work of its own (not "merged", just empty). Absent in records of older versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
 }
 
 /// The records of one repository.

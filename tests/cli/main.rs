@@ -8,6 +8,7 @@ mod check;
 mod github_issues;
 mod help;
 mod list;
+mod merged;
 mod moves;
 mod multi;
 mod remove;

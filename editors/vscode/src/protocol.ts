@@ -138,6 +138,26 @@ export interface LineRange {
   start: number;
 }
 /**
+ * A lane a bulk removal left in place.
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "KeptLane".
+ */
+export interface KeptLane {
+  /**
+   * Its worktree directory.
+   */
+  path: string;
+  /**
+   * Why it was kept.
+   */
+  reason: string;
+  /**
+   * The lane's ticket.
+   */
+  ticket: string;
+}
+/**
  * One lane of a repository: a worktree, its branch and its ticket. The primary checkout is listed
  * as a lane too, with `primary: true` and no ticket.
  *
@@ -192,6 +212,11 @@ export interface Lane {
    * The worktree is locked (`git worktree lock`).
    */
   locked: boolean;
+  /**
+   * The lane's work is in its base — merged, rebased or squash-merged (or its pull request
+   * merged) — so removing it loses nothing committed. False for a lane with no commits yet.
+   */
+  merged?: boolean;
   /**
    * The worktree directory no longer exists.
    */
@@ -308,6 +333,11 @@ export interface LaneStatus {
    * The worktree is locked (`git worktree lock`).
    */
   locked: boolean;
+  /**
+   * The lane's work is in its base — merged, rebased or squash-merged (or its pull request
+   * merged) — so removing it loses nothing committed. False for a lane with no commits yet.
+   */
+  merged?: boolean;
   /**
    * The worktree directory no longer exists.
    */
@@ -581,6 +611,11 @@ export interface Removed {
    */
   branch_tip?: string | null;
   /**
+   * The branch's commits were on no other branch, but its work is in the base (squash-merged
+   * or rebased), so it was deleted without --force.
+   */
+  merged?: boolean;
+  /**
    * Ignored files too big to be kept in the trash.
    */
   not_kept: string[];
@@ -653,6 +688,27 @@ export interface Pruned {
    * The trash entry holding its staged changes and record.
    */
   trash?: string | null;
+}
+/**
+ * What `lanes prune --merged` removed, or would remove with `--dry-run`, and what it kept.
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "PrunedMerged".
+ */
+export interface PrunedMerged {
+  /**
+   * Nothing was removed: these are what would be.
+   */
+  dry_run: boolean;
+  /**
+   * Merged lanes kept, and why (uncommitted work, a lock, …).
+   */
+  kept: KeptLane[];
+  /**
+   * Merged lanes removed (with `--dry-run`: the ones that would be, their tickets only
+   * meaningful; nothing is deleted).
+   */
+  removed: Removed[];
 }
 /**
  * A lane with the name of its repository.

@@ -185,6 +185,10 @@ fn flags(lane: &Lane) -> Vec<String> {
     if let Some(pr) = lane.pr {
         flags.push(format!("PR#{pr}"));
     }
+    if lane.merged {
+        // Its work is in the base: `lanes remove` / `lanes prune --merged` lose nothing.
+        flags.push("merged".to_string());
+    }
     if !lane.conflicts.is_empty() {
         // Like worktrunk's ✗: merging would conflict, and with whom.
         flags.push(format!("✗ conflicts with {}", lane.conflicts.join(", ")));

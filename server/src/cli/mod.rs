@@ -89,9 +89,12 @@ pub enum Command {
     #[command(after_help = "Example:\n  lanes remove PROJ-1 --force   # oops\n  lanes undo")]
     Undo(JsonArg),
 
-    /// Forget lanes whose directory was deleted by hand (their branches are kept).
-    #[command(after_help = "Example:\n  rm -rf ../project-PROJ-9 && lanes prune")]
-    Prune(JsonArg),
+    /// Forget lanes whose directory was deleted by hand (their branches are kept), or with
+    /// --merged remove every lane whose work is merged into its base.
+    #[command(
+        after_help = "Examples:\n  rm -rf ../project-PROJ-9 && lanes prune\n  lanes prune --merged --dry-run   # which lanes are merged, squash-merged or rebased into their base\n  lanes prune --merged             # remove them (lanes with uncommitted work are kept)"
+    )]
+    Prune(remove::PruneArgs),
 
     /// List files changed in more than one lane, and whether the changed lines overlap.
     #[command(
@@ -240,7 +243,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Tickets(args) => list::tickets(&ctx, args.json),
         Command::Switch(args) => list::switch(&ctx, &TicketKey::parse(&args.ticket)?),
         Command::Remove(args) => remove::remove(&ctx, args),
-        Command::Prune(args) => remove::prune(&ctx, args.json),
+        Command::Prune(args) => remove::prune(&ctx, args),
         Command::Check(args) => check::run(&ctx, args),
         Command::Move(args) => moves::run_move(&ctx, args),
         Command::Untangle(args) => moves::run_untangle(&ctx, args),

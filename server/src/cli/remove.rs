@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use lanes::ops::prune::prune as prune_lanes;
+use lanes::ops::prune::{prune as prune_lanes, prune_merged};
 use lanes::ops::remove::{remove as remove_lane, RemoveOptions};
 use lanes::{Result, TicketKey};
 
@@ -83,6 +83,7 @@ pub fn remove(ctx: &Context, args: RemoveArgs) -> Result<ExitCode> {
     );
     if let Some(branch) = &removed.branch {
         match (&removed.branch_tip, &removed.branch_kept) {
+            (Some(tip), _) if removed.merged => println!("  deleted branch {branch}: its work is merged into the base (was {tip:.7}; `git branch {branch} {tip:.7}` restores it)"),
             (Some(tip), _) => println!("  deleted branch {branch} (was {tip:.7}; `git branch {branch} {tip:.7}` restores it)"),
             (None, Some(why)) => println!("  kept branch {branch}: {why}"),
             (None, None) => {}
@@ -185,9 +186,27 @@ pub struct RestoreArgs {
     pub json: bool,
 }
 
-pub fn prune(ctx: &Context, json: bool) -> Result<ExitCode> {
+/// Options of `lanes prune`.
+#[derive(clap::Args, Debug)]
+pub struct PruneArgs {
+    /// Remove every merged lane instead (merged, rebased or squash-merged into its base), each
+    /// through the same checks as `lanes remove`: lanes with uncommitted work are kept.
+    #[arg(long)]
+    pub merged: bool,
+    /// With --merged: list what would be removed, change nothing.
+    #[arg(long, requires = "merged")]
+    pub dry_run: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn prune(ctx: &Context, args: PruneArgs) -> Result<ExitCode> {
+    if args.merged {
+        return prune_merged_lanes(ctx, &args);
+    }
     let pruned = prune_lanes(&ctx.repo, &ctx.config)?;
-    if json {
+    if args.json {
         print_json(&pruned)?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -207,6 +226,47 @@ pub fn prune(ctx: &Context, json: bool) -> Result<ExitCode> {
                 .as_deref()
                 .map(|id| format!("; staged changes saved as {id}"))
                 .unwrap_or_default()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn prune_merged_lanes(ctx: &Context, args: &PruneArgs) -> Result<ExitCode> {
+    let report = prune_merged(&ctx.repo, &ctx.config, args.dry_run)?;
+    if args.json {
+        print_json(&report)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if report.removed.is_empty() && report.kept.is_empty() {
+        println!("No merged lanes");
+    }
+    let verb = if report.dry_run {
+        "Would remove"
+    } else {
+        "Removed"
+    };
+    for lane in &report.removed {
+        println!(
+            "{verb} merged lane {} ({}){}",
+            lane.ticket,
+            lane.path.display(),
+            lane.branch
+                .as_deref()
+                .map(|b| format!(" and its branch {b}"))
+                .unwrap_or_default()
+        );
+    }
+    for lane in &report.kept {
+        println!(
+            "Kept merged lane {} ({}): {}",
+            lane.ticket,
+            lane.path.display(),
+            lane.reason
+        );
+    }
+    if !report.dry_run && !report.removed.is_empty() {
+        println!(
+            "Everything removed is in the trash: `lanes list --trash`, `lanes restore TICKET`"
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -5,6 +5,7 @@
 
 pub mod changes;
 pub mod cli;
+pub(crate) mod merged;
 pub mod patch;
 pub(crate) mod snapshot;
 pub(crate) mod status;

@@ -56,6 +56,54 @@ impl LaneEntry {
         self.worktree.as_ref().is_some_and(Worktree::is_primary)
     }
 
+    /// The commit the lane's branch was made at: its record's, else (records of older versions)
+    /// the oldest entry of the branch's reflog.
+    pub fn start(&self, repo: &Repo) -> Option<git2::Oid> {
+        if let Some(start) = self.record.as_ref().and_then(|r| r.start.as_deref()) {
+            return git2::Oid::from_str(start).ok();
+        }
+        let reflog = repo
+            .git()
+            .reflog(&format!("refs/heads/{}", self.own_branch()?))
+            .ok()?;
+        let oldest = reflog.len().checked_sub(1)?;
+        reflog.get(oldest).map(|e| e.id_new())
+    }
+
+    /// True when the lane's work is in its base: it has commits of its own (a lane still at the
+    /// commit it was made at is empty, not merged) and merging them into the base would add
+    /// nothing — merged, fast-forwarded, rebased or squash-merged; or its pull request was
+    /// merged and nothing was committed here since it was synced. The primary checkout never is.
+    pub fn merged(&self, config: &Config, repo: &Repo) -> bool {
+        if self.is_primary() {
+            return false;
+        }
+        let Some(tip) = self.own_branch().and_then(|b| repo.branch_tip(b)) else {
+            return false;
+        };
+        let start = self.start(repo);
+        let pr_merged = self
+            .record
+            .as_ref()
+            .is_some_and(|r| r.pr_state.as_deref() == Some("merged"));
+        if pr_merged && start == Some(tip) {
+            return true;
+        }
+        if start.is_none_or(|s| s == tip) {
+            return false;
+        }
+        let Some(base) = self
+            .base(config, repo)
+            .and_then(|b| repo.resolve_commit(&b).ok())
+        else {
+            return false;
+        };
+        crate::git::merged::work_in_base(repo, tip, base).unwrap_or_else(|e| {
+            tracing::debug!("{e}");
+            false
+        })
+    }
+
     /// The base this lane compares with: its record's, else the configured or default base.
     pub fn base(&self, config: &Config, repo: &Repo) -> Option<String> {
         self.record
@@ -170,6 +218,7 @@ pub fn describe_with(
         behind,
         pr: entry.record.as_ref().and_then(|r| r.pr),
         pr_state: entry.record.as_ref().and_then(|r| r.pr_state.clone()),
+        merged: entry.merged(config, repo),
         conflicts: Vec::new(),
     }
 }

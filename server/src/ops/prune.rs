@@ -80,3 +80,74 @@ pub fn prune(repo: &Repo, config: &Config) -> Result<Vec<Pruned>> {
     }
     Ok(pruned)
 }
+
+pub use crate::protocol::{KeptLane, PrunedMerged};
+
+/// `lanes prune --merged`: removes every lane whose work is in its base (see
+/// [`crate::lane::LaneEntry::merged`]) through the one guarded removal, unforced — a merged lane
+/// with uncommitted or unique ignored files, a lock or a missing directory is kept and reported.
+/// With `dry_run`, nothing changes: the clean merged lanes are reported as they would go.
+pub fn prune_merged(repo: &Repo, config: &Config, dry_run: bool) -> Result<PrunedMerged> {
+    use crate::error::Error;
+    use crate::ops::remove::{remove, RemoveOptions};
+    let mut report = PrunedMerged {
+        dry_run,
+        removed: Vec::new(),
+        kept: Vec::new(),
+    };
+    for entry in lanes_of(repo, config)? {
+        let Some(ticket) = entry.ticket.clone() else {
+            continue;
+        };
+        if !entry.merged(config, repo) {
+            continue;
+        }
+        let path = entry.path().map(Into::into).unwrap_or_default();
+        if dry_run {
+            let lane = crate::lane::describe(repo, config, &entry);
+            let why = if lane.locked {
+                Some("its worktree is locked".to_string())
+            } else if lane.missing {
+                Some("its directory is missing".to_string())
+            } else {
+                lane.dirty
+                    .filter(|n| *n > 0)
+                    .map(|n| format!("{n} uncommitted or untracked file(s)"))
+            };
+            match why {
+                Some(reason) => report.kept.push(KeptLane {
+                    ticket: ticket.to_string(),
+                    path,
+                    reason,
+                }),
+                None => report.removed.push(crate::protocol::Removed {
+                    ticket: ticket.to_string(),
+                    path,
+                    branch: entry.own_branch().map(str::to_string),
+                    branch_deleted: false,
+                    branch_tip: None,
+                    branch_kept: None,
+                    merged: true,
+                    trash: None,
+                    not_kept: Vec::new(),
+                }),
+            }
+            continue;
+        }
+        match remove(repo, config, &ticket, RemoveOptions::default()) {
+            Ok(removed) => report.removed.push(removed),
+            Err(Error::Refused { reason, .. }) => report.kept.push(KeptLane {
+                ticket: ticket.to_string(),
+                path,
+                reason,
+            }),
+            // One lane failing does not stop the others; it is reported with why.
+            Err(e) => report.kept.push(KeptLane {
+                ticket: ticket.to_string(),
+                path,
+                reason: e.to_string(),
+            }),
+        }
+    }
+    Ok(report)
+}

@@ -165,6 +165,7 @@ pub fn remove(
     let branch_tip = branch.as_deref().and_then(|b| repo.branch_tip(b));
     let mut branch_kept = None;
     let mut delete_branch = false;
+    let mut merged = false;
     if let (Some(name), Some(tip)) = (&branch, branch_tip) {
         let checked_out_elsewhere = worktrees::list(repo)?
             .iter()
@@ -175,7 +176,10 @@ pub fn remove(
             branch_kept = Some("it is checked out in another worktree".to_string());
         } else {
             let lost = status::unique_commits(repo, tip, Some(name), 6)?;
-            if lost.is_empty() || options.force {
+            // Squash-merged or rebased work has commits of its own that exist nowhere else, yet
+            // nothing of it would be lost: its changes are in the base.
+            merged = !lost.is_empty() && entry.merged(config, repo);
+            if lost.is_empty() || merged || options.force {
                 delete_branch = true;
             } else {
                 return Err(refuse(
@@ -260,6 +264,7 @@ pub fn remove(
             .then(|| branch_tip.map(|t| t.to_string()))
             .flatten(),
         branch_kept,
+        merged,
         trash: Some(saved.id),
         not_kept: saved.meta.skipped,
     })

@@ -142,6 +142,10 @@ pub fn start(
                 pr: None,
                 pr_state: None,
                 created: now(),
+                start: entry
+                    .branch()
+                    .and_then(|b| repo.branch_tip(b))
+                    .map(|id| id.to_string()),
             };
             store.save(&record)?;
         }
@@ -250,6 +254,7 @@ pub fn start(
         pr: request.pr,
         pr_state: request.pr_state.clone(),
         created: now(),
+        start: repo.branch_tip(&branch).map(|id| id.to_string()),
     };
     store.save(&record)?;
     let context = match &details {

@@ -49,6 +49,10 @@ pub struct Lane {
     pub pr: Option<u64>,
     /// The pull request's state as last synced: open, draft, closed or merged.
     pub pr_state: Option<String>,
+    /// The lane's work is in its base — merged, rebased or squash-merged (or its pull request
+    /// merged) — so removing it loses nothing committed. False for a lane with no commits yet.
+    #[serde(default)]
+    pub merged: bool,
     /// The other sides (lanes by ticket or branch, the base by its ref) whose merge with this lane
     /// would conflict, by git's verdict; empty when none would (or when not computed: a lane
     /// just started).

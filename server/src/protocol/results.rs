@@ -81,6 +81,10 @@ pub struct Removed {
     pub branch_tip: Option<String>,
     /// Why the branch was kept, when it was.
     pub branch_kept: Option<String>,
+    /// The branch's commits were on no other branch, but its work is in the base (squash-merged
+    /// or rebased), so it was deleted without --force.
+    #[serde(default)]
+    pub merged: bool,
     /// The trash entry holding everything the lane had (`lanes restore` brings it back).
     pub trash: Option<String>,
     /// Ignored files too big to be kept in the trash.
@@ -101,6 +105,31 @@ pub struct Pruned {
     pub trash: Option<String>,
 }
 impl Wire for Pruned {}
+
+/// What `lanes prune --merged` removed, or would remove with `--dry-run`, and what it kept.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PrunedMerged {
+    /// Nothing was removed: these are what would be.
+    pub dry_run: bool,
+    /// Merged lanes removed (with `--dry-run`: the ones that would be, their tickets only
+    /// meaningful; nothing is deleted).
+    pub removed: Vec<Removed>,
+    /// Merged lanes kept, and why (uncommitted work, a lock, …).
+    pub kept: Vec<KeptLane>,
+}
+impl Wire for PrunedMerged {}
+
+/// A lane a bulk removal left in place.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct KeptLane {
+    /// The lane's ticket.
+    pub ticket: String,
+    /// Its worktree directory.
+    pub path: PathBuf,
+    /// Why it was kept.
+    pub reason: String,
+}
+impl Wire for KeptLane {}
 
 /// One trash entry (`lanes list --trash`).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
