@@ -9,6 +9,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // A TAB in a shell with `lanes completions` loaded runs lanes to ask: answer and exit.
+    clap_complete::CompleteEnv::with_factory(<cli::Cli as clap::CommandFactory>::command)
+        .var(cli::COMPLETE_VAR)
+        .complete();
     let args = cli::Cli::parse();
     init_logging(args.verbose);
     // Objects are read far more than written here (every lane's trees, blobs and merge bases);

@@ -90,7 +90,10 @@ impl Store {
     pub fn lock(&self, ticket: &TicketKey) -> Result<LaneLock> {
         self.ensure_dir()?;
         use std::os::unix::fs::MetadataExt;
-        let path = self.dir.join(format!("{ticket}.lock"));
+        // One lock for every spelling of a key: `proj-1` and `PROJ-1` are one ticket.
+        let path = self
+            .dir
+            .join(format!("{}.lock", ticket.as_str().to_lowercase()));
         loop {
             let file = OpenOptions::new()
                 .create(true)

@@ -14,5 +14,6 @@ mod multi;
 mod remove;
 mod safety;
 mod start;
+mod switch;
 mod sync;
 mod tickets;

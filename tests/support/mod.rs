@@ -188,6 +188,23 @@ impl TestRepo {
         cmd
     }
 
+    /// `shell -c script` in the primary checkout, isolated like lanes, with the `lanes` under
+    /// test first on PATH.
+    pub fn shell_cmd(&self, shell: &str, script: &str) -> Command {
+        let bin_dir = lanes_bin().parent().unwrap().to_path_buf();
+        let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )))
+        .unwrap();
+        let mut cmd = Command::new(shell);
+        cmd.arg("-c")
+            .arg(script)
+            .current_dir(&self.dir)
+            .env("PATH", path);
+        self.isolate(&mut cmd);
+        cmd
+    }
+
     /// A language server started in the primary checkout.
     pub fn lsp(&self) -> lsp::LspClient {
         lsp::LspClient::spawn(self.lanes_cmd())

@@ -1,9 +1,9 @@
-//! `lanes list`, `lanes status`, `lanes switch`.
+//! `lanes list`, `lanes status`, `lanes tickets`.
 
 use std::process::ExitCode;
 
 use lanes::ops;
-use lanes::{Lane, Result, TicketKey};
+use lanes::{Lane, Result};
 
 use super::{print_json, table, Context};
 
@@ -132,22 +132,6 @@ pub fn tickets(ctx: &Context, json: bool) -> Result<ExitCode> {
         table::render(&["TICKET", "STATUS", "TITLE", "LANE"], &rows)
     );
     Ok(ExitCode::SUCCESS)
-}
-
-pub fn switch(ctx: &Context, ticket: &TicketKey) -> Result<ExitCode> {
-    let entry = ops::find(&ctx.repo, &ctx.config, ticket)?;
-    match entry.worktree {
-        Some(w) if !w.missing => {
-            println!("{}", w.path.display());
-            Ok(ExitCode::SUCCESS)
-        }
-        _ => Err(lanes::Error::Conflict(format!(
-            "lane {ticket} has no worktree directory any more"
-        ))
-        .with_hint(format!(
-            "`lanes prune`, then `lanes start {ticket}` to recreate it on its branch"
-        ))),
-    }
 }
 
 fn ticket_cell(lane: &Lane) -> String {

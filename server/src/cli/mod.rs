@@ -1,10 +1,13 @@
 //! Command-line arguments and the dispatch to one module per command.
 
 mod check;
+mod completion;
+pub use completion::COMPLETE_VAR;
 mod list;
 mod moves;
 mod remove;
 mod start;
+mod switch;
 mod sync;
 mod table;
 mod trust;
@@ -13,7 +16,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use lanes::{Config, Repo, Result, TicketKey};
+use lanes::{Config, Repo, Result};
 
 /// Lanes: one ticket → one branch → one git worktree.
 ///
@@ -69,9 +72,27 @@ pub enum Command {
     )]
     Sync(sync::SyncArgs),
 
-    /// Print the directory of a ticket's lane (for `cd "$(lanes switch KEY)"`).
-    #[command(after_help = "Example:\n  cd \"$(lanes switch PROJ-123)\"")]
-    Switch(TicketArg),
+    /// Go to a lane: prints its directory, and changes to it with the shell integration.
+    #[command(
+        after_help = "Examples:\n  lanes switch PROJ-123     # also proj-123, its branch, or its directory name\n  lanes switch              # on a terminal: pick from a list\n  lanes switch -            # back to the previous lane\n  lanes switch ^            # the primary checkout\n  cd \"$(lanes switch PROJ-123)\"   # without the shell integration\n\nShell integration (switch and start change directory): eval \"$(lanes shell init bash)\""
+    )]
+    Switch(switch::SwitchArgs),
+
+    /// Print the shell completion script (subcommands, flags and this repository's lanes).
+    #[command(
+        after_help = "Install:\n  bash:  echo 'source <(lanes completions bash)' >> ~/.bashrc\n  zsh:   echo 'source <(lanes completions zsh)' >> ~/.zshrc\n  fish:  lanes completions fish > ~/.config/fish/completions/lanes.fish\n  PowerShell:  lanes completions powershell | Out-String | Invoke-Expression"
+    )]
+    Completions(completion::CompletionsArgs),
+
+    /// Shell integration: `lanes shell init SHELL` prints a function that lets `lanes switch`
+    /// and `lanes start` change the shell's directory.
+    #[command(
+        after_help = "Install:\n  bash:  echo 'eval \"$(lanes shell init bash)\"' >> ~/.bashrc\n  zsh:   echo 'eval \"$(lanes shell init zsh)\"' >> ~/.zshrc\n  fish:  echo 'lanes shell init fish | source' >> ~/.config/fish/config.fish"
+    )]
+    Shell {
+        #[command(subcommand)]
+        command: completion::ShellCommand,
+    },
 
     /// Remove a lane's worktree and, when nothing would be lost, its branch.
     #[command(
@@ -193,6 +214,17 @@ pub struct TicketArg {
     pub ticket: String,
 }
 
+/// With the shell integration (`lanes shell init`), tells the shell function to change to `dir`
+/// after this command: it named a file in `LANES_CD_FILE`. Without it, nothing.
+pub fn change_directory(dir: &std::path::Path) {
+    let Some(file) = std::env::var_os("LANES_CD_FILE") else {
+        return;
+    };
+    if let Err(e) = std::fs::write(&file, dir.as_os_str().as_encoded_bytes()) {
+        eprintln!("warning: could not tell the shell to change directory: {e}");
+    }
+}
+
 /// The repository and merged configuration a command works on.
 pub struct Context {
     pub repo: Repo,
@@ -222,6 +254,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Remove(args) if args.repos.any() => return remove::remove_many(args),
         Command::Check(args) if args.all => return check::run_many(args),
         Command::Sync(args) => return sync::run(cli.dir, args),
+        Command::Completions(args) => return completion::completions(&args),
+        Command::Shell { command } => return completion::shell(&command),
         _ => {}
     }
     let ctx = Context::open(cli.dir)?;
@@ -241,13 +275,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         ),
         Command::Status(args) => list::status(&ctx, args.json),
         Command::Tickets(args) => list::tickets(&ctx, args.json),
-        Command::Switch(args) => list::switch(&ctx, &TicketKey::parse(&args.ticket)?),
+        Command::Switch(args) => switch::run(&ctx, args),
         Command::Remove(args) => remove::remove(&ctx, args),
         Command::Prune(args) => remove::prune(&ctx, args),
         Command::Check(args) => check::run(&ctx, args),
         Command::Move(args) => moves::run_move(&ctx, args),
         Command::Untangle(args) => moves::run_untangle(&ctx, args),
-        Command::Doctor | Command::Lsp(_) | Command::Sync(_) => Ok(ExitCode::SUCCESS),
+        Command::Doctor
+        | Command::Lsp(_)
+        | Command::Sync(_)
+        | Command::Completions(_)
+        | Command::Shell { .. } => Ok(ExitCode::SUCCESS),
     }
 }
 

@@ -8,14 +8,14 @@ use lanes::ops::moves::{
     move_changes, untangle_apply, untangle_list, MoveRequest, Moved, Selection,
 };
 use lanes::protocol as wire;
-use lanes::{Error, Result, TicketKey};
+use lanes::{Error, Result};
 
 use super::{print_json, table, Context};
 
 #[derive(clap::Args, Debug)]
 pub struct MoveArgs {
-    /// The lane to move the change to.
-    #[arg(long, value_name = "TICKET")]
+    /// The lane to move the change to (ticket key in any case, or its branch).
+    #[arg(long, value_name = "TICKET", add = clap_complete::ArgValueCandidates::new(super::completion::lane_names))]
     pub to: String,
     /// What to move: files, or lines of a file (`src/app.rs:10-20`, `src/app.rs:12`); everything
     /// uncommitted when omitted.
@@ -97,7 +97,7 @@ pub fn run_move(ctx: &Context, args: MoveArgs) -> Result<ExitCode> {
         .collect::<Result<Vec<_>>>()?;
     let request = MoveRequest {
         from,
-        to: TicketKey::parse(&args.to)?,
+        to: lanes::ops::switch::ticket_named(&ctx.repo, &ctx.config, &args.to)?,
         selections,
         hunk_ids: Vec::new(),
         three_way: args.three_way,

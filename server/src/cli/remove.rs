@@ -10,7 +10,8 @@ use super::{print_json, Context};
 
 #[derive(clap::Args, Debug)]
 pub struct RemoveArgs {
-    /// Ticket key of the lane.
+    /// Ticket key of the lane (any case), or its branch.
+    #[arg(add = clap_complete::ArgValueCandidates::new(super::completion::lane_names))]
     pub ticket: String,
     /// Remove even when this discards uncommitted changes or commits that exist nowhere else.
     #[arg(long)]
@@ -66,7 +67,7 @@ pub fn remove_many(args: RemoveArgs) -> Result<ExitCode> {
 }
 
 pub fn remove(ctx: &Context, args: RemoveArgs) -> Result<ExitCode> {
-    let ticket = TicketKey::parse(&args.ticket)?;
+    let ticket = lanes::ops::switch::ticket_named(&ctx.repo, &ctx.config, &args.ticket)?;
     let options = RemoveOptions {
         force: args.force,
         keep_branch: args.keep_branch,

@@ -149,5 +149,6 @@ pub fn run(ctx: &Context, args: StartArgs) -> Result<ExitCode> {
     if !started.copied.is_empty() {
         println!("  copied  {}", started.copied.join(", "));
     }
+    super::change_directory(&lane.path);
     Ok(ExitCode::SUCCESS)
 }

@@ -114,7 +114,8 @@ impl LaneEntry {
     }
 }
 
-/// Every lane of the repository (primary checkout first), without reading their state.
+/// Every lane of the repository, without reading their state: the primary checkout first, then
+/// by ticket in natural order (L-2 before L-10), then worktrees without a ticket by path.
 pub fn lanes_of(repo: &Repo, config: &Config) -> Result<Vec<LaneEntry>> {
     let mut records = Store::new(repo).all();
     let mut out = Vec::new();
@@ -149,6 +150,15 @@ pub fn lanes_of(repo: &Repo, config: &Config) -> Result<Vec<LaneEntry>> {
             ticket,
         });
     }
+    out.sort_by(|a, b| {
+        let rank = |e: &LaneEntry| (!e.is_primary(), e.ticket.is_none());
+        rank(a)
+            .cmp(&rank(b))
+            .then_with(|| match (&a.ticket, &b.ticket) {
+                (Some(x), Some(y)) => natord::compare_ignore_case(x.as_str(), y.as_str()),
+                _ => a.path().cmp(&b.path()),
+            })
+    });
     Ok(out)
 }
 
@@ -158,6 +168,60 @@ pub fn find(repo: &Repo, config: &Config, ticket: &TicketKey) -> Result<LaneEntr
         .into_iter()
         .find(|e| e.ticket.as_ref() == Some(ticket))
         .ok_or_else(|| Error::NoSuchLane(ticket.to_string()))
+}
+
+/// The lane a person or an agent named: its ticket key in any case (`proj-1` is `PROJ-1`), its
+/// branch, or its worktree directory (its name or its path; so a worktree made by plain
+/// `git worktree add` can be named too). An exact ticket wins over the rest.
+pub fn named<'e>(entries: &'e [LaneEntry], name: &str) -> Option<&'e LaneEntry> {
+    let lower = name.to_lowercase();
+    let ticket = |e: &&LaneEntry| e.ticket.as_ref().map(|t| t.as_str().to_lowercase());
+    entries
+        .iter()
+        .find(|e| e.ticket.as_ref().is_some_and(|t| t.as_str() == name))
+        .or_else(|| {
+            entries
+                .iter()
+                .find(|e| ticket(e).as_deref() == Some(&lower))
+        })
+        .or_else(|| entries.iter().find(|e| e.branch() == Some(name)))
+        .or_else(|| {
+            entries.iter().find(|e| {
+                !e.is_primary()
+                    && e.worktree.as_ref().is_some_and(|w| {
+                        w.name.as_deref() == Some(name)
+                            || w.path.file_name().is_some_and(|f| f == name)
+                            || w.path == Path::new(name)
+                    })
+            })
+        })
+}
+
+/// The names of lanes that look like `name` (a typo, a partial key), closest first: for "did
+/// you mean".
+pub fn similar(entries: &[LaneEntry], name: &str) -> Vec<String> {
+    let lower = name.to_lowercase();
+    let mut scored: Vec<(f64, String)> = entries
+        .iter()
+        .filter_map(|e| {
+            e.ticket
+                .as_ref()
+                .map(|t| t.to_string())
+                .or(e.branch().map(str::to_string))
+        })
+        .map(|candidate| {
+            let c = candidate.to_lowercase();
+            let score = if c.contains(&lower) || lower.contains(&c) {
+                1.0
+            } else {
+                strsim::jaro_winkler(&c, &lower)
+            };
+            (score, candidate)
+        })
+        .filter(|(score, _)| *score >= 0.8)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    scored.into_iter().map(|(_, c)| c).take(3).collect()
 }
 
 /// Reads a lane's state: dirty files, distance from its base, lock, missing directory.

@@ -8,7 +8,9 @@ pub use crate::config::check_template;
 use crate::error::{Error, Result};
 pub use crate::git::normalize;
 use crate::ticket::TicketKey;
-pub use catalog::{deepest, describe, describe_with, find, holding, lanes_of, LaneEntry};
+pub use catalog::{
+    deepest, describe, describe_with, find, holding, lanes_of, named, similar, LaneEntry,
+};
 
 pub use crate::protocol::Lane;
 

@@ -9,6 +9,7 @@ pub mod pulls;
 pub mod remove;
 pub mod restore;
 pub mod start;
+pub mod switch;
 pub mod sync;
 pub mod teammates;
 pub mod tickets;

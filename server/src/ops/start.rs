@@ -59,6 +59,13 @@ pub fn start(
     // An existing lane is reported without asking the provider.
     let mut details = None;
     let entries = lanes_of(repo, config)?;
+    // `proj-1` is the lane of PROJ-1, not a second lane whose directory would collide with it.
+    let ticket = entries
+        .iter()
+        .filter_map(|e| e.ticket.as_ref())
+        .find(|t| t.same_ticket(&ticket))
+        .cloned()
+        .unwrap_or(ticket);
     let known = entries
         .iter()
         .any(|e| !e.is_primary() && e.worktree.is_some() && e.ticket.as_ref() == Some(&ticket));

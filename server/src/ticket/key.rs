@@ -117,6 +117,12 @@ impl TicketKey {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The same ticket, whatever the case (`proj-1` is `PROJ-1`): keys name directories, and on
+    /// macOS and Windows two keys differing only in case would collide.
+    pub fn same_ticket(&self, other: &TicketKey) -> bool {
+        self.0.to_lowercase() == other.0.to_lowercase()
+    }
 }
 
 impl fmt::Display for TicketKey {
