@@ -11,6 +11,7 @@ mod list;
 mod merged;
 mod moves;
 mod multi;
+mod pr;
 mod remove;
 mod safety;
 mod start;

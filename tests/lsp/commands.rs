@@ -25,6 +25,8 @@ fn initialize_lists_every_command() {
         "lanes.restore",
         "lanes.openInLane",
         "lanes.sync",
+        "lanes.pr",
+        "lanes.pruneMerged",
     ] {
         assert!(
             commands.as_array().unwrap().contains(&json!(command)),
@@ -371,4 +373,43 @@ fn a_cancelled_start_never_leaves_a_half_made_lane_and_the_server_serves_on() {
     assert_eq!(again["lane"]["missing"], false);
     assert!(repo.lane_dir("CANCEL-1").join("README.md").is_file());
     assert_eq!(repo.worktree_count(), 2);
+}
+
+#[test]
+fn prune_merged_removes_a_squash_merged_lane_and_keeps_a_lane_with_no_commits() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.lanes_ok(&["start", "B-1"]);
+    repo.commit_lines("A-1", &[3], "a");
+    repo.git(&["merge", "-q", "--squash", "feature/A-1"]);
+    repo.git(&["commit", "-q", "-m", "A-1 squashed"]);
+    repo.git(&["push", "-q", "origin", "main"]);
+    let mut lsp = started_lsp(&repo);
+    let dry = lsp
+        .command("lanes.pruneMerged", json!({"dryRun": true}))
+        .unwrap();
+    assert_eq!(dry["removed"][0]["ticket"], "A-1", "{dry}");
+    assert!(repo.lane_dir("A-1").exists());
+    let done = lsp.command("lanes.pruneMerged", json!({})).unwrap();
+    assert_eq!(done["removed"][0]["ticket"], "A-1", "{done}");
+    assert_eq!(done["removed"].as_array().unwrap().len(), 1, "{done}");
+    assert!(!repo.lane_dir("A-1").exists());
+    assert!(repo.lane_dir("B-1").exists());
+}
+
+#[test]
+fn pr_opens_the_window_lanes_pull_request_on_github() {
+    let gh = crate::support::github::FakeGitHub::start();
+    let repo = gh.clone_of("octo/widgets", "timeout = 5");
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.commit_lines("A-1", &[3], "fix the timeout");
+    let mut command = repo.lanes_cmd();
+    gh.env(&mut command);
+    let mut lsp = crate::support::lsp::LspClient::spawn(command);
+    lsp.initialize(&[&repo.lane_dir("A-1")], Value::Null);
+    let opened = lsp.command("lanes.pr", json!({"offline": true})).unwrap();
+    assert_eq!(opened["created"], true, "{opened}");
+    let pull = crate::support::github::pull_of(&gh, opened["number"].as_u64().unwrap()).unwrap();
+    assert_eq!(pull.title, "A-1: fix the timeout");
+    assert_eq!(pull.head_ref, "feature/A-1");
 }

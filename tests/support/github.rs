@@ -29,6 +29,10 @@ pub struct FakePull {
     pub merged: bool,
     pub author: String,
     pub reviewers: Vec<String>,
+    /// The description.
+    pub body: String,
+    /// The branch it merges into.
+    pub base_ref: String,
 }
 
 impl FakePull {
@@ -45,6 +49,8 @@ impl FakePull {
             merged: false,
             author: "me".into(),
             reviewers: Vec::new(),
+            body: String::new(),
+            base_ref: "main".into(),
         }
     }
 }
@@ -148,6 +154,9 @@ fn answer(state: &mut State, base: &str, req: &Seen) -> Reply {
         );
     }
     let (path, query) = req.target.split_once('?').unwrap_or((&req.target, ""));
+    if req.method == "POST" || req.method == "PATCH" {
+        return write(state, base, path, req);
+    }
     let params = parse_query(query);
     let param = |name: &str| {
         params
@@ -238,10 +247,13 @@ fn answer(state: &mut State, base: &str, req: &Seen) -> Reply {
             if !state.repos.contains(&full) {
                 return not_found();
             }
+            // `head=owner:branch`: the pull requests from that branch.
+            let head = param("head").map(|h| h.split_once(':').map_or(h, |(_, b)| b));
             let mut pulls: Vec<&FakePull> = state
                 .pulls
                 .iter()
                 .filter(|p| p.repo == full && (param("state") != Some("open") || p.state == "open"))
+                .filter(|p| head.is_none_or(|h| p.head_ref == h))
                 .collect();
             pulls.sort_by_key(|p| std::cmp::Reverse(p.number));
             (
@@ -276,6 +288,85 @@ fn answer(state: &mut State, base: &str, req: &Seen) -> Reply {
     let (all, _) = body_and_total;
     let (slice, more) = paginate(all, page, per_page);
     finish(req, base, path, &params, page, more, Value::Array(slice))
+}
+
+/// `POST /repos/{o}/{r}/pulls` creates a pull request (422 when one is open for the branch, as
+/// GitHub answers); `PATCH /repos/{o}/{r}/pulls/{n}` changes its title, body, base or state.
+fn write(state: &mut State, base: &str, path: &str, req: &Seen) -> Reply {
+    let Ok(input) = serde_json::from_str::<Value>(&req.body) else {
+        return Reply::json(400, json!({"message": "Problems parsing JSON"}));
+    };
+    let text = |key: &str| input[key].as_str().map(str::to_string);
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match (req.method.as_str(), parts.as_slice()) {
+        ("POST", ["repos", owner, name, "pulls"]) => {
+            let full = format!("{owner}/{name}").to_ascii_lowercase();
+            if !state.repos.contains(&full) {
+                return not_found();
+            }
+            let (Some(title), Some(head), Some(base_ref)) =
+                (text("title"), text("head"), text("base"))
+            else {
+                return Reply::json(422, json!({"message": "Validation Failed"}));
+            };
+            let branch = head
+                .split_once(':')
+                .map_or(head.as_str(), |(_, b)| b)
+                .to_string();
+            if state
+                .pulls
+                .iter()
+                .any(|p| p.repo == full && p.head_ref == branch && p.state == "open")
+            {
+                return Reply::json(
+                    422,
+                    json!({"message": "Validation Failed", "errors": [{"resource": "PullRequest", "code": "custom", "message": format!("A pull request already exists for {owner}:{branch}.")}]}),
+                );
+            }
+            let number = state.pulls.iter().map(|p| p.number).max().unwrap_or(0) + 1;
+            let pull = FakePull {
+                draft: input["draft"].as_bool().unwrap_or(false),
+                body: text("body").unwrap_or_default(),
+                base_ref,
+                ..FakePull::new(&full, number, &title, &branch)
+            };
+            let reply = Reply::json(201, pull_json(base, &pull));
+            state.pulls.push(pull);
+            reply
+        }
+        ("PATCH", ["repos", owner, name, "pulls", number]) => {
+            let full = format!("{owner}/{name}").to_ascii_lowercase();
+            let Some(pull) = state
+                .pulls
+                .iter_mut()
+                .find(|p| p.repo == full && number.parse() == Ok(p.number))
+            else {
+                return not_found();
+            };
+            if let Some(title) = text("title") {
+                pull.title = title;
+            }
+            if let Some(body) = text("body") {
+                pull.body = body;
+            }
+            if let Some(base_ref) = text("base") {
+                pull.base_ref = base_ref;
+            }
+            Reply::json(200, pull_json(base, pull))
+        }
+        _ => not_found(),
+    }
+}
+
+/// The pull request `number` as the fake holds it now.
+pub fn pull_of(gh: &FakeGitHub, number: u64) -> Option<FakePull> {
+    gh.state
+        .lock()
+        .unwrap()
+        .pulls
+        .iter()
+        .find(|p| p.number == number)
+        .cloned()
 }
 
 fn paginate(all: Vec<Value>, page: usize, per_page: usize) -> (Vec<Value>, bool) {
@@ -360,8 +451,9 @@ fn pull_json(base: &str, p: &FakePull) -> Value {
         "user": {"login": p.author},
         "merged": p.merged,
         "merged_at": if p.merged { json!("2026-11-20T10:00:00Z") } else { Value::Null },
+        "body": p.body,
         "head": {"ref": p.head_ref, "sha": "0000000000000000000000000000000000000000", "repo": {"full_name": p.head_repo}},
-        "base": {"ref": "main", "repo": {"full_name": p.repo}}
+        "base": {"ref": p.base_ref, "repo": {"full_name": p.repo}}
     })
 }
 

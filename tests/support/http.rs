@@ -15,6 +15,8 @@ pub struct Seen {
     /// Path and query.
     pub target: String,
     pub headers: Vec<(String, String)>,
+    /// The request body (UTF-8, lossily).
+    pub body: String,
 }
 
 impl Seen {
@@ -140,6 +142,7 @@ fn serve(stream: TcpStream, handler: &Handler, seen: &Mutex<Vec<Seen>>) {
             method: method.to_string(),
             target: target.to_string(),
             headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
         };
         seen.lock().unwrap().push(request.clone());
         let reply = handler(&request);

@@ -711,6 +711,42 @@ export interface PrunedMerged {
   removed: Removed[];
 }
 /**
+ * What `lanes pr` did: the pull request of a lane, created or updated.
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "PullRequestOpened".
+ */
+export interface PullRequestOpened {
+  /**
+   * The branch it merges into.
+   */
+  base: string;
+  /**
+   * The lane's branch, pushed.
+   */
+  branch: string;
+  /**
+   * True when it was created now; false when an open one was updated.
+   */
+  created: boolean;
+  /**
+   * It is a draft.
+   */
+  draft: boolean;
+  /**
+   * The pull request's number.
+   */
+  number: number;
+  /**
+   * The lane's ticket.
+   */
+  ticket: string;
+  /**
+   * Its page on GitHub.
+   */
+  url: string;
+}
+/**
  * A lane with the name of its repository.
  *
  * This interface was referenced by `LanesProtocol`'s JSON-Schema

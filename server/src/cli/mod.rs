@@ -5,6 +5,7 @@ mod completion;
 pub use completion::COMPLETE_VAR;
 mod list;
 mod moves;
+mod pr;
 mod remove;
 mod start;
 mod switch;
@@ -93,6 +94,12 @@ pub enum Command {
         #[command(subcommand)]
         command: completion::ShellCommand,
     },
+
+    /// Open the lane's pull request: push its branch, then create it on GitHub (or update it).
+    #[command(
+        after_help = "Examples:\n  lanes pr                     # in the lane: push, open \"PROJ-123: <ticket title>\"\n  lanes pr --draft\n  lanes pr --base release/2.1\n  lanes pr --json\n\nThe description links the ticket and lists its acceptance criteria as a checklist. Run again to\nupdate it: only the block lanes wrote is rewritten, never the title or what people added.\nNeeds a token: GITHUB_TOKEN or GH_TOKEN, or `gh auth login`."
+    )]
+    Pr(pr::PrArgs),
 
     /// Remove a lane's worktree and, when nothing would be lost, its branch.
     #[command(
@@ -214,6 +221,15 @@ pub struct TicketArg {
     pub ticket: String,
 }
 
+/// Progress of long work, one line per step on stderr.
+pub struct Stderr;
+
+impl lanes::progress::Progress for Stderr {
+    fn step(&self, message: &str) {
+        eprintln!("{message}…");
+    }
+}
+
 /// With the shell integration (`lanes shell init`), tells the shell function to change to `dir`
 /// after this command: it named a file in `LANES_CD_FILE`. Without it, nothing.
 pub fn change_directory(dir: &std::path::Path) {
@@ -276,6 +292,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Status(args) => list::status(&ctx, args.json),
         Command::Tickets(args) => list::tickets(&ctx, args.json),
         Command::Switch(args) => switch::run(&ctx, args),
+        Command::Pr(args) => pr::run(&ctx, args),
         Command::Remove(args) => remove::remove(&ctx, args),
         Command::Prune(args) => remove::prune(&ctx, args),
         Command::Check(args) => check::run(&ctx, args),

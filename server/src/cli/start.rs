@@ -4,10 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use lanes::ops::start::{start, StartRequest};
-use lanes::progress::Progress;
 use lanes::{Result, TicketKey};
 
-use super::{print_json, Context};
+use super::{print_json, Context, Stderr};
 
 #[derive(clap::Args, Debug)]
 pub struct StartArgs {
@@ -37,14 +36,6 @@ pub struct StartArgs {
     /// Span configured repositories instead of the current one.
     #[command(flatten)]
     pub repos: super::RepoSelection,
-}
-
-struct Stderr;
-
-impl Progress for Stderr {
-    fn step(&self, message: &str) {
-        eprintln!("{message}…");
-    }
 }
 
 /// `lanes start` across configured repositories.

@@ -28,6 +28,15 @@ const ATTEMPTS: u32 = 3;
 /// The longest `Retry-After` waited out before reporting the limit instead.
 const MAX_WAIT: Duration = Duration::from_secs(20);
 
+/// The writes lanes makes.
+#[derive(Debug, Clone, Copy)]
+pub enum Method {
+    /// Create.
+    Post,
+    /// Change.
+    Patch,
+}
+
 /// A failed request: the HTTP status when GitHub answered, and a message for the user.
 #[derive(Debug, Clone)]
 pub struct ApiError {
@@ -232,6 +241,65 @@ impl GitHub {
         }
     }
 
+    /// POSTs or PATCHes `body` to `path` and reads the answer as `T`. Sent once: a write is
+    /// never retried, since a repeated POST could create twice.
+    pub fn send<B: serde::Serialize, T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+        what: &str,
+    ) -> std::result::Result<T, ApiError> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let answer = self.runtime.block_on(async {
+            tokio::time::timeout(self.timeout, async {
+                let response = match method {
+                    Method::Post => self.octocrab._post(path, Some(body)).await?,
+                    Method::Patch => self.octocrab._patch(path, Some(body)).await?,
+                };
+                let status = response.status().as_u16();
+                let headers = response.headers().clone();
+                let body = self.octocrab.body_to_string(response).await?;
+                Ok::<_, octocrab::Error>((status, headers, body))
+            })
+            .await
+        });
+        let (status, headers, text) = match answer {
+            Err(_) => {
+                return Err(ApiError {
+                    status: None,
+                    message: format!(
+                        "GitHub did not answer within {}s while {what}",
+                        self.timeout.as_secs()
+                    ),
+                    hint: Some(
+                        "it may still have done it: look on GitHub before trying again, or raise `timeout` in the config".into(),
+                    ),
+                })
+            }
+            Ok(Err(e)) => {
+                return Err(ApiError {
+                    status: None,
+                    message: format!(
+                        "cannot reach GitHub at {} while {what}: {}",
+                        self.api,
+                        innermost(&e)
+                    ),
+                    hint: None,
+                })
+            }
+            Ok(Ok(answer)) => answer,
+        };
+        if !(200..300).contains(&status) {
+            return Err(status_error(status, &headers, &text, what));
+        }
+        serde_json::from_str(&text).map_err(|e| ApiError {
+            status: Some(status),
+            message: format!("GitHub's answer has an unexpected shape while {what}: {e}"),
+            hint: None,
+        })
+    }
+
     /// GETs `path` and reads the answer as `T`.
     pub fn get_as<T: DeserializeOwned>(
         &self,
@@ -382,10 +450,21 @@ fn next_link(headers: &HeaderMap, api: &str) -> Option<String> {
 
 /// The error for a non-2xx answer.
 fn status_error(status: u16, headers: &HeaderMap, body: &str, what: &str) -> ApiError {
-    let said: String = serde_json::from_str::<Value>(body)
-        .ok()
-        .and_then(|v| v["message"].as_str().map(str::to_string))
-        .unwrap_or_default()
+    let answer = serde_json::from_str::<Value>(body).unwrap_or_default();
+    // A 422's reason is in `errors`: "A pull request already exists for …".
+    let details = answer["errors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["message"].as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let said: String = [answer["message"].as_str().unwrap_or_default(), &details]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(": ")
         .chars()
         .take(200)
         .collect();

@@ -75,6 +75,15 @@ pub struct Pull {
     pub merged_at: Option<String>,
     /// Its head branch.
     pub head: PullHead,
+    /// Its page on GitHub.
+    #[serde(default)]
+    pub html_url: Option<String>,
+    /// A draft.
+    #[serde(default)]
+    pub draft: Option<bool>,
+    /// Its description.
+    #[serde(default)]
+    pub body: Option<String>,
 }
 
 impl Pull {

@@ -20,8 +20,10 @@ use super::server::Ctx;
 use super::{status, uri};
 
 /// Every command the server executes (advertised in `executeCommandProvider`).
-pub const COMMANDS: [&str; 10] = [
+pub const COMMANDS: [&str; 12] = [
     "lanes.start",
+    "lanes.pr",
+    "lanes.pruneMerged",
     "lanes.tickets",
     "lanes.list",
     "lanes.switch",
@@ -82,6 +84,26 @@ struct SyncArgs {
 }
 
 #[derive(Deserialize)]
+struct PrArgs {
+    /// The lane (any name `lanes switch` takes); none: the window's lane.
+    ticket: Option<String>,
+    repo: Option<PathBuf>,
+    #[serde(default)]
+    draft: bool,
+    base: Option<String>,
+    #[serde(default)]
+    offline: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PruneMergedArgs {
+    repo: Option<PathBuf>,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+#[derive(Deserialize)]
 struct OpenInLaneArgs {
     uri: String,
     ticket: String,
@@ -132,6 +154,8 @@ pub async fn execute(ctx: &Ctx, params: ExecuteCommandParams) -> RpcResult<Value
             .await
         }
         "lanes.status" => Ok(status::compute(ctx).await.unwrap_or(Value::Null)),
+        "lanes.pr" => pull_request(ctx, parse(arg, "{\"draft\": false}")?, token).await,
+        "lanes.pruneMerged" => prune_merged(ctx, parse(arg, "{\"dryRun\": true}")?).await,
         "lanes.sync" => {
             sync(
                 ctx,
@@ -147,7 +171,13 @@ pub async fn execute(ctx: &Ctx, params: ExecuteCommandParams) -> RpcResult<Value
     }?;
     if matches!(
         params.command.as_str(),
-        "lanes.start" | "lanes.remove" | "lanes.restore" | "lanes.moveChange" | "lanes.sync"
+        "lanes.start"
+            | "lanes.remove"
+            | "lanes.restore"
+            | "lanes.moveChange"
+            | "lanes.sync"
+            | "lanes.pr"
+            | "lanes.pruneMerged"
     ) {
         reload_sessions(ctx).await;
     }
@@ -338,9 +368,8 @@ async fn tickets(ctx: &Ctx, args: RepoArgs) -> RpcResult<Value> {
 async fn switch(ctx: &Ctx, args: TicketArgs) -> RpcResult<Value> {
     let c = ctx.clone();
     blocking(move || {
-        let ticket = TicketKey::parse(&args.ticket).map_err(core_error)?;
         let (repo, config) = target(&c, args.repo)?;
-        let entry = ops::find(&repo, &config, &ticket).map_err(core_error)?;
+        let entry = ops::switch::lane_named(&repo, &config, &args.ticket).map_err(core_error)?;
         to_json(&lanes::lane::describe(&repo, &config, &entry))
     })
     .await
@@ -349,14 +378,60 @@ async fn switch(ctx: &Ctx, args: TicketArgs) -> RpcResult<Value> {
 async fn remove(ctx: &Ctx, args: RemoveArgs) -> RpcResult<Value> {
     let c = ctx.clone();
     blocking(move || {
-        let ticket = TicketKey::parse(&args.ticket).map_err(core_error)?;
         let (repo, config) = target(&c, args.repo)?;
+        let ticket = ops::switch::ticket_named(&repo, &config, &args.ticket).map_err(core_error)?;
         let options = RemoveOptions {
             force: args.force,
             keep_branch: args.keep_branch,
         };
         let removed = ops::remove::remove(&repo, &config, &ticket, options).map_err(core_error)?;
         to_json(&removed)
+    })
+    .await
+}
+
+/// `lanes.pr`: pushes the lane's branch and opens (or updates) its pull request.
+async fn pull_request(
+    ctx: &Ctx,
+    args: PrArgs,
+    token: Option<tower_lsp_server::lsp_types::ProgressToken>,
+) -> RpcResult<Value> {
+    let c = ctx.clone();
+    let window = ctx.state.folders.read().map_err(internal)?.first().cloned();
+    progress::run(
+        ctx,
+        token,
+        "Opening the pull request".into(),
+        move |reporter| {
+            let (repo, config) = target(&c, args.repo)?;
+            let dir = match &args.ticket {
+                Some(name) => ops::switch::lane_named(&repo, &config, name)
+                    .map_err(core_error)?
+                    .path()
+                    .map(Path::to_path_buf),
+                None => window,
+            }
+            .ok_or_else(|| RpcError::invalid_params("no lane: pass {\"ticket\": \"PROJ-1\"}"))?;
+            let request = ops::pr::PrRequest {
+                draft: args.draft,
+                base: args.base,
+                offline: args.offline,
+            };
+            let opened = ops::pr::open_pull_request(&repo, &config, &dir, &request, reporter)
+                .map_err(core_error)?;
+            to_json(&opened)
+        },
+    )
+    .await
+}
+
+/// `lanes.pruneMerged`: removes (or with dryRun lists) the merged lanes.
+async fn prune_merged(ctx: &Ctx, args: PruneMergedArgs) -> RpcResult<Value> {
+    let c = ctx.clone();
+    blocking(move || {
+        let (repo, config) = target(&c, args.repo)?;
+        let report = ops::prune::prune_merged(&repo, &config, args.dry_run).map_err(core_error)?;
+        to_json(&report)
     })
     .await
 }

@@ -4,6 +4,7 @@ pub mod check;
 pub mod list;
 pub mod moves;
 pub mod multi;
+pub mod pr;
 pub mod prune;
 pub mod pulls;
 pub mod remove;

@@ -21,8 +21,8 @@ pub use check::{FileChange, Hunk, LineRange, OverlapSide, Pair, PairSide, PathOv
 pub use error::{ErrorData, ErrorKind, Outcome, RepoProblem};
 pub use lane::{Lane, LaneElsewhere, LaneList, LaneStatus, RepoLane, TicketLaneList, TicketLanes};
 pub use results::{
-    KeptLane, Moved, OpenedInLane, Pruned, PrunedMerged, Removed, RepoStarted, Restored, Started,
-    StartedMany, Ticket, TicketList, TicketSummary, TrashItem, UntangleEntry,
+    KeptLane, Moved, OpenedInLane, Pruned, PrunedMerged, PullRequestOpened, Removed, RepoStarted,
+    Restored, Started, StartedMany, Ticket, TicketList, TicketSummary, TrashItem, UntangleEntry,
 };
 pub use sync::{ApiStats, Closed, PrAction, PrOutcome, RepoSync, SyncReport};
 
@@ -46,6 +46,7 @@ pub fn schema() -> serde_json::Value {
         Outcome<Removed>,
         Pruned,
         PrunedMerged,
+        PullRequestOpened,
         Restored,
         TrashItem,
         Moved,

@@ -131,6 +131,26 @@ pub struct KeptLane {
 }
 impl Wire for KeptLane {}
 
+/// What `lanes pr` did: the pull request of a lane, created or updated.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct PullRequestOpened {
+    /// The lane's ticket.
+    pub ticket: String,
+    /// The pull request's number.
+    pub number: u64,
+    /// Its page on GitHub.
+    pub url: String,
+    /// True when it was created now; false when an open one was updated.
+    pub created: bool,
+    /// It is a draft.
+    pub draft: bool,
+    /// The lane's branch, pushed.
+    pub branch: String,
+    /// The branch it merges into.
+    pub base: String,
+}
+impl Wire for PullRequestOpened {}
+
 /// One trash entry (`lanes list --trash`).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TrashItem {

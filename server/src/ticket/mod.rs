@@ -12,6 +12,7 @@ use std::time::Duration;
 use crate::config::Config;
 use crate::error::{Error, Result};
 
+pub use adf::acceptance_criteria;
 pub use key::TicketKey;
 
 pub use crate::protocol::{Ticket, TicketSummary};
