@@ -33,6 +33,9 @@ pub struct ConfigLayer {
     pub copy: Option<Vec<String>>,
     /// Shell commands run in a new lane's directory after it is created.
     pub setup: Option<Vec<String>>,
+    /// The command `lanes start` runs in the lane once it is ready, in the foreground (your
+    /// agent, e.g. "claude"); user config only.
+    pub exec: Option<String>,
     /// Repositories a ticket may span (user config only).
     pub repos: Option<Vec<RepoSpec>>,
     /// Named groups of those repositories (user config only).
@@ -109,6 +112,8 @@ pub struct Config {
     pub copy: Vec<String>,
     /// Setup commands for new lanes.
     pub setup: Vec<String>,
+    /// The command `lanes start` runs in a lane on a terminal.
+    pub exec: Option<String>,
     /// Repositories a ticket may span.
     pub repos: Vec<RepoSpec>,
     /// Groups of repositories by name.
@@ -141,6 +146,7 @@ impl Default for Config {
             fetch: true,
             copy: Vec::new(),
             setup: Vec::new(),
+            exec: None,
             repos: Vec::new(),
             groups: BTreeMap::new(),
             workspace: None,
@@ -178,9 +184,13 @@ impl Config {
                     user_config_path().map(|p| p.display().to_string()).unwrap_or_else(|| "~/.config/lanes/config.toml".into())
                 )));
             }
-            if layer.repos.is_some() || layer.groups.is_some() || layer.workspace.is_some() {
+            if layer.repos.is_some()
+                || layer.groups.is_some()
+                || layer.workspace.is_some()
+                || layer.exec.is_some()
+            {
                 return Err(Error::Config(format!(
-                    "config {}: `repos`, `groups` and `workspace` describe your machine and belong in your user config ({})",
+                    "config {}: `repos`, `groups`, `workspace` and `exec` describe your machine and belong in your user config ({})",
                     repo_file.display(),
                     user_config_path().map(|p| p.display().to_string()).unwrap_or_else(|| "~/.config/lanes/config.toml".into())
                 )));
@@ -216,6 +226,7 @@ impl Config {
             fetch,
             copy,
             setup,
+            exec,
             repos,
             groups,
             workspace,
@@ -244,6 +255,9 @@ impl Config {
         }
         if let Some(v) = timeout {
             self.timeout = v;
+        }
+        if let Some(v) = exec {
+            self.exec = Some(v).filter(|c| !c.trim().is_empty());
         }
         if let Some(v) = repos {
             self.repos = v;

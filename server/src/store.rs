@@ -46,6 +46,10 @@ pub struct LaneRecord {
     /// has no work of its own (not "merged", just empty). Absent in records of older versions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub start: Option<String>,
+    /// The lane's port (`{port}`, `LANES_PORT`), chosen at its start; absent in older records
+    /// (then derived from the ticket).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
 }
 
 /// The records of one repository.

@@ -241,3 +241,27 @@ fn an_unreachable_github_is_reported_and_nothing_is_created() {
     );
     assert_eq!(repo.snapshot(), before);
 }
+
+#[test]
+fn exec_gets_the_tickets_context_file_in_lanes_ticket_file() {
+    let gh = FakeGitHub::start();
+    let repo = issues_repo(&gh, "");
+    gh.add_issue(issue("octo/widgets", 42, "Fix login timeout"));
+    let out = lanes(
+        &repo,
+        &gh,
+        &[
+            "start",
+            "#42",
+            "--no-fetch",
+            "--exec",
+            "cat \"$LANES_TICKET_FILE\"",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("# gh-42: Fix login timeout"),
+        "{}",
+        stdout(&out)
+    );
+}

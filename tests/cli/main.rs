@@ -7,6 +7,7 @@ mod support;
 mod check;
 mod github_issues;
 mod help;
+mod launch;
 mod list;
 mod merged;
 mod moves;

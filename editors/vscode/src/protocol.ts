@@ -914,6 +914,34 @@ export interface Restored {
   ticket: string;
 }
 /**
+ * What `lanes setup` did in a lane.
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "SetUp".
+ */
+export interface SetUp {
+  /**
+   * The setup commands that ran, in order.
+   */
+  commands: string[];
+  /**
+   * Files copied from the primary checkout (ones the lane had are never overwritten).
+   */
+  copied: string[];
+  /**
+   * The lane's directory.
+   */
+  path: string;
+  /**
+   * The lane's ticket.
+   */
+  ticket: string;
+  /**
+   * What did not go as asked (a listed file that does not exist, …).
+   */
+  warnings: string[];
+}
+/**
  * The outcome of `lanes start`.
  *
  * This interface was referenced by `LanesProtocol`'s JSON-Schema

@@ -7,6 +7,7 @@ mod list;
 mod moves;
 mod pr;
 mod remove;
+mod setup;
 mod start;
 mod switch;
 mod sync;
@@ -45,7 +46,7 @@ pub struct Cli {
 pub enum Command {
     /// Start a lane for a ticket: create its branch from the base and a worktree for it.
     #[command(
-        after_help = "Examples:\n  lanes start PROJ-123\n  lanes start '#42' --base origin/develop\n  lanes start PROJ-7 --branch fix/login --path ../login-fix\n  lanes start PROJ-123 --json\n\nRunning it again for an existing lane reports that lane; a branch without a worktree gets one."
+        after_help = "Examples:\n  lanes start PROJ-123\n  lanes start '#42' --base origin/develop\n  lanes start PROJ-7 --branch fix/login --path ../login-fix\n  lanes start PROJ-123 --json\n  lanes start PROJ-123 --exec claude   # then run your agent in it\n  lanes start PROJ-123 --no-setup\n\nRunning it again for an existing lane reports that lane; a branch without a worktree gets one."
     )]
     Start(start::StartArgs),
 
@@ -94,6 +95,12 @@ pub enum Command {
         #[command(subcommand)]
         command: completion::ShellCommand,
     },
+
+    /// Copy the configured files and run the setup commands again in a lane.
+    #[command(
+        after_help = "Examples:\n  lanes setup               # in the lane\n  lanes setup PROJ-123 --yes\n\nFiles come from `copy` in the config and `.worktreeinclude` at the repository root (gitignore\nsyntax: files, directories, globs); a file the lane has is never overwritten."
+    )]
+    Setup(setup::SetupArgs),
 
     /// Open the lane's pull request: push its branch, then create it on GitHub (or update it).
     #[command(
@@ -293,6 +300,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Tickets(args) => list::tickets(&ctx, args.json),
         Command::Switch(args) => switch::run(&ctx, args),
         Command::Pr(args) => pr::run(&ctx, args),
+        Command::Setup(args) => setup::run(&ctx, args),
         Command::Remove(args) => remove::remove(&ctx, args),
         Command::Prune(args) => remove::prune(&ctx, args),
         Command::Check(args) => check::run(&ctx, args),

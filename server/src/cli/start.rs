@@ -1,5 +1,6 @@
 //! `lanes start`.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -33,6 +34,17 @@ pub struct StartArgs {
     /// Approve this repository's setup commands (from its lanes.toml) without asking.
     #[arg(long, short = 'y')]
     pub yes: bool,
+    /// Do not run the setup commands (`lanes setup` runs them later).
+    #[arg(long)]
+    pub no_setup: bool,
+    /// Then run this command in the lane, in the foreground (e.g. your agent: --exec claude);
+    /// `{port}`, `{ticket}`, `{branch}`, `{path}` are filled in, and LANES_TICKET_FILE, LANES_PORT
+    /// and the other LANES_* variables set. Default: `exec` from your config, on a terminal.
+    #[arg(long, value_name = "CMD")]
+    pub exec: Option<String>,
+    /// Do not run the configured `exec` command.
+    #[arg(long, conflicts_with = "exec")]
+    pub no_exec: bool,
     /// Span configured repositories instead of the current one.
     #[command(flatten)]
     pub repos: super::RepoSelection,
@@ -53,6 +65,7 @@ pub fn run_many(args: StartArgs) -> Result<ExitCode> {
         title: None,
         pr_state: None,
         approve_setup: args.yes,
+        no_setup: args.no_setup,
     };
     if args.path.is_some() {
         return Err(lanes::Error::Usage(
@@ -86,7 +99,7 @@ pub fn run_many(args: StartArgs) -> Result<ExitCode> {
 }
 
 pub fn run(ctx: &Context, args: StartArgs) -> Result<ExitCode> {
-    let approved = args.yes || super::trust::ask_on_terminal(&ctx.config)?;
+    let approved = args.yes || args.no_setup || super::trust::ask_on_terminal(&ctx.config)?;
     let request = StartRequest {
         ticket: Some(TicketKey::parse(&args.ticket)?),
         base: args.base,
@@ -98,14 +111,24 @@ pub fn run(ctx: &Context, args: StartArgs) -> Result<ExitCode> {
         title: None,
         pr_state: None,
         approve_setup: approved,
+        no_setup: args.no_setup,
     };
     let started = start(&ctx.repo, &ctx.config, &request, &Stderr)?;
     for warning in &started.warnings {
         eprintln!("warning: {warning}");
     }
+    // The configured agent starts on a terminal only: an agent calling `lanes start --json`
+    // must not get another agent in its shell.
+    let exec = args.exec.clone().or_else(|| {
+        let interactive = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+        ctx.config
+            .exec
+            .clone()
+            .filter(|_| interactive && !args.json && !args.no_exec)
+    });
     if args.json {
         print_json(&started)?;
-        return Ok(ExitCode::SUCCESS);
+        return exec_in(ctx, &started.lane.path, exec.as_deref());
     }
     let lane = &started.lane;
     let ticket = lane.ticket.as_deref().unwrap_or("?");
@@ -141,5 +164,19 @@ pub fn run(ctx: &Context, args: StartArgs) -> Result<ExitCode> {
         println!("  copied  {}", started.copied.join(", "));
     }
     super::change_directory(&lane.path);
-    Ok(ExitCode::SUCCESS)
+    exec_in(ctx, &lane.path, exec.as_deref())
+}
+
+/// Runs `command` in the lane at `dir` (foreground), and exits with its code.
+fn exec_in(ctx: &Context, dir: &std::path::Path, command: Option<&str>) -> Result<ExitCode> {
+    let Some(command) = command else {
+        return Ok(ExitCode::SUCCESS);
+    };
+    eprintln!("running `{command}` in {}", dir.display());
+    let status = lanes::ops::setup::exec(&ctx.repo, &ctx.config, dir, command)?;
+    Ok(match status.code() {
+        Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        // Killed by a signal.
+        None => ExitCode::from(1),
+    })
 }

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 pub mod catalog;
+pub mod env;
 
 pub use crate::config::check_template;
 use crate::error::{Error, Result};

@@ -47,6 +47,9 @@ struct StartArgs {
     /// The user already approved the repository's setup commands.
     #[serde(default)]
     approve_setup: bool,
+    /// Do not run the setup commands.
+    #[serde(default)]
+    no_setup: bool,
 }
 
 #[derive(Deserialize)]
@@ -270,6 +273,7 @@ async fn start(
         title: None,
         pr_state: None,
         approve_setup,
+        no_setup: args.no_setup,
     };
     progress::run(ctx, token, title, move |reporter| {
         let (repo, config) = target(&c, repo_dir)?;

@@ -9,6 +9,7 @@ pub mod prune;
 pub mod pulls;
 pub mod remove;
 pub mod restore;
+pub mod setup;
 pub mod start;
 pub mod switch;
 pub mod sync;

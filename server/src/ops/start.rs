@@ -2,7 +2,6 @@
 //! reports it; a branch without a worktree gets one.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -10,6 +9,7 @@ use crate::git::worktrees::{self, Checkout};
 use crate::git::{canonical, cli, Repo};
 use crate::lane;
 use crate::lane::{describe, describe_with, lanes_of};
+use crate::ops::setup::{copy_files, run_setup};
 use crate::progress::Progress;
 use crate::store::{now, LaneRecord, Store, RECORD_VERSION};
 use crate::ticket::TicketKey;
@@ -37,6 +37,8 @@ pub struct StartRequest {
     pub pr_state: Option<String>,
     /// The user approved the repository's setup commands for this start (`--yes`, or a dialog).
     pub approve_setup: bool,
+    /// Do not run the setup commands (`--no-setup`; `lanes setup` runs them later).
+    pub no_setup: bool,
 }
 
 pub use crate::protocol::Started;
@@ -153,6 +155,7 @@ pub fn start(
                     .branch()
                     .and_then(|b| repo.branch_tip(b))
                     .map(|id| id.to_string()),
+                port: None,
             };
             store.save(&record)?;
         }
@@ -171,7 +174,7 @@ pub fn start(
         });
     }
 
-    if let Some(pending) = crate::trust::pending(config) {
+    if let Some(pending) = crate::trust::pending(config).filter(|_| !request.no_setup) {
         if !request.approve_setup {
             return Err(crate::trust::refusal(&pending));
         }
@@ -262,6 +265,10 @@ pub fn start(
         pr_state: request.pr_state.clone(),
         created: now(),
         start: repo.branch_tip(&branch).map(|id| id.to_string()),
+        port: Some(crate::lane::env::assign_port(
+            ticket.as_str(),
+            &store.all().iter().filter_map(|r| r.port).collect(),
+        )),
     };
     store.save(&record)?;
     let context = match &details {
@@ -276,9 +283,12 @@ pub fn start(
         .ok_or_else(|| {
             Error::Internal(format!("lane {ticket} vanished right after it was created"))
         })?;
-    run_setup(config, &record, progress)?;
+    if !request.no_setup {
+        run_setup(config, &record, progress)?;
+    }
     // Nothing but git wrote into the new checkout: it is clean without scanning it.
-    let fresh_and_clean = copied.is_empty() && config.setup.is_empty() && context.is_none();
+    let fresh_and_clean =
+        copied.is_empty() && (config.setup.is_empty() || request.no_setup) && context.is_none();
     Ok(Started {
         lane: describe_with(repo, config, &entry, fresh_and_clean.then_some(0)),
         created: true,
@@ -292,75 +302,4 @@ pub fn start(
 
 fn is_empty_dir(path: &Path) -> bool {
     std::fs::read_dir(path).is_ok_and(|mut d| d.next().is_none())
-}
-
-/// Copies the configured files (typically git-ignored ones such as `.env`) from the primary
-/// checkout; never overwrites a file the checkout already has.
-fn copy_files(
-    repo: &Repo,
-    config: &Config,
-    lane_dir: &Path,
-    warnings: &mut Vec<String>,
-) -> Vec<String> {
-    let mut copied = Vec::new();
-    for file in &config.copy {
-        let from = repo.anchor().join(file);
-        // Never through a symlink the checkout brought, never outside the lane.
-        let to = match crate::git::write::checked_path(lane_dir, file) {
-            Ok(to) => to,
-            Err(e) => {
-                warnings.push(format!("did not copy {file}: {e}"));
-                continue;
-            }
-        };
-        if !from.is_file() || std::fs::symlink_metadata(&to).is_ok() {
-            continue;
-        }
-        let result = to
-            .parent()
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::copy(&from, &to));
-        match result {
-            Ok(_) => copied.push(file.clone()),
-            Err(e) => warnings.push(format!("could not copy {file}: {e}")),
-        }
-    }
-    copied
-}
-
-/// Runs the configured setup commands in the new lane. Their output goes to stderr: stdout belongs
-/// to the caller (JSON for agents, LSP frames for editors).
-fn run_setup(config: &Config, record: &LaneRecord, progress: &dyn Progress) -> Result<()> {
-    for command in &config.setup {
-        progress.step(&format!("running `{command}`"));
-        let failed = |detail: String| Error::SetupFailed {
-            ticket: record.ticket.clone(),
-            path: record.path.clone(),
-            command: command.clone(),
-            detail,
-        };
-        let stdout = stderr_for_child().map_err(|e| failed(e.to_string()))?;
-        let status = Command::new("sh")
-            .arg("-c")
-            .arg(command)
-            .current_dir(&record.path)
-            .env("LANES_TICKET", &record.ticket)
-            .env("LANES_BRANCH", &record.branch)
-            .env("LANES_PATH", &record.path)
-            .env("LANES_BASE", &record.base)
-            .stdin(Stdio::null())
-            .stdout(stdout)
-            .status()
-            .map_err(|e| failed(e.to_string()))?;
-        if !status.success() {
-            return Err(failed(status.to_string()));
-        }
-    }
-    Ok(())
-}
-
-/// Our stderr as a child's stdout.
-fn stderr_for_child() -> std::io::Result<Stdio> {
-    use std::os::fd::AsFd;
-    Ok(Stdio::from(std::io::stderr().as_fd().try_clone_to_owned()?))
 }

@@ -22,7 +22,8 @@ pub use error::{ErrorData, ErrorKind, Outcome, RepoProblem};
 pub use lane::{Lane, LaneElsewhere, LaneList, LaneStatus, RepoLane, TicketLaneList, TicketLanes};
 pub use results::{
     KeptLane, Moved, OpenedInLane, Pruned, PrunedMerged, PullRequestOpened, Removed, RepoStarted,
-    Restored, Started, StartedMany, Ticket, TicketList, TicketSummary, TrashItem, UntangleEntry,
+    Restored, SetUp, Started, StartedMany, Ticket, TicketList, TicketSummary, TrashItem,
+    UntangleEntry,
 };
 pub use sync::{ApiStats, Closed, PrAction, PrOutcome, RepoSync, SyncReport};
 
@@ -48,6 +49,7 @@ pub fn schema() -> serde_json::Value {
         PrunedMerged,
         PullRequestOpened,
         Restored,
+        SetUp,
         TrashItem,
         Moved,
         UntangleEntry,

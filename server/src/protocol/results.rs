@@ -151,6 +151,22 @@ pub struct PullRequestOpened {
 }
 impl Wire for PullRequestOpened {}
 
+/// What `lanes setup` did in a lane.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SetUp {
+    /// The lane's ticket.
+    pub ticket: String,
+    /// The lane's directory.
+    pub path: PathBuf,
+    /// Files copied from the primary checkout (ones the lane had are never overwritten).
+    pub copied: Vec<String>,
+    /// The setup commands that ran, in order.
+    pub commands: Vec<String>,
+    /// What did not go as asked (a listed file that does not exist, …).
+    pub warnings: Vec<String>,
+}
+impl Wire for SetUp {}
+
 /// One trash entry (`lanes list --trash`).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TrashItem {

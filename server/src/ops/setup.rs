@@ -1,0 +1,214 @@
+//! What makes a fresh checkout a working lane: files copied from the primary checkout (`copy`
+//! and `.worktreeinclude`: the `.env`s and local configs git ignores), the setup commands, and
+//! the command that launches the agent (`lanes start --exec`). `lanes setup` runs the first two
+//! again in an existing lane.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::git::{canonical, Repo};
+use crate::lane::env::{environment, render};
+use crate::lane::{holding, lanes_of, LaneEntry};
+use crate::progress::Progress;
+use crate::store::LaneRecord;
+
+pub use crate::protocol::SetUp;
+
+/// The file at the repository root listing, in gitignore syntax, files to copy into new lanes
+/// (the convention several agent tools share).
+pub const WORKTREE_INCLUDE: &str = ".worktreeinclude";
+
+/// `lanes setup`: copies the files and runs the setup commands again in the lane at `dir`
+/// (existing files are never overwritten). A repository's setup commands need approval, as at
+/// start.
+pub fn setup(
+    repo: &Repo,
+    config: &Config,
+    dir: &Path,
+    approve: bool,
+    progress: &dyn Progress,
+) -> Result<SetUp> {
+    let entries = lanes_of(repo, config)?;
+    let entry = lane_at(&entries, dir)?;
+    let record = entry.record.clone().ok_or_else(|| {
+        Error::Usage(format!(
+            "{} was not made by lanes: it has no record to set up from",
+            entry.path().unwrap_or(dir).display()
+        ))
+    })?;
+    if let Some(pending) = crate::trust::pending(config) {
+        if !approve {
+            return Err(crate::trust::refusal(&pending));
+        }
+        crate::trust::approve(&pending)?;
+    }
+    let mut warnings = Vec::new();
+    let copied = copy_files(repo, config, &record.path, &mut warnings);
+    run_setup(config, &record, progress)?;
+    Ok(SetUp {
+        ticket: record.ticket.clone(),
+        path: record.path.clone(),
+        copied,
+        commands: config.setup.clone(),
+        warnings,
+    })
+}
+
+/// Runs `command` (its placeholders filled in) in the lane at `dir`, in the foreground — stdin,
+/// stdout and stderr are the caller's — with the lane's environment; returns how it ended.
+pub fn exec(repo: &Repo, config: &Config, dir: &Path, command: &str) -> Result<ExitStatus> {
+    let entries = lanes_of(repo, config)?;
+    let record = lane_at(&entries, dir)?.record.clone().ok_or_else(|| {
+        Error::Usage("this worktree was not made by lanes: nothing to run the command for".into())
+    })?;
+    Command::new("sh")
+        .arg("-c")
+        .arg(render(command, &record))
+        .current_dir(&record.path)
+        .envs(environment(&record))
+        .status()
+        .map_err(Error::io(format!("running `{command}`")))
+}
+
+fn lane_at<'e>(entries: &'e [LaneEntry], dir: &Path) -> Result<&'e LaneEntry> {
+    holding(entries, &canonical(dir))
+        .filter(|e| !e.is_primary())
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "{} is not inside a lane; run this in the lane's directory",
+                dir.display()
+            ))
+            .with_hint("`lanes switch KEY` goes there")
+        })
+}
+
+/// Copies into the lane the files `copy` and `.worktreeinclude` name (gitignore syntax: files,
+/// directories, globs) from the primary checkout. A file the lane already has is never
+/// overwritten, nothing is written through a symlink or outside the lane, and a name that matches
+/// nothing is a warning. Returns the paths copied.
+pub(crate) fn copy_files(
+    repo: &Repo,
+    config: &Config,
+    lane_dir: &Path,
+    warnings: &mut Vec<String>,
+) -> Vec<String> {
+    let primary = repo.anchor();
+    let mut patterns: Vec<String> = config.copy.clone();
+    if let Ok(text) = std::fs::read_to_string(primary.join(WORKTREE_INCLUDE)) {
+        patterns.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(str::to_string),
+        );
+    }
+    if patterns.is_empty() || repo.is_bare() {
+        return Vec::new();
+    }
+    let mut builder = GitignoreBuilder::new(primary);
+    for pattern in &patterns {
+        if let Err(e) = builder.add_line(None, pattern) {
+            warnings.push(format!("copy: {pattern:?} is not a valid pattern: {e}"));
+        }
+    }
+    let matcher = match builder.build() {
+        Ok(m) => m,
+        Err(e) => {
+            warnings.push(format!("copy: {e}"));
+            return Vec::new();
+        }
+    };
+    let found = matching_files(primary, &matcher);
+    for pattern in patterns.iter().filter(|p| !p.starts_with('!')) {
+        let literal = !pattern.contains(['*', '?', '[']);
+        if literal && !primary.join(pattern.trim_start_matches('/')).exists() {
+            warnings.push(format!(
+                "copy: {pattern} does not exist in the primary checkout"
+            ));
+        }
+    }
+    let mut copied = Vec::new();
+    for rel in found {
+        let file = crate::git::slash_path(&rel);
+        // Never through a symlink the checkout brought, never outside the lane.
+        let to = match crate::git::write::checked_path(lane_dir, &file) {
+            Ok(to) => to,
+            Err(e) => {
+                warnings.push(format!("did not copy {file}: {e}"));
+                continue;
+            }
+        };
+        if std::fs::symlink_metadata(&to).is_ok() {
+            continue;
+        }
+        let result = to
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::copy(primary.join(&rel), &to));
+        match result {
+            Ok(_) => copied.push(file),
+            Err(e) => warnings.push(format!("could not copy {file}: {e}")),
+        }
+    }
+    copied
+}
+
+/// Files under `root` (relative paths, sorted) that `matcher` matches, themselves or through a
+/// directory of theirs; `.git` is never entered, symlinks are not followed.
+fn matching_files(root: &Path, matcher: &Gitignore) -> Vec<PathBuf> {
+    let walk = ignore::WalkBuilder::new(root)
+        .standard_filters(false)
+        .follow_links(false)
+        .filter_entry(|e| e.file_name() != ".git")
+        .build();
+    let mut out: Vec<PathBuf> = walk
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+        .filter_map(|e| e.path().strip_prefix(root).ok().map(Path::to_path_buf))
+        .filter(|rel| matcher.matched_path_or_any_parents(rel, false).is_ignore())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Runs the configured setup commands in the lane, with its environment and placeholders. Their
+/// output goes to stderr: stdout belongs to the caller (JSON for agents, LSP frames for editors).
+pub(crate) fn run_setup(
+    config: &Config,
+    record: &LaneRecord,
+    progress: &dyn Progress,
+) -> Result<()> {
+    for command in &config.setup {
+        progress.step(&format!("running `{command}`"));
+        let failed = |detail: String| Error::SetupFailed {
+            ticket: record.ticket.clone(),
+            path: record.path.clone(),
+            command: command.clone(),
+            detail,
+        };
+        let stdout = stderr_for_child().map_err(|e| failed(e.to_string()))?;
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(render(command, record))
+            .current_dir(&record.path)
+            .envs(environment(record))
+            .stdin(Stdio::null())
+            .stdout(stdout)
+            .status()
+            .map_err(|e| failed(e.to_string()))?;
+        if !status.success() {
+            return Err(failed(status.to_string()));
+        }
+    }
+    Ok(())
+}
+
+/// Our stderr as a child's stdout.
+fn stderr_for_child() -> std::io::Result<Stdio> {
+    use std::os::fd::AsFd;
+    Ok(Stdio::from(std::io::stderr().as_fd().try_clone_to_owned()?))
+}
