@@ -122,7 +122,7 @@ pub(crate) fn copy_files(
             return Vec::new();
         }
     };
-    let found = matching_files(primary, &matcher);
+    let found = matching_files(primary, &walk_roots(&patterns), &matcher);
     for pattern in patterns.iter().filter(|p| !p.starts_with('!')) {
         let literal = !pattern.contains(['*', '?', '[']);
         if literal && !primary.join(pattern.trim_start_matches('/')).exists() {
@@ -157,22 +157,89 @@ pub(crate) fn copy_files(
     copied
 }
 
-/// Files under `root` (relative paths, sorted) that `matcher` matches, themselves or through a
-/// directory of theirs; `.git` is never entered, symlinks are not followed.
-fn matching_files(root: &Path, matcher: &Gitignore) -> Vec<PathBuf> {
-    let walk = ignore::WalkBuilder::new(root)
-        .standard_filters(false)
-        .follow_links(false)
-        .filter_entry(|e| e.file_name() != ".git")
-        .build();
-    let mut out: Vec<PathBuf> = walk
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
-        .filter_map(|e| e.path().strip_prefix(root).ok().map(Path::to_path_buf))
-        .filter(|rel| matcher.matched_path_or_any_parents(rel, false).is_ignore())
-        .collect();
+/// The directories (relative to the primary checkout) that can hold what `patterns` name: each
+/// pattern's part before its first glob — so `.env` and `secrets/*.key` read two small places,
+/// not the whole checkout (its `node_modules` included). A pattern that may match anywhere
+/// (`*.env`, `**/x`, no slash) reads the whole checkout.
+fn walk_roots(patterns: &[String]) -> Vec<PathBuf> {
+    let mut roots: Vec<PathBuf> = Vec::new();
+    for pattern in patterns.iter().filter(|p| !p.starts_with('!')) {
+        let anchored = pattern.trim_start_matches('/');
+        let glob_at = anchored.find(['*', '?', '[']).unwrap_or(anchored.len());
+        let literal = &anchored[..glob_at];
+        // gitignore: a pattern without a slash (but a trailing one) matches at any depth.
+        let any_depth = !pattern.trim_end_matches('/').contains('/');
+        let root = match literal.rfind('/') {
+            _ if any_depth && glob_at < anchored.len() => PathBuf::new(),
+            _ if glob_at == anchored.len() => PathBuf::from(anchored.trim_end_matches('/')),
+            Some(slash) => PathBuf::from(&literal[..slash]),
+            None => PathBuf::new(),
+        };
+        roots.push(root);
+    }
+    roots.sort();
+    roots.dedup();
+    // A root inside another is read with it.
+    let mut kept: Vec<PathBuf> = Vec::new();
+    for root in roots {
+        if !kept.iter().any(|k| root.starts_with(k)) {
+            kept.push(root);
+        }
+    }
+    kept
+}
+
+/// Files under `roots` of `primary` (relative paths, sorted) that `matcher` matches, themselves
+/// or through a directory of theirs; `.git` is never entered, symlinks are not followed.
+fn matching_files(primary: &Path, roots: &[PathBuf], matcher: &Gitignore) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for root in roots {
+        let start = primary.join(root);
+        if !start.exists() {
+            continue;
+        }
+        let walk = ignore::WalkBuilder::new(&start)
+            .standard_filters(false)
+            .follow_links(false)
+            .filter_entry(|e| e.file_name() != ".git")
+            .build();
+        out.extend(
+            walk.filter_map(|e| e.ok())
+                .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+                .filter_map(|e| e.path().strip_prefix(primary).ok().map(Path::to_path_buf))
+                .filter(|rel| matcher.matched_path_or_any_parents(rel, false).is_ignore()),
+        );
+    }
     out.sort();
+    out.dedup();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roots(patterns: &[&str]) -> Vec<String> {
+        let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
+        walk_roots(&patterns)
+            .iter()
+            .map(|r| r.display().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn literal_names_and_anchored_globs_read_only_their_directories() {
+        assert_eq!(
+            roots(&[".env", "config/local/", "secrets/*.key", "!secrets/old.key"]),
+            [".env", "config/local", "secrets"]
+        );
+    }
+
+    #[test]
+    fn a_glob_that_may_match_at_any_depth_reads_the_whole_checkout() {
+        assert_eq!(roots(&["*.env", "secrets/*.key"]), [""]);
+        assert_eq!(roots(&["**/local.json"]), [""]);
+    }
 }
 
 /// Runs the configured setup commands in the lane, with its environment and placeholders. Their
