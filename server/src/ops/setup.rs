@@ -215,33 +215,6 @@ fn matching_files(primary: &Path, roots: &[PathBuf], matcher: &Gitignore) -> Vec
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn roots(patterns: &[&str]) -> Vec<String> {
-        let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
-        walk_roots(&patterns)
-            .iter()
-            .map(|r| r.display().to_string())
-            .collect()
-    }
-
-    #[test]
-    fn literal_names_and_anchored_globs_read_only_their_directories() {
-        assert_eq!(
-            roots(&[".env", "config/local/", "secrets/*.key", "!secrets/old.key"]),
-            [".env", "config/local", "secrets"]
-        );
-    }
-
-    #[test]
-    fn a_glob_that_may_match_at_any_depth_reads_the_whole_checkout() {
-        assert_eq!(roots(&["*.env", "secrets/*.key"]), [""]);
-        assert_eq!(roots(&["**/local.json"]), [""]);
-    }
-}
-
 /// Runs the configured setup commands in the lane, with its environment and placeholders. Their
 /// output goes to stderr: stdout belongs to the caller (JSON for agents, LSP frames for editors).
 pub(crate) fn run_setup(
@@ -278,4 +251,31 @@ pub(crate) fn run_setup(
 fn stderr_for_child() -> std::io::Result<Stdio> {
     use std::os::fd::AsFd;
     Ok(Stdio::from(std::io::stderr().as_fd().try_clone_to_owned()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roots(patterns: &[&str]) -> Vec<String> {
+        let patterns: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
+        walk_roots(&patterns)
+            .iter()
+            .map(|r| r.display().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn literal_names_and_anchored_globs_read_only_their_directories() {
+        assert_eq!(
+            roots(&[".env", "config/local/", "secrets/*.key", "!secrets/old.key"]),
+            [".env", "config/local", "secrets"]
+        );
+    }
+
+    #[test]
+    fn a_glob_that_may_match_at_any_depth_reads_the_whole_checkout() {
+        assert_eq!(roots(&["*.env", "secrets/*.key"]), [""]);
+        assert_eq!(roots(&["**/local.json"]), [""]);
+    }
 }
