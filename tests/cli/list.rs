@@ -185,3 +185,74 @@ fn switch_prints_the_lane_directory() {
         stderr(&out)
     );
 }
+
+/// `lanes list` on a terminal `columns` wide (a pty made by `script`), as the user sees it.
+fn list_on_a_terminal(repo: &TestRepo, columns: u16, no_color: bool) -> String {
+    let bin = crate::support::lanes_bin();
+    let mut cmd = repo.shell_cmd(
+        "sh",
+        &format!(
+            "script -qec 'stty cols {columns}; {} list' /dev/null",
+            bin.display()
+        ),
+    );
+    if no_color {
+        cmd.env("NO_COLOR", "1");
+    } else {
+        cmd.env_remove("NO_COLOR");
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).replace('\r', "")
+}
+
+fn with_a_long_title(repo: &TestRepo, ticket: &str) {
+    let file = repo.dir.join(format!(".git/lanes/{ticket}.json"));
+    let mut record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    record["title"] =
+        "Sessions expire after five minutes instead of eight hours on every browser".into();
+    std::fs::write(&file, record.to_string()).unwrap();
+}
+
+#[test]
+fn on_a_terminal_list_is_coloured_and_the_title_fits_the_width() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "L-10"]);
+    repo.lanes_ok(&["start", "L-2"]);
+    with_a_long_title(&repo, "L-2");
+    let shown = list_on_a_terminal(&repo, 150, false);
+    assert!(shown.contains("\x1b["), "colour expected:\n{shown}");
+    for line in shown.lines() {
+        assert!(console::measure_text_width(line) <= 150, "too wide: {line}");
+    }
+    assert!(shown.contains('…'), "the title is cut to fit:\n{shown}");
+    // Natural order: L-2 before L-10.
+    assert!(
+        shown.find("L-2").unwrap() < shown.find("L-10").unwrap(),
+        "{shown}"
+    );
+}
+
+#[test]
+fn no_color_turns_the_colours_off() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "L-1"]);
+    let shown = list_on_a_terminal(&repo, 150, true);
+    assert!(!shown.contains("\x1b["), "{shown}");
+    assert!(shown.contains("L-1"), "{shown}");
+}
+
+#[test]
+fn piped_list_keeps_whole_titles_and_no_colour() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "L-1"]);
+    with_a_long_title(&repo, "L-1");
+    let shown = repo.lanes_ok(&["list"]);
+    assert!(shown.contains("on every browser"), "{shown}");
+    assert!(!shown.contains("\x1b["), "{shown}");
+}

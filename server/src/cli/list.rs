@@ -13,23 +13,75 @@ pub fn list(ctx: &Context, json: bool) -> Result<ExitCode> {
         print_json(&lanes)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let rows: Vec<Vec<String>> = lanes
+    let term = console::Term::stdout();
+    let on_terminal = term.is_term();
+    let colour = on_terminal && std::env::var_os("NO_COLOR").is_none();
+    let paint = |text: String, style: console::Style| {
+        style.force_styling(colour).apply_to(text).to_string()
+    };
+    let mut rows: Vec<Vec<String>> = lanes
         .iter()
         .map(|lane| {
+            let flags = flags(lane)
+                .into_iter()
+                .map(|f| {
+                    let style = if f.starts_with('✗') || f == "missing" || f.starts_with("broken")
+                    {
+                        console::Style::new().red()
+                    } else if f == "merged" {
+                        console::Style::new().green()
+                    } else {
+                        console::Style::new().dim()
+                    };
+                    paint(f, style)
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
             vec![
-                ticket_cell(lane),
+                paint(ticket_cell(lane), console::Style::new().bold()),
+                lane.title.clone().unwrap_or_default(),
                 lane.branch.clone().unwrap_or_else(|| "(detached)".into()),
-                lane.dirty.map_or("-".into(), |d| d.to_string()),
+                match lane.dirty {
+                    Some(0) => "0".into(),
+                    Some(n) => paint(n.to_string(), console::Style::new().yellow()),
+                    None => "-".into(),
+                },
                 distance(lane),
                 lane.path.display().to_string(),
-                flags(lane).join(" "),
+                flags,
             ]
         })
         .collect();
+    // On a terminal the title gives way so that each lane stays on one line.
+    if on_terminal {
+        let (_, columns) = term.size();
+        let others: usize = (0..7)
+            .filter(|c| *c != 1)
+            .map(|c| {
+                rows.iter()
+                    .map(|r| console::measure_text_width(&r[c]))
+                    .max()
+                    .unwrap_or(0)
+                    + 2
+            })
+            .sum();
+        let room = usize::from(columns).saturating_sub(others).max(12);
+        for row in &mut rows {
+            row[1] = console::truncate_str(&row[1], room, "…").into_owned();
+        }
+    }
     println!(
         "{}",
         table::render(
-            &["TICKET", "BRANCH", "DIRTY", "AHEAD/BEHIND", "PATH", "FLAGS"],
+            &[
+                "TICKET",
+                "TITLE",
+                "BRANCH",
+                "DIRTY",
+                "AHEAD/BEHIND",
+                "PATH",
+                "FLAGS"
+            ],
             &rows
         )
     );

@@ -2,6 +2,7 @@
 
 mod check;
 mod completion;
+mod doctor;
 pub use completion::COMPLETE_VAR;
 mod list;
 mod moves;
@@ -82,14 +83,14 @@ pub enum Command {
 
     /// Print the shell completion script (subcommands, flags and this repository's lanes).
     #[command(
-        after_help = "Install:\n  bash:  echo 'source <(lanes completions bash)' >> ~/.bashrc\n  zsh:   echo 'source <(lanes completions zsh)' >> ~/.zshrc\n  fish:  lanes completions fish > ~/.config/fish/completions/lanes.fish\n  PowerShell:  lanes completions powershell | Out-String | Invoke-Expression"
+        after_help = "Examples (in your shell's startup file):\n  bash:  echo 'source <(lanes completions bash)' >> ~/.bashrc\n  zsh:   echo 'source <(lanes completions zsh)' >> ~/.zshrc\n  fish:  lanes completions fish > ~/.config/fish/completions/lanes.fish\n  PowerShell:  lanes completions powershell | Out-String | Invoke-Expression"
     )]
     Completions(completion::CompletionsArgs),
 
     /// Shell integration: `lanes shell init SHELL` prints a function that lets `lanes switch`
     /// and `lanes start` change the shell's directory.
     #[command(
-        after_help = "Install:\n  bash:  echo 'eval \"$(lanes shell init bash)\"' >> ~/.bashrc\n  zsh:   echo 'eval \"$(lanes shell init zsh)\"' >> ~/.zshrc\n  fish:  echo 'lanes shell init fish | source' >> ~/.config/fish/config.fish"
+        after_help = "Examples (in your shell's startup file):\n  bash:  echo 'eval \"$(lanes shell init bash)\"' >> ~/.bashrc\n  zsh:   echo 'eval \"$(lanes shell init zsh)\"' >> ~/.zshrc\n  fish:  echo 'lanes shell init fish | source' >> ~/.config/fish/config.fish"
     )]
     Shell {
         #[command(subcommand)]
@@ -155,7 +156,11 @@ pub enum Command {
     )]
     Trust(trust::TrustArgs),
 
-    /// Check the environment: git version, repository, configuration.
+    /// Check the environment: git, the repository, the configuration, the ticket provider and
+    /// the tokens lanes would use (never shown), `gh`.
+    #[command(
+        after_help = "Example:\n  lanes doctor     # one line per check: ok, warn or FAIL (exit 1 on a FAIL)"
+    )]
     Doctor,
 
     /// Run the language server over stdin/stdout (what editors start).
@@ -271,7 +276,7 @@ impl Context {
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Doctor => return Ok(doctor(cli.dir)),
+        Command::Doctor => return Ok(doctor::run(cli.dir)),
         Command::Start(args) if args.repos.any() => return start::run_many(args),
         Command::List(args) if args.all => return list::list_many(args.json),
         Command::Remove(args) if args.repos.any() => return remove::remove_many(args),
@@ -341,54 +346,4 @@ pub fn print_json<W: lanes::protocol::Wire>(value: &W) -> Result<()> {
         .map_err(|e| lanes::Error::Internal(format!("serialising output: {e}")))?;
     println!("{text}");
     Ok(())
-}
-
-fn doctor(dir: Option<PathBuf>) -> ExitCode {
-    let mut ok = true;
-    match lanes::git::cli::version() {
-        Some(v) if v >= lanes::git::cli::MIN_GIT => println!("ok    git {}.{}", v.0, v.1),
-        Some(v) => {
-            ok = false;
-            println!(
-                "FAIL  git {}.{} is too old (need {}.{})",
-                v.0,
-                v.1,
-                lanes::git::cli::MIN_GIT.0,
-                lanes::git::cli::MIN_GIT.1
-            );
-        }
-        None => {
-            ok = false;
-            println!("FAIL  git not found on PATH");
-        }
-    }
-    match lanes::config::user_config_path() {
-        Some(p) if p.exists() => println!("ok    user config {}", p.display()),
-        Some(p) => println!("ok    no user config (would be read from {})", p.display()),
-        None => println!("ok    no user config ($HOME is not set)"),
-    }
-    match Context::open(dir) {
-        Ok(ctx) => {
-            println!("ok    repository {}", ctx.repo.anchor().display());
-            match ctx.repo.default_base() {
-                Some(base) => println!(
-                    "ok    default base {}",
-                    ctx.config.base.as_deref().unwrap_or(&base)
-                ),
-                None => println!("warn  no default base found; pass --base to lanes start"),
-            }
-        }
-        Err(e) => {
-            ok = false;
-            println!("FAIL  {e}");
-            for hint in e.hints() {
-                println!("  hint: {hint}");
-            }
-        }
-    }
-    if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
 }

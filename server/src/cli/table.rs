@@ -1,12 +1,14 @@
-//! Plain aligned text tables for terminal output.
+//! Aligned text tables for terminal output; cells may carry colour (widths count what shows).
+
+use console::measure_text_width as width;
 
 /// Renders rows under a header, columns padded to their widest cell, two spaces apart.
 pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
             if let Some(w) = widths.get_mut(i) {
-                *w = (*w).max(cell.chars().count());
+                *w = (*w).max(width(cell));
             }
         }
     }
@@ -16,7 +18,7 @@ pub fn render(header: &[&str], rows: &[Vec<String>]) -> String {
             if i + 1 == cells.len() {
                 out.push_str(cell);
             } else {
-                let pad = widths[i].saturating_sub(cell.chars().count()) + 2;
+                let pad = widths[i].saturating_sub(width(cell)) + 2;
                 out.push_str(cell);
                 out.push_str(&" ".repeat(pad));
             }

@@ -83,12 +83,7 @@ impl GitHub {
     /// The API at `GITHUB_API_URL`, else `github.api_url` from the config, else api.github.com,
     /// with the user's token and the persistent ETag cache.
     pub fn from_env(config: &Config) -> Result<GitHub> {
-        let api = std::env::var("GITHUB_API_URL")
-            .ok()
-            .filter(|u| !u.is_empty())
-            .or_else(|| config.github_api_url.clone())
-            .unwrap_or_else(|| DEFAULT_API.to_string());
-        let api = api.trim_end_matches('/').to_string();
+        let api = api_root(config);
         let token = token(&api)
             .ok_or_else(|| Error::Provider("no GitHub token found".into()).with_hint(TOKEN_HINT))?;
         let cache = Arc::new(EtagCache::open(&api));
@@ -382,23 +377,52 @@ impl octocrab::service::middleware::cache::CacheStorage for CacheHandle {
 
 /// The token: `GITHUB_TOKEN`, `GH_TOKEN`, else what `gh auth token` prints for the API's host.
 fn token(api: &str) -> Option<String> {
+    token_with_source(api).map(|(token, _)| token)
+}
+
+/// The API root lanes would talk to with `config` (as [`GitHub::from_env`] chooses it).
+pub fn api_root(config: &Config) -> String {
+    std::env::var("GITHUB_API_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .or_else(|| config.github_api_url.clone())
+        .unwrap_or_else(|| DEFAULT_API.to_string())
+        .trim_end_matches('/')
+        .to_string()
+}
+
+/// Where the token for `api` would come from — `GITHUB_TOKEN`, `GH_TOKEN` or `gh auth token` —
+/// without the token itself (for `lanes doctor`).
+pub fn token_source(api: &str) -> Option<&'static str> {
+    token_with_source(api).map(|(_, source)| source)
+}
+
+fn token_with_source(api: &str) -> Option<(String, &'static str)> {
     let var = |name: &str| {
         std::env::var(name)
             .ok()
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
     };
-    var("GITHUB_TOKEN").or_else(|| var("GH_TOKEN")).or_else(|| {
-        let mut gh = std::process::Command::new("gh");
-        gh.args(["auth", "token"]);
-        let host = host_of(api);
-        if host != "api.github.com" {
-            gh.args(["--hostname", host]);
-        }
-        let out = gh.stderr(std::process::Stdio::null()).output().ok()?;
-        let token = String::from_utf8(out.stdout).ok()?.trim().to_string();
-        (out.status.success() && !token.is_empty()).then_some(token)
-    })
+    if let Some(token) = var("GITHUB_TOKEN") {
+        return Some((token, "GITHUB_TOKEN"));
+    }
+    if let Some(token) = var("GH_TOKEN") {
+        return Some((token, "GH_TOKEN"));
+    }
+    gh_token(api).map(|token| (token, "`gh auth token`"))
+}
+
+fn gh_token(api: &str) -> Option<String> {
+    let mut gh = std::process::Command::new("gh");
+    gh.args(["auth", "token"]);
+    let host = host_of(api);
+    if host != "api.github.com" {
+        gh.args(["--hostname", host]);
+    }
+    let out = gh.stderr(std::process::Stdio::null()).output().ok()?;
+    let token = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (out.status.success() && !token.is_empty()).then_some(token)
 }
 
 fn host_of(url: &str) -> &str {
