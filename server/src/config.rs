@@ -82,6 +82,8 @@ pub struct GitHubSettings {
 pub struct JiraSettings {
     /// The site, e.g. `https://example.atlassian.net` (`JIRA_URL` wins).
     pub url: Option<String>,
+    /// Move the issue to this status when its lane starts, e.g. "In Progress" (opt-in).
+    pub transition: Option<String>,
 }
 
 /// A repository entry of the user config: one clone (`name` + `path`), or every repository
@@ -124,6 +126,8 @@ pub struct Config {
     pub provider: Option<String>,
     /// Jira site.
     pub jira_url: Option<String>,
+    /// The status `lanes start` moves a Jira issue to, when set.
+    pub jira_transition: Option<String>,
     /// GitHub REST API root, when not api.github.com.
     pub github_api_url: Option<String>,
     /// Host of the remotes on that GitHub.
@@ -152,6 +156,7 @@ impl Default for Config {
             workspace: None,
             provider: None,
             jira_url: None,
+            jira_transition: None,
             github_api_url: None,
             github_host: None,
             guard_pull_requests: false,
@@ -250,8 +255,13 @@ impl Config {
         if let Some(v) = provider {
             self.provider = Some(v);
         }
-        if let Some(v) = jira.and_then(|j| j.url) {
-            self.jira_url = Some(v);
+        if let Some(j) = jira {
+            if let Some(v) = j.url {
+                self.jira_url = Some(v);
+            }
+            if let Some(v) = j.transition {
+                self.jira_transition = Some(v).filter(|t| !t.trim().is_empty());
+            }
         }
         if let Some(v) = timeout {
             self.timeout = v;

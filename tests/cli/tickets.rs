@@ -278,3 +278,75 @@ fn offline_starts_from_the_key_alone_when_jira_is_down() {
     assert!(repo.lane_dir("PROJ-1").is_dir());
     assert!(server.requests().is_empty());
 }
+
+/// A Jira whose PROJ-1 is "To Do" and can go to "In Progress" (transition 21).
+fn jira_with_transitions() -> FakeServer {
+    FakeServer::start(|req: &Seen| {
+        if req.target.ends_with("/transitions") {
+            if req.method == "POST" {
+                return Reply::json(204, Value::Null);
+            }
+            return Reply::json(
+                200,
+                json!({"transitions": [
+                    {"id": "11", "name": "Back to do", "to": {"name": "To Do"}},
+                    {"id": "21", "name": "Start progress", "to": {"name": "In Progress"}}
+                ]}),
+            );
+        }
+        let mut issue = issue_v3();
+        issue["fields"]["status"]["name"] = json!("To Do");
+        Reply::json(200, issue)
+    })
+}
+
+#[test]
+fn with_a_configured_transition_start_moves_the_issue_to_that_status() {
+    let server = jira_with_transitions();
+    let repo = jira_repo(&server, "");
+    let config = repo.base().join("xdg/lanes/config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}transition = \"in progress\"\n")).unwrap();
+    let out = lanes(&repo, &["start", "PROJ-1", "--json"], true);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_no_token(&out);
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["warnings"], json!([]), "{result}");
+    let posted: Vec<Seen> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .collect();
+    assert_eq!(posted.len(), 1);
+    assert_eq!(posted[0].target, "/rest/api/3/issue/PROJ-1/transitions");
+    let body: Value = serde_json::from_str(&posted[0].body).unwrap();
+    assert_eq!(body, json!({"transition": {"id": "21"}}));
+}
+
+#[test]
+fn without_a_configured_transition_start_moves_nothing() {
+    let server = jira_with_transitions();
+    let repo = jira_repo(&server, "");
+    let out = lanes(&repo, &["start", "PROJ-1"], true);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(server
+        .requests()
+        .iter()
+        .all(|r| !r.target.contains("transitions")));
+}
+
+#[test]
+fn a_transition_jira_does_not_offer_is_a_warning_naming_the_ones_it_does() {
+    let server = jira_with_transitions();
+    let repo = jira_repo(&server, "");
+    let config = repo.base().join("xdg/lanes/config.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}transition = \"Done\"\n")).unwrap();
+    let out = lanes(&repo, &["start", "PROJ-1", "--json"], true);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let result: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let warnings = result["warnings"].to_string();
+    assert!(warnings.contains("To Do, In Progress"), "{warnings}");
+    assert!(repo.lane_dir("PROJ-1").exists());
+    assert!(server.requests().iter().all(|r| r.method != "POST"));
+}

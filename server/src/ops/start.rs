@@ -71,12 +71,20 @@ pub fn start(
     let known = entries
         .iter()
         .any(|e| !e.is_primary() && e.worktree.is_some() && e.ticket.as_ref() == Some(&ticket));
+    let mut provider = None;
     if !known && !request.offline {
-        let provider = crate::ticket::Provider::from_config(config, Some(repo))?;
-        if !matches!(provider, crate::ticket::Provider::None) {
+        let configured = crate::ticket::Provider::from_config(config, Some(repo))?;
+        if !matches!(configured, crate::ticket::Provider::None) {
             progress.step(&format!("fetching ticket {ticket}"));
         }
-        details = provider.ticket(&ticket)?;
+        details = configured.ticket(&ticket).map_err(|e| {
+            if e.hints().iter().any(|h| h.contains("--offline")) {
+                e
+            } else {
+                e.with_hint("`--offline` starts the lane from the key alone")
+            }
+        })?;
+        provider = Some(configured);
     }
     let slug = details
         .as_ref()
@@ -276,6 +284,14 @@ pub fn start(
         None => None,
     };
 
+    // Opt-in (`[jira] transition`): the ticket shows it is being worked on. The lane exists
+    // whatever Jira says.
+    if let (Some(to), Some(provider), Some(t)) = (&config.jira_transition, &provider, &details) {
+        progress.step(&format!("moving {ticket} to {to}"));
+        if let Err(e) = provider.transition(t, to) {
+            warnings.push(format!("{e}"));
+        }
+    }
     let copied = copy_files(repo, config, &path, &mut warnings);
     let entry = lanes_of(repo, config)?
         .into_iter()

@@ -79,10 +79,11 @@ impl Jira {
     }
 
     fn get(&self, path: &str) -> RequestBuilder {
-        let request = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header("Accept", "application/json");
+        self.authorised(self.client.get(format!("{}{path}", self.base)))
+    }
+
+    fn authorised(&self, request: RequestBuilder) -> RequestBuilder {
+        let request = request.header("Accept", "application/json");
         match &self.auth {
             Auth::Cloud { email, token } => request.basic_auth(email, Some(token)),
             Auth::Server { token } => request.bearer_auth(token),
@@ -143,6 +144,53 @@ impl Jira {
             acceptance: adf::acceptance_criteria(&description),
             description,
         })
+    }
+
+    /// Moves issue `key` to the status `to` (or through the transition of that name), unless it
+    /// is there already. Returns the status it moved to; an error names the transitions there are.
+    pub fn transition(&self, key: &str, to: &str) -> Result<Option<String>> {
+        let path = format!(
+            "/rest/api/{}/issue/{}/transitions",
+            self.api(),
+            crate::web::query_component(key)
+        );
+        let what = format!("moving {key} to {to}");
+        let body = self.send(self.get(&path), &what)?;
+        let transitions = body["transitions"].as_array().cloned().unwrap_or_default();
+        let name_of = |t: &Value| t["to"]["name"].as_str().unwrap_or_default().to_string();
+        let chosen = transitions.iter().find(|t| {
+            name_of(t).eq_ignore_ascii_case(to)
+                || t["name"]
+                    .as_str()
+                    .is_some_and(|n| n.eq_ignore_ascii_case(to))
+        });
+        let Some(chosen) = chosen else {
+            let there: Vec<String> = transitions.iter().map(name_of).collect();
+            return Err(Error::Provider(format!(
+                "Jira offers no transition of {key} to {to:?} (it can go to: {})",
+                if there.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    there.join(", ")
+                }
+            ))
+            .with_hint("set [jira] transition to one of those, or remove it"));
+        };
+        let id = chosen["id"].as_str().unwrap_or_default();
+        let request = self
+            .authorised(self.client.post(format!("{}{path}", self.base)))
+            .json(&serde_json::json!({ "transition": { "id": id } }));
+        let response = request.send().map_err(|e| {
+            Error::Provider(format!(
+                "cannot reach Jira at {} while {what}: {}",
+                self.base,
+                without_url(&e)
+            ))
+        })?;
+        if response.status().is_success() {
+            return Ok(Some(name_of(chosen)));
+        }
+        check(response, &what).map(|_| Some(name_of(chosen)))
     }
 
     /// The user's open issues, every page.

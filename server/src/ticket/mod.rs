@@ -68,6 +68,24 @@ impl Provider {
         }
     }
 
+    /// Moves the ticket to the configured status (`[jira] transition`) unless it is there
+    /// already; Jira only. Returns the status it moved to.
+    pub fn transition(&self, ticket: &Ticket, to: &str) -> Result<Option<String>> {
+        match self {
+            Provider::Jira(jira) => {
+                if ticket
+                    .status
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(to))
+                {
+                    return Ok(None);
+                }
+                jira.transition(&ticket.key, to)
+            }
+            Provider::None | Provider::GitHub(_) => Ok(None),
+        }
+    }
+
     /// The user's open tickets.
     pub fn mine(&self) -> Result<Vec<TicketSummary>> {
         match self {
