@@ -215,4 +215,38 @@ H.run_tests({
       os.remove(config_file)
     end,
   },
+  {
+    ':Lanes prune asks, then removes the squash-merged lane and keeps the lane with no commits',
+    function()
+      local repo = H.repo()
+      H.lanes(repo.dir, 'start', 'A-1')
+      H.lanes(repo.dir, 'start', 'B-1')
+      H.write(repo.lane('A-1') .. '/a.txt', 'from A-1\n')
+      H.git(repo.lane('A-1'), 'add', 'a.txt')
+      H.git(repo.lane('A-1'), 'commit', '-q', '-m', 'A-1 work')
+      H.git(repo.dir, 'merge', '-q', '--squash', 'feature/A-1')
+      H.git(repo.dir, 'commit', '-q', '-m', 'A-1 (squashed)')
+      local messages, asked = {}, nil
+      vim.notify = function(msg)
+        table.insert(messages, msg)
+      end
+      local select = vim.ui.select
+      vim.ui.select = function(items, opts, on_choice)
+        asked = opts.prompt
+        on_choice(items[1])
+      end
+      setup()
+      vim.cmd.cd(repo.dir)
+      vim.cmd.edit(repo.dir .. '/README.md')
+      H.wait_client()
+      vim.cmd('Lanes prune')
+      H.wait('the summary', function()
+        return table.concat(messages, '\n'):find('removed A-1', 1, true) ~= nil
+      end)
+      vim.ui.select = select
+      H.contains(asked, 'Remove the merged lanes A-1 ', 'the question')
+      H.eq(0, vim.fn.isdirectory(repo.lane('A-1')), 'A-1 removed')
+      H.eq(1, vim.fn.isdirectory(repo.lane('B-1')), 'B-1 kept')
+    end,
+  },
 })

@@ -3,9 +3,21 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { errorMessage, isRefusal, run } from './client';
-import { openInNewWindow, syncOptions } from './config';
-import { laneItem, syncSummary, ticketProblem } from './format';
-import type { Lane, LaneList, OpenedInLane, Started, SyncReport, TicketLaneList, TicketLanes, TicketList, TicketSummary } from './protocol';
+import { agentCommand, openInNewWindow, syncOptions } from './config';
+import { agentEnvironment, laneItem, pruneQuestion, pruneSummary, syncSummary, ticketProblem } from './format';
+import type {
+  Lane,
+  LaneList,
+  OpenedInLane,
+  PrunedMerged,
+  PullRequestOpened,
+  Started,
+  SyncReport,
+  TicketLaneList,
+  TicketLanes,
+  TicketList,
+  TicketSummary,
+} from './protocol';
 
 async function pickLane(client: LanguageClient, placeHolder: string, withPrimary: boolean): Promise<Lane | undefined> {
   const { lanes } = await run<LaneList>(client, 'lanes.list');
@@ -34,7 +46,8 @@ async function myTickets(client: LanguageClient): Promise<TicketSummary[] | unde
   }
 }
 
-export async function startLane(client: LanguageClient): Promise<void> {
+/** Asks for a ticket (one of "my tickets" when a provider is configured, else a typed key). */
+async function askTicket(client: LanguageClient, title: string): Promise<string | undefined> {
   const tickets = await myTickets(client);
   if (tickets && tickets.length > 0) {
     const typed = '$(edit) Type a ticket key…';
@@ -46,18 +59,96 @@ export async function startLane(client: LanguageClient): Promise<void> {
       { placeHolder: 'Start a lane for one of your tickets', matchOnDetail: true },
     );
     if (!picked) {
-      return;
+      return undefined;
     }
     if (picked.label !== typed) {
-      return startTicket(client, picked.label);
+      return picked.label;
     }
   }
-  const ticket = await vscode.window.showInputBox({
-    title: 'Start Lane for Ticket',
+  return vscode.window.showInputBox({
+    title,
     prompt: 'Ticket key: a Jira key, a GitHub issue (#42) or a short slug',
     placeHolder: 'PROJ-123',
     validateInput: (value) => ticketProblem(value),
   });
+}
+
+/** Start Lane and Open Agent Terminal: the lane, then a terminal in it running the agent
+ *  command (`lanes.agent.command`), with the lane's LANES_* variables. */
+export async function startLaneWithAgent(client: LanguageClient): Promise<void> {
+  const ticket = await askTicket(client, 'Start Lane and Open Agent Terminal');
+  if (!ticket) {
+    return;
+  }
+  try {
+    const started = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Starting lane ${ticket.trim()}…` },
+      () => run<Started>(client, 'lanes.start', { ticket: ticket.trim() }),
+    );
+    openAgentTerminal(started.lane, started.context);
+  } catch (error) {
+    vscode.window.showErrorMessage(errorMessage(error));
+  }
+}
+
+/** A terminal in `lane` running the configured agent command (none: just the shell). */
+export function openAgentTerminal(lane: Lane, contextFile?: string | null): vscode.Terminal {
+  const terminal = vscode.window.createTerminal({
+    name: `Lanes: ${lane.ticket ?? lane.branch ?? 'lane'}`,
+    cwd: lane.path,
+    env: agentEnvironment(lane, contextFile ?? path.join(lane.path, '.lanes', 'ticket.md')),
+  });
+  terminal.show();
+  const command = agentCommand();
+  if (command) {
+    terminal.sendText(command);
+  }
+  return terminal;
+}
+
+/** Open Pull Request: pushes the window's lane and opens (or updates) its pull request. */
+export async function openPullRequest(client: LanguageClient): Promise<void> {
+  try {
+    const opened = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Opening the pull request…' },
+      () => run<PullRequestOpened>(client, 'lanes.pr', {}),
+    );
+    const verb = opened.created ? 'Opened' : 'Updated';
+    const choice = await vscode.window.showInformationMessage(
+      `${verb} pull request #${opened.number}${opened.draft ? ' (draft)' : ''}: ${opened.branch} → ${opened.base}`,
+      'Open on GitHub',
+    );
+    if (choice) {
+      await vscode.env.openExternal(vscode.Uri.parse(opened.url));
+    }
+  } catch (error) {
+    vscode.window.showErrorMessage(errorMessage(error));
+  }
+}
+
+/** Prune Merged Lanes: lists the merged lanes, asks, removes them (the unmerged and the dirty
+ *  stay). */
+export async function pruneMergedLanes(client: LanguageClient): Promise<void> {
+  try {
+    const preview = await run<PrunedMerged>(client, 'lanes.pruneMerged', { dryRun: true });
+    const question = pruneQuestion(preview);
+    if (!question) {
+      vscode.window.showInformationMessage(pruneSummary(preview));
+      return;
+    }
+    const choice = await vscode.window.showWarningMessage(question, { modal: true }, 'Remove');
+    if (choice !== 'Remove') {
+      return;
+    }
+    const done = await run<PrunedMerged>(client, 'lanes.pruneMerged', {});
+    vscode.window.showInformationMessage(pruneSummary(done));
+  } catch (error) {
+    vscode.window.showErrorMessage(errorMessage(error));
+  }
+}
+
+export async function startLane(client: LanguageClient): Promise<void> {
+  const ticket = await askTicket(client, 'Start Lane for Ticket');
   if (!ticket) {
     return;
   }

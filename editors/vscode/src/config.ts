@@ -44,3 +44,8 @@ export function syncOptions(): { reviewRequested: boolean; prune: boolean } {
 export function openInNewWindow(): boolean {
   return vscode.workspace.getConfiguration('lanes').get<string>('switch.openIn', 'newWindow') === 'newWindow';
 }
+
+/** The command an agent terminal runs (`lanes.agent.command`); empty: none. */
+export function agentCommand(): string {
+  return vscode.workspace.getConfiguration('lanes').get<string>('agent.command', '').trim();
+}

@@ -1,6 +1,6 @@
 // Pure helpers (no `vscode` import), unit-tested with node's test runner.
 
-import type { ErrorData, Lane, LaneStatus, SyncReport } from './protocol';
+import type { ErrorData, Lane, LaneStatus, PrunedMerged, SyncReport } from './protocol';
 
 export type { Lane, LaneStatus, SyncReport };
 
@@ -160,4 +160,50 @@ export function errorText(error: unknown): string {
   const hints = (error as { data?: Partial<ErrorData> }).data?.hints;
   const extra = Array.isArray(hints) ? hints.filter((h) => typeof h === 'string' && h.length > 0) : [];
   return extra.length > 0 ? `${message} — ${extra.join('; ')}` : message;
+}
+
+/** The environment of an agent terminal in `lane`: what `lanes start --exec` gives a command. */
+export function agentEnvironment(lane: Lane, contextFile?: string | null): Record<string, string> {
+  const env: Record<string, string> = { LANES_PATH: lane.path };
+  if (lane.ticket) {
+    env.LANES_TICKET = lane.ticket;
+  }
+  if (lane.branch) {
+    env.LANES_BRANCH = lane.branch;
+  }
+  if (lane.base) {
+    env.LANES_BASE = lane.base;
+  }
+  if (typeof lane.port === 'number') {
+    env.LANES_PORT = String(lane.port);
+  }
+  if (contextFile) {
+    env.LANES_TICKET_FILE = contextFile;
+  }
+  return env;
+}
+
+/** What Prune Merged Lanes asks before removing: which lanes go, which stay and why. */
+export function pruneQuestion(report: PrunedMerged): string | undefined {
+  if (report.removed.length === 0) {
+    return undefined;
+  }
+  const going = report.removed.map((l) => l.ticket).join(', ');
+  const kept = report.kept.map((k) => `${k.ticket} (${k.reason})`).join('; ');
+  return `Remove the merged lanes ${going}? Their work is in the base; everything is kept in the trash.` + (kept ? ` Kept: ${kept}.` : '');
+}
+
+/** What Prune Merged Lanes says when it is done. */
+export function pruneSummary(report: PrunedMerged): string {
+  if (report.removed.length === 0 && report.kept.length === 0) {
+    return 'No merged lanes.';
+  }
+  const parts = [];
+  if (report.removed.length > 0) {
+    parts.push(`Removed ${report.removed.map((l) => l.ticket).join(', ')}`);
+  }
+  if (report.kept.length > 0) {
+    parts.push(`kept ${report.kept.map((k) => `${k.ticket} (${k.reason})`).join('; ')}`);
+  }
+  return `${parts.join('; ')}.`;
 }

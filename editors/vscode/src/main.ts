@@ -25,6 +25,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('lanes.syncPullRequests', needClient(commands.syncPullRequests)),
     vscode.commands.registerCommand('lanes.removeLane', needClient(commands.removeLane)),
     vscode.commands.registerCommand('lanes.openFileInLane', needClient(commands.openFileInLane)),
+    vscode.commands.registerCommand('lanes.startLaneWithAgent', needClient(commands.startLaneWithAgent)),
+    vscode.commands.registerCommand('lanes.openPullRequest', needClient(commands.openPullRequest)),
+    vscode.commands.registerCommand('lanes.pruneMergedLanes', needClient(commands.pruneMergedLanes)),
     vscode.commands.registerCommand('lanes.showLog', () => client?.outputChannel.show()),
   );
   if (!binary) {

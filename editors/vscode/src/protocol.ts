@@ -226,6 +226,11 @@ export interface Lane {
    */
   path: string;
   /**
+   * The lane's own port (`{port}`, `LANES_PORT` in its commands); null for the primary
+   * checkout and worktrees lanes did not make.
+   */
+  port?: number | null;
+  /**
    * Pull request number, for lanes made from a pull request.
    */
   pr?: number | null;
@@ -350,6 +355,11 @@ export interface LaneStatus {
    * Absolute path of the worktree.
    */
   path: string;
+  /**
+   * The lane's own port (`{port}`, `LANES_PORT` in its commands); null for the primary
+   * checkout and worktrees lanes did not make.
+   */
+  port?: number | null;
   /**
    * Pull request number, for lanes made from a pull request.
    */

@@ -135,6 +135,7 @@ mod tests {
             pr: None,
             pr_state: None,
             merged: false,
+            port: None,
             conflicts: Vec::new(),
         }
     }

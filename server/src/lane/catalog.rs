@@ -283,6 +283,7 @@ pub fn describe_with(
         pr: entry.record.as_ref().and_then(|r| r.pr),
         pr_state: entry.record.as_ref().and_then(|r| r.pr_state.clone()),
         merged: entry.merged(config, repo),
+        port: entry.record.as_ref().map(crate::lane::env::port_of),
         conflicts: Vec::new(),
     }
 }

@@ -53,6 +53,10 @@ pub struct Lane {
     /// merged) — so removing it loses nothing committed. False for a lane with no commits yet.
     #[serde(default)]
     pub merged: bool,
+    /// The lane's own port (`{port}`, `LANES_PORT` in its commands); null for the primary
+    /// checkout and worktrees lanes did not make.
+    #[serde(default)]
+    pub port: Option<u16>,
     /// The other sides (lanes by ticket or branch, the base by its ref) whose merge with this lane
     /// would conflict, by git's verdict; empty when none would (or when not computed: a lane
     /// just started).

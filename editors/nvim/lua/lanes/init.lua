@@ -312,6 +312,62 @@ function M.list()
   end)
 end
 
+--- Pushes the window's lane (or lane `ticket`) and opens or updates its pull request.
+function M.pr(ticket)
+  local args = {}
+  if ticket and ticket ~= '' then
+    args.ticket = ticket
+  end
+  notify('opening the pull request…')
+  lsp.execute('lanes.pr', args, function(err, result)
+    if err then
+      return notify(err_message(err), vim.log.levels.ERROR)
+    end
+    local verb = result.created and 'opened' or 'updated'
+    local draft = result.draft and ' (draft)' or ''
+    notify(('%s pull request #%d%s: %s → %s\n%s'):format(verb, result.number, draft, result.branch, result.base, result.url))
+  end)
+end
+
+--- Removes the merged lanes (merged, rebased or squash-merged into their base) after asking.
+function M.prune()
+  lsp.execute('lanes.pruneMerged', { dryRun = true }, function(err, preview)
+    if err then
+      return notify(err_message(err), vim.log.levels.ERROR)
+    end
+    local going = {}
+    for _, lane in ipairs(preview.removed or {}) do
+      table.insert(going, lane.ticket)
+    end
+    if #going == 0 then
+      return notify('no merged lanes')
+    end
+    local prompt = ('Remove the merged lanes %s (their work is in the base; all kept in the trash)?'):format(table.concat(going, ', '))
+    vim.ui.select({ 'Remove', 'Cancel' }, { prompt = prompt }, function(choice)
+      if choice ~= 'Remove' then
+        return
+      end
+      lsp.execute('lanes.pruneMerged', {}, function(err2, done)
+        if err2 then
+          return notify(err_message(err2), vim.log.levels.ERROR)
+        end
+        local removed, kept = {}, {}
+        for _, lane in ipairs(done.removed or {}) do
+          table.insert(removed, lane.ticket)
+        end
+        for _, lane in ipairs(done.kept or {}) do
+          table.insert(kept, ('%s (%s)'):format(lane.ticket, lane.reason))
+        end
+        local text = 'removed ' .. table.concat(removed, ', ')
+        if #kept > 0 then
+          text = text .. '; kept ' .. table.concat(kept, '; ')
+        end
+        notify(text)
+      end)
+    end)
+  end)
+end
+
 --- Subcommands of :Lanes.
 M.subcommands = {
   start = M.start,
@@ -320,6 +376,8 @@ M.subcommands = {
   remove = M.remove,
   open = M.open,
   list = M.list,
+  pr = M.pr,
+  prune = M.prune,
 }
 
 --- :Lanes {sub} [KEY] [--force]
@@ -328,7 +386,7 @@ function M.command(opts)
   local sub = args[1]
   local fn = sub and M.subcommands[sub]
   if not fn then
-    return notify('usage: :Lanes start|switch|sync|remove|open|list [KEY]', vim.log.levels.ERROR)
+    return notify('usage: :Lanes start|switch|sync|remove|open|list|pr|prune [KEY]', vim.log.levels.ERROR)
   end
   fn(args[2], args[3] == '--force' or opts.bang)
 end
@@ -342,7 +400,7 @@ function M.complete(arglead, cmdline)
       return s:find(arglead, 1, true) == 1
     end, vim.tbl_keys(M.subcommands))
   end
-  if words[2] == 'start' or words[2] == 'list' or words[2] == 'sync' then
+  if words[2] == 'start' or words[2] == 'list' or words[2] == 'sync' or words[2] == 'prune' then
     return {}
   end
   local result = lsp.execute_sync('lanes.list', {}, 1000)

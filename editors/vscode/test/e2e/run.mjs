@@ -73,7 +73,8 @@ git(author, 'push', '-q', 'origin', 'HEAD:refs/pull/7/head');
 
 // The fake GitHub REST API: the search and the pull request, with GitHub's shapes.
 const gitHubLog = [];
-const fakeGitHub = http.createServer((req, res) => {
+const posted = [];
+const fakeGitHub = http.createServer(async (req, res) => {
   gitHubLog.push(`${req.method} ${req.url}`);
   const url = new URL(req.url, 'http://127.0.0.1');
   const base = `http://127.0.0.1:${fakeGitHub.address().port}`;
@@ -89,6 +90,21 @@ const fakeGitHub = http.createServer((req, res) => {
       ? [{ ...pull, repository_url: `${base}/repos/octo/widgets`, pull_request: { url: `${base}/repos/octo/widgets/pulls/7` }, user: { login: 'me' } }]
       : [];
     body = { total_count: items.length, incomplete_results: false, items };
+  } else if (url.pathname === '/repos/octo/widgets/pulls' && req.method === 'GET') {
+    body = [];
+  } else if (url.pathname === '/repos/octo/widgets/pulls' && req.method === 'POST') {
+    const asked = JSON.parse(await new Promise((resolve) => {
+      let text = '';
+      req.on('data', (d) => (text += d));
+      req.on('end', () => resolve(text));
+    }));
+    posted.push(asked);
+    status = 201;
+    body = {
+      number: 8, title: asked.title, state: 'open', draft: asked.draft, body: asked.body,
+      html_url: 'https://github.com/octo/widgets/pull/8',
+      head: { ref: asked.head, repo: { full_name: 'octo/widgets' } }, base: { ref: asked.base },
+    };
   } else if (url.pathname === '/repos/octo/widgets/pulls/7') {
     body = { ...pull, merged: false, head: { ref: 'fix/login', repo: { full_name: 'octo/widgets' } }, base: { ref: 'main' } };
   } else {
@@ -104,10 +120,23 @@ fs.mkdirSync(path.join(childEnv.XDG_CONFIG_HOME, 'lanes'), { recursive: true });
 fs.writeFileSync(path.join(childEnv.XDG_CONFIG_HOME, 'lanes', 'config.toml'), '[github]\nhost = "github.com"\n');
 lanes(repo, 'start', 'A-1');
 lanes(repo, 'start', 'B-1');
+// C-1 was squash-merged into main (GitHub's default): its work is on origin/main.
+lanes(repo, 'start', 'C-1');
+const laneC = path.join(scratch, 'project-C-1');
+fs.writeFileSync(path.join(laneC, 'c.txt'), 'from C-1\n');
+git(laneC, 'add', 'c.txt');
+git(laneC, 'commit', '-q', '-m', 'C-1 work');
+git(repo, 'merge', '-q', '--squash', 'feature/C-1');
+git(repo, 'commit', '-q', '-m', 'C-1 (squashed)');
+git(repo, 'push', '-q', 'origin', 'main');
 const laneA = path.join(scratch, 'project-A-1');
 const laneB = path.join(scratch, 'project-B-1');
 fs.writeFileSync(path.join(laneA, 'src/app.txt'), lines({ 5: 'changed by A' }));
 fs.writeFileSync(path.join(laneB, 'src/app.txt'), lines({ 5: 'changed by B' }));
+// B-1 has a commit of its own to open a pull request with.
+fs.writeFileSync(path.join(laneB, 'notes.txt'), 'B-1 notes\n');
+git(laneB, 'add', 'notes.txt');
+git(laneB, 'commit', '-q', '-m', 'Write the notes');
 
 // code-server with the packaged extension installed, in a fresh user-data dir.
 const user = path.join(scratch, 'user');
@@ -173,6 +202,22 @@ async function quickOpen(name) {
   await input.press('Enter');
 }
 
+/** Waits for a notification with `text`: a toast, or — toasts hide after a while, and a slow
+ *  machine may look late — the notification center. */
+async function notified(text, ms = 30000) {
+  try {
+    await page.locator('.notifications-toasts', { hasText: text }).first().waitFor({ timeout: ms });
+  } catch (error) {
+    await runCommand('Notifications: Show Notifications');
+    const center = page.locator('.notifications-center', { hasText: text }).first();
+    if (!(await center.isVisible().catch(() => false))) {
+      const all = await page.locator('.notifications-center').innerText().catch(() => '');
+      throw new Error(`${error.message}; the notifications: ${all}`);
+    }
+    await runCommand('Notifications: Hide Notifications');
+  }
+}
+
 const results = [];
 async function scenario(name, body) {
   try {
@@ -236,7 +281,7 @@ try {
     await until('the key in the input box', () => page.evaluate(() => document.activeElement?.value === 'NEW-7'));
     await page.keyboard.press('Enter');
     await until('the worktree on disk', async () => git(repo, 'worktree', 'list', '--porcelain').includes('branch refs/heads/feature/NEW-7'), 60000);
-    await page.locator('.notifications-toasts', { hasText: 'NEW-7' }).first().waitFor();
+    await notified('NEW-7');
   });
 
   await scenario('Sync Pull Requests against the fake GitHub creates the PR lanes', async () => {
@@ -251,8 +296,29 @@ try {
     } catch (error) {
       throw new Error(`${error.message}; notifications: ${toasts}; GitHub saw: ${gitHubLog.join(', ')}`);
     }
-    await page.locator('.notifications-toasts', { hasText: 'Pull requests synced: 1 created' }).first().waitFor();
+    await notified('Pull requests synced: 1 created');
     if (!fs.existsSync(path.join(scratch, 'project-PROJ-12', 'login.txt'))) throw new Error("the lane lacks the pull request's file");
+  });
+
+  await scenario('Open Pull Request pushes the lane and opens its pull request on GitHub', async () => {
+    await runCommand('Notifications: Clear All Notifications');
+    await runCommand('Lanes: Open Pull Request');
+    await notified('Opened pull request #8', 60000);
+    if (posted.length !== 1 || posted[0].title !== 'B-1: Write the notes' || posted[0].head !== 'feature/B-1') {
+      throw new Error(`GitHub was asked: ${JSON.stringify(posted)}`);
+    }
+    if (!git(bare, 'branch', '--list', 'feature/B-1').includes('feature/B-1')) throw new Error('the branch was not pushed');
+  });
+
+  await scenario('Prune Merged Lanes asks, then removes the squash-merged lane and keeps the rest', async () => {
+    await runCommand('Notifications: Clear All Notifications');
+    await runCommand('Lanes: Prune Merged Lanes…');
+    const dialog = page.locator('.monaco-dialog-box', { hasText: 'Remove the merged lanes C-1?' });
+    await dialog.waitFor({ timeout: 60000 });
+    await dialog.locator('.monaco-button', { hasText: 'Remove' }).first().click();
+    await until('the merged lane gone from disk', async () => !fs.existsSync(laneC), 60000);
+    await notified('Removed C-1');
+    if (!fs.existsSync(laneA) || !fs.existsSync(laneB)) throw new Error('an unmerged lane was removed');
   });
 } finally {
   await browser.close();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { errorText, findOnPath, laneItem, serverSettings, statusText, statusTooltip, syncSummary, ticketProblem } from '../../src/format';
-import type { Lane, PrAction, PrOutcome, RepoSync } from '../../src/protocol';
+import { agentEnvironment, errorText, findOnPath, laneItem, pruneQuestion, pruneSummary, serverSettings, statusText, statusTooltip, syncSummary, ticketProblem } from '../../src/format';
+import type { Lane, PrAction, PrOutcome, PrunedMerged, RepoSync } from '../../src/protocol';
 
 const lane: Lane = {
   ticket: 'PROJ-1',
@@ -116,4 +116,32 @@ test('an error shows its message and then what to do', () => {
   assert.equal(errorText(error), 'no GitHub token found — set GITHUB_TOKEN or run `gh auth login`');
   assert.equal(errorText({ message: 'plain' }), 'plain');
   assert.equal(errorText('text'), 'text');
+});
+
+test('an agent terminal gets the lane variables a --exec command gets', () => {
+  const env = agentEnvironment({ ...lane, port: 21234 }, '/src/p-PROJ-1/.lanes/ticket.md');
+  assert.deepEqual(env, {
+    LANES_PATH: '/src/p-PROJ-1',
+    LANES_TICKET: 'PROJ-1',
+    LANES_BRANCH: 'feature/PROJ-1',
+    LANES_BASE: 'origin/main',
+    LANES_PORT: '21234',
+    LANES_TICKET_FILE: '/src/p-PROJ-1/.lanes/ticket.md',
+  });
+});
+
+test('prune merged asks naming what goes and what stays, and nothing when nothing is merged', () => {
+  const removed = (ticket: string) => ({ ticket, path: `/src/p-${ticket}`, branch: `feature/${ticket}`, branch_deleted: false, branch_tip: null, branch_kept: null, merged: true, trash: null, not_kept: [] });
+  const report: PrunedMerged = {
+    dry_run: true,
+    removed: [removed('A-1'), removed('C-3')],
+    kept: [{ ticket: 'B-2', path: '/src/p-B-2', reason: '1 uncommitted or untracked file(s)' }],
+  };
+  assert.equal(
+    pruneQuestion(report),
+    'Remove the merged lanes A-1, C-3? Their work is in the base; everything is kept in the trash. Kept: B-2 (1 uncommitted or untracked file(s)).',
+  );
+  assert.equal(pruneQuestion({ dry_run: true, removed: [], kept: [] }), undefined);
+  assert.equal(pruneSummary({ dry_run: false, removed: [], kept: [] }), 'No merged lanes.');
+  assert.equal(pruneSummary({ ...report, dry_run: false }), 'Removed A-1, C-3; kept B-2 (1 uncommitted or untracked file(s)).');
 });
