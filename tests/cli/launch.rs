@@ -154,3 +154,17 @@ fn setup_outside_a_lane_is_a_usage_error() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_copied_file_naming_the_lanes_placeholders_gets_them_filled_in() {
+    let repo = TestRepo::new();
+    repo.write(&repo.dir, ".env", "PORT={port}\nNAME=app-{ticket}\n");
+    user_config(&repo, "copy = [\".env\"]\n");
+    let out = repo.lanes(&["start", "A-1", "--exec", "echo $LANES_PORT"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let port = stdout(&out).lines().last().unwrap_or_default().to_string();
+    assert_eq!(
+        read(&repo, "A-1", ".env"),
+        format!("PORT={port}\nNAME=app-A-1\n")
+    );
+}

@@ -249,4 +249,24 @@ H.run_tests({
       H.eq(1, vim.fn.isdirectory(repo.lane('B-1')), 'B-1 kept')
     end,
   },
+  {
+    ':Lanes agent runs the agent command in a terminal in the lane with its variables',
+    function()
+      local repo = H.repo()
+      H.lanes(repo.dir, 'start', 'A-1')
+      setup({ agent_command = 'echo "agent $LANES_TICKET $LANES_PORT" > agent.out' })
+      vim.cmd.cd(repo.dir)
+      vim.cmd.edit(repo.dir .. '/README.md')
+      H.wait_client()
+      vim.cmd('Lanes agent A-1')
+      local out = repo.lane('A-1') .. '/agent.out'
+      H.wait('the agent output in the lane', function()
+        return vim.fn.filereadable(out) == 1 and #vim.fn.readfile(out) > 0
+      end)
+      local line = vim.fn.readfile(out)[1]
+      H.contains(line, 'agent A-1 ', 'the agent saw the lane')
+      assert(line:match('agent A%-1 %d+$'), 'LANES_PORT is a number: ' .. line)
+      vim.cmd('stopinsert')
+    end,
+  },
 })

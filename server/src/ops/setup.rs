@@ -47,7 +47,7 @@ pub fn setup(
         crate::trust::approve(&pending)?;
     }
     let mut warnings = Vec::new();
-    let copied = copy_files(repo, config, &record.path, &mut warnings);
+    let copied = copy_files(repo, config, &record, &mut warnings);
     run_setup(config, &record, progress)?;
     Ok(SetUp {
         ticket: record.ticket.clone(),
@@ -87,15 +87,17 @@ fn lane_at<'e>(entries: &'e [LaneEntry], dir: &Path) -> Result<&'e LaneEntry> {
 }
 
 /// Copies into the lane the files `copy` and `.worktreeinclude` name (gitignore syntax: files,
-/// directories, globs) from the primary checkout. A file the lane already has is never
-/// overwritten, nothing is written through a symlink or outside the lane, and a name that matches
-/// nothing is a warning. Returns the paths copied.
+/// directories, globs) from the primary checkout, with the lane's placeholders filled in (see
+/// [`fill_placeholders`]). A file the lane already has is never overwritten, nothing is written
+/// through a symlink or outside the lane, and a name that matches nothing is a warning. Returns
+/// the paths copied.
 pub(crate) fn copy_files(
     repo: &Repo,
     config: &Config,
-    lane_dir: &Path,
+    record: &LaneRecord,
     warnings: &mut Vec<String>,
 ) -> Vec<String> {
+    let lane_dir = record.path.as_path();
     let primary = repo.anchor();
     let mut patterns: Vec<String> = config.copy.clone();
     if let Ok(text) = std::fs::read_to_string(primary.join(WORKTREE_INCLUDE)) {
@@ -148,13 +150,28 @@ pub(crate) fn copy_files(
         let result = to
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::copy(primary.join(&rel), &to));
+            .and_then(|()| std::fs::copy(primary.join(&rel), &to))
+            .and_then(|_| fill_placeholders(&to, record));
         match result {
             Ok(_) => copied.push(file),
             Err(e) => warnings.push(format!("could not copy {file}: {e}")),
         }
     }
     copied
+}
+
+/// A copied text file that names the lane's placeholders (`{port}`, `{ticket}`, `{branch}`,
+/// `{path}`: a `.env` with `PORT={port}`) gets them filled in; any other file stays byte for byte.
+fn fill_placeholders(file: &Path, record: &LaneRecord) -> std::io::Result<()> {
+    let bytes = std::fs::read(file)?;
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Ok(());
+    };
+    let rendered = render(text, record);
+    if rendered != text {
+        std::fs::write(file, rendered)?;
+    }
+    Ok(())
 }
 
 /// The directories (relative to the primary checkout) that can hold what `patterns` name: each

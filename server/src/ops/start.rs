@@ -292,7 +292,7 @@ pub fn start(
             warnings.push(format!("{e}"));
         }
     }
-    let copied = copy_files(repo, config, &path, &mut warnings);
+    let copied = copy_files(repo, config, &record, &mut warnings);
     let entry = lanes_of(repo, config)?
         .into_iter()
         .find(|e| e.ticket.as_ref() == Some(&ticket) && e.worktree.is_some())

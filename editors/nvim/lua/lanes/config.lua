@@ -15,6 +15,8 @@ M.defaults = {
   -- `:Lanes sync`: also pull requests awaiting your review; remove lanes of closed/merged ones
   -- (only when nothing would be lost).
   sync = { review_requested = false, prune = false },
+  -- `:Lanes agent`: the command run in a terminal in the lane (e.g. 'claude'); '' opens a shell.
+  agent_command = '',
 }
 
 M.types = {
@@ -23,6 +25,7 @@ M.types = {
   settings = 'table',
   progress = 'boolean',
   sync = 'table',
+  agent_command = 'string',
 }
 
 ---@type lanes.Options

@@ -312,6 +312,52 @@ function M.list()
   end)
 end
 
+--- Opens a terminal in the window's lane (or KEY's) running `agent_command`, with the lane's
+--- LANES_* variables (as `lanes start --exec` gives a command).
+function M.agent(ticket)
+  local function open(lane)
+    local env = { LANES_PATH = lane.path }
+    if str(lane.ticket) then
+      env.LANES_TICKET = lane.ticket
+    end
+    if str(lane.branch) then
+      env.LANES_BRANCH = lane.branch
+    end
+    if str(lane.base) then
+      env.LANES_BASE = lane.base
+    end
+    if type(lane.port) == 'number' then
+      env.LANES_PORT = tostring(lane.port)
+    end
+    local context = lane.path .. '/.lanes/ticket.md'
+    if vim.fn.filereadable(context) == 1 then
+      env.LANES_TICKET_FILE = context
+    end
+    local command = config.options.agent_command
+    if command == '' then
+      command = vim.o.shell
+    end
+    vim.cmd('botright split')
+    vim.cmd.enew()
+    vim.fn.jobstart(command, { term = true, cwd = lane.path, env = env })
+    vim.cmd.startinsert()
+  end
+  if ticket and ticket ~= '' then
+    lsp.execute('lanes.switch', { ticket = ticket }, function(err, lane)
+      if err then
+        return notify(err_message(err), vim.log.levels.ERROR)
+      end
+      open(lane)
+    end)
+  else
+    local lane = M.status()
+    if not lane or not str(lane.path) then
+      return notify('no lane in this window: :Lanes agent KEY', vim.log.levels.WARN)
+    end
+    open(lane)
+  end
+end
+
 --- Pushes the window's lane (or lane `ticket`) and opens or updates its pull request.
 function M.pr(ticket)
   local args = {}
@@ -378,6 +424,7 @@ M.subcommands = {
   list = M.list,
   pr = M.pr,
   prune = M.prune,
+  agent = M.agent,
 }
 
 --- :Lanes {sub} [KEY] [--force]
@@ -386,7 +433,7 @@ function M.command(opts)
   local sub = args[1]
   local fn = sub and M.subcommands[sub]
   if not fn then
-    return notify('usage: :Lanes start|switch|sync|remove|open|list|pr|prune [KEY]', vim.log.levels.ERROR)
+    return notify('usage: :Lanes start|switch|sync|remove|open|list|pr|prune|agent [KEY]', vim.log.levels.ERROR)
   end
   fn(args[2], args[3] == '--force' or opts.bang)
 end
