@@ -1,8 +1,10 @@
-//! The `lanes` binary: the command-line interface over the lanes core (and, later, the language
-//! server). Logs go to stderr; stdout carries only results (text or `--json`).
+//! The `lanes` binary: three front ends over the lanes core — the command-line interface, the
+//! language server (`lanes lsp`) and the MCP server for agents (`lanes mcp`). Logs go to stderr;
+//! stdout carries only results (text or `--json`) or protocol frames.
 
 mod cli;
 mod lsp;
+mod mcp;
 
 use std::process::ExitCode;
 
@@ -22,6 +24,7 @@ fn main() -> ExitCode {
     // The language server is a front end of its own beside the CLI.
     let result = match args.command {
         cli::Command::Lsp(_) => lsp::run(args.dir),
+        cli::Command::Mcp => mcp::run(args.dir),
         _ => cli::run(args),
     };
     match result {

@@ -138,6 +138,127 @@ export interface LineRange {
   start: number;
 }
 /**
+ * What editing one file risks (`lanes_check` for agents): the other lanes and the base that
+ * change it, with git's verdict; `safe` when nobody else does.
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "FileCheck".
+ */
+export interface FileCheck {
+  /**
+   * Editing it would conflict with another side (a lane, the base, a pull request).
+   */
+  conflict: boolean;
+  /**
+   * The file's entry with its pairs, when others change it.
+   */
+  overlaps: PathOverlap[];
+  /**
+   * The file, as asked.
+   */
+  path: string;
+  /**
+   * Nobody else changes it: editing it risks no conflict.
+   */
+  safe: boolean;
+}
+/**
+ * A file two sides change: two lanes, or a lane and its base since the lane branched.
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "PathOverlap".
+ */
+export interface PathOverlap {
+  /**
+   * True when some pair's merge would conflict (git's verdict).
+   */
+  conflict: boolean;
+  /**
+   * The lanes changing it.
+   */
+  lanes: OverlapSide[];
+  /**
+   * True when at least two lanes change touching line ranges.
+   */
+  overlapping: boolean;
+  /**
+   * Each pair of sides changing it, with git's verdict, the most severe first.
+   */
+  pairs: Pair[];
+  /**
+   * Repository-relative path.
+   */
+  path: string;
+}
+/**
+ * One lane's part in an overlap.
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "OverlapSide".
+ */
+export interface OverlapSide {
+  /**
+   * Branch, if any.
+   */
+  branch?: string | null;
+  change: FileChange;
+  /**
+   * Worktree directory.
+   */
+  path: string;
+  /**
+   * Ticket key, if any.
+   */
+  ticket?: string | null;
+}
+/**
+ * Two sides changing the same file, and what merging them would do.
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "Pair".
+ */
+export interface Pair {
+  a: PairSide;
+  b: PairSide;
+  kind: Verdict;
+  /**
+   * Lines of `a`'s version involved.
+   */
+  lines: LineRange[];
+  /**
+   * Lines of `b`'s version involved.
+   */
+  other_lines: LineRange[];
+}
+/**
+ * A side of a pair: a lane (ticket, branch, worktree) or a base (its ref).
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "PairSide".
+ */
+export interface PairSide {
+  /**
+   * The lane's branch.
+   */
+  branch?: string | null;
+  /**
+   * How to call it: the ticket, else the branch or directory; the ref for a base.
+   */
+  name: string;
+  /**
+   * The lane's worktree directory.
+   */
+  path?: string | null;
+  /**
+   * For a base: its ref, e.g. `origin/main`.
+   */
+  ref?: string | null;
+  /**
+   * The lane's ticket.
+   */
+  ticket?: string | null;
+}
+/**
  * A lane a bulk removal left in place.
  *
  * This interface was referenced by `LanesProtocol`'s JSON-Schema
@@ -468,102 +589,6 @@ export interface OutcomeFor_ArrayOf_PathOverlap {
    * The repository's name.
    */
   repo: string;
-}
-/**
- * A file two sides change: two lanes, or a lane and its base since the lane branched.
- *
- * This interface was referenced by `LanesProtocol`'s JSON-Schema
- * via the `definition` "PathOverlap".
- */
-export interface PathOverlap {
-  /**
-   * True when some pair's merge would conflict (git's verdict).
-   */
-  conflict: boolean;
-  /**
-   * The lanes changing it.
-   */
-  lanes: OverlapSide[];
-  /**
-   * True when at least two lanes change touching line ranges.
-   */
-  overlapping: boolean;
-  /**
-   * Each pair of sides changing it, with git's verdict, the most severe first.
-   */
-  pairs: Pair[];
-  /**
-   * Repository-relative path.
-   */
-  path: string;
-}
-/**
- * One lane's part in an overlap.
- *
- * This interface was referenced by `LanesProtocol`'s JSON-Schema
- * via the `definition` "OverlapSide".
- */
-export interface OverlapSide {
-  /**
-   * Branch, if any.
-   */
-  branch?: string | null;
-  change: FileChange;
-  /**
-   * Worktree directory.
-   */
-  path: string;
-  /**
-   * Ticket key, if any.
-   */
-  ticket?: string | null;
-}
-/**
- * Two sides changing the same file, and what merging them would do.
- *
- * This interface was referenced by `LanesProtocol`'s JSON-Schema
- * via the `definition` "Pair".
- */
-export interface Pair {
-  a: PairSide;
-  b: PairSide;
-  kind: Verdict;
-  /**
-   * Lines of `a`'s version involved.
-   */
-  lines: LineRange[];
-  /**
-   * Lines of `b`'s version involved.
-   */
-  other_lines: LineRange[];
-}
-/**
- * A side of a pair: a lane (ticket, branch, worktree) or a base (its ref).
- *
- * This interface was referenced by `LanesProtocol`'s JSON-Schema
- * via the `definition` "PairSide".
- */
-export interface PairSide {
-  /**
-   * The lane's branch.
-   */
-  branch?: string | null;
-  /**
-   * How to call it: the ticket, else the branch or directory; the ref for a base.
-   */
-  name: string;
-  /**
-   * The lane's worktree directory.
-   */
-  path?: string | null;
-  /**
-   * For a base: its ref, e.g. `origin/main`.
-   */
-  ref?: string | null;
-  /**
-   * The lane's ticket.
-   */
-  ticket?: string | null;
 }
 /**
  * An outcome in one repository: `ok` or `error`.
@@ -1016,6 +1041,26 @@ export interface SyncReport {
    * One entry per repository.
    */
   repos: RepoSync[];
+}
+/**
+ * A ticket's context as its lane holds it (`.lanes/ticket.md`).
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "TicketContext".
+ */
+export interface TicketContext {
+  /**
+   * Its Markdown: title, link, status, description, acceptance criteria.
+   */
+  markdown: string;
+  /**
+   * The context file.
+   */
+  path: string;
+  /**
+   * The ticket.
+   */
+  ticket: string;
 }
 /**
  * Every ticket's lanes across the configured repositories (`lanes.list {all: true}`).

@@ -163,6 +163,12 @@ pub enum Command {
     )]
     Doctor,
 
+    /// Run the MCP server over stdin/stdout: agents start lanes and check files before editing.
+    #[command(
+        after_help = "Examples:\n  claude mcp add lanes -- lanes mcp\n  {\"mcpServers\": {\"lanes\": {\"command\": \"lanes\", \"args\": [\"mcp\"]}}}   # Windsurf, Cursor\n\nTools: lanes_start, lanes_list, lanes_status, lanes_check, lanes_ticket, lanes_move, lanes_pr,\nlanes_sync; resources lanes://TICKET/ticket.md. stdout carries only MCP messages."
+    )]
+    Mcp,
+
     /// Run the language server over stdin/stdout (what editors start).
     #[command(
         after_help = "Example (any LSP client):\n  command = [\"lanes\", \"lsp\"]\n\nstdout carries only LSP frames; logs go to stderr (LANES_LOG=debug for more)."
@@ -312,6 +318,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Move(args) => moves::run_move(&ctx, args),
         Command::Untangle(args) => moves::run_untangle(&ctx, args),
         Command::Doctor
+        | Command::Mcp
         | Command::Lsp(_)
         | Command::Sync(_)
         | Command::Completions(_)

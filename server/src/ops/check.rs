@@ -93,3 +93,22 @@ pub fn check_files(
     report.retain(|entry| !entry.pairs.is_empty());
     Ok(report)
 }
+
+pub use crate::protocol::FileCheck;
+
+/// What editing one file risks (for agents asking "may I edit this?"): [`check_files`] of it,
+/// with a verdict.
+pub fn check_file(repo: &Repo, config: &Config, file: &Path) -> Result<FileCheck> {
+    let overlaps = check_files(
+        repo,
+        config,
+        &[file.to_path_buf()],
+        config.guard_pull_requests,
+    )?;
+    Ok(FileCheck {
+        path: file.display().to_string(),
+        safe: overlaps.is_empty(),
+        conflict: overlaps.iter().any(|o| o.conflict),
+        overlaps,
+    })
+}

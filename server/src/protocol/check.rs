@@ -134,3 +134,30 @@ impl From<&changes::LineRange> for LineRange {
         }
     }
 }
+
+/// What editing one file risks (`lanes_check` for agents): the other lanes and the base that
+/// change it, with git's verdict; `safe` when nobody else does.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct FileCheck {
+    /// The file, as asked.
+    pub path: String,
+    /// Nobody else changes it: editing it risks no conflict.
+    pub safe: bool,
+    /// Editing it would conflict with another side (a lane, the base, a pull request).
+    pub conflict: bool,
+    /// The file's entry with its pairs, when others change it.
+    pub overlaps: Vec<PathOverlap>,
+}
+impl Wire for FileCheck {}
+
+/// A ticket's context as its lane holds it (`.lanes/ticket.md`).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct TicketContext {
+    /// The ticket.
+    pub ticket: String,
+    /// The context file.
+    pub path: std::path::PathBuf,
+    /// Its Markdown: title, link, status, description, acceptance criteria.
+    pub markdown: String,
+}
+impl Wire for TicketContext {}

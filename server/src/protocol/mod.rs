@@ -17,7 +17,10 @@ mod lane;
 mod results;
 mod sync;
 
-pub use check::{FileChange, Hunk, LineRange, OverlapSide, Pair, PairSide, PathOverlap, Verdict};
+pub use check::{
+    FileChange, FileCheck, Hunk, LineRange, OverlapSide, Pair, PairSide, PathOverlap,
+    TicketContext, Verdict,
+};
 pub use error::{ErrorData, ErrorKind, Outcome, RepoProblem};
 pub use lane::{Lane, LaneElsewhere, LaneList, LaneStatus, RepoLane, TicketLaneList, TicketLanes};
 pub use results::{
@@ -58,6 +61,8 @@ pub fn schema() -> serde_json::Value {
         SyncReport,
         PathOverlap,
         Outcome<Vec<PathOverlap>>,
+        FileCheck,
+        TicketContext,
         ErrorData,
     );
     let defs = generator.take_definitions(true);
