@@ -247,7 +247,7 @@ fn bench_overlap(root: &Path, repo_dir: &Path, lanes: usize, worktrees: bool) {
         std::fs::write(&edited, format!("saved {round}\n")).expect("write");
         let t = Instant::now();
         index
-            .refresh_files(repo.common_dir(), lane.clone(), &saved)
+            .refresh_files(repo.git(), lane.clone(), &saved)
             .expect("refresh");
         samples.push(ms(t.elapsed()));
     }

@@ -4,12 +4,14 @@
 //! a lane's side is its worktree's file when it has uncommitted changes to it, else its commit's.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use git2::Oid;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::git::changes::FileChange;
+use crate::git::{canonical, slash_path};
+use crate::lane::{holding, LaneEntry};
 use crate::overlap::{LaneChanges, LaneSource, OverlapIndex};
 use crate::protocol::{LineRange, OverlapSide, Pair, PairSide, PathOverlap};
 use crate::verdict::{Judge, Verdict};
@@ -239,6 +241,65 @@ pub fn report(
         worst(a).cmp(&worst(b)).then_with(|| a.path.cmp(&b.path))
     });
     Ok(out)
+}
+
+/// Which lane holds each of `files` (absolute paths), and the file's path in it; a file in no
+/// lane of the repository at `anchor` is a usage error.
+pub fn in_lanes(
+    entries: &[LaneEntry],
+    anchor: &Path,
+    files: &[PathBuf],
+) -> Result<Vec<(PathBuf, String)>> {
+    let mut wanted = Vec::new();
+    for file in files {
+        let file = canonical(file);
+        let lane = holding(entries, &file)
+            .and_then(|e| e.path())
+            .map(Path::to_path_buf)
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "{} is not in a lane of {}",
+                    file.display(),
+                    anchor.display()
+                ))
+            })?;
+        let relative = file.strip_prefix(&lane).map_err(|_| {
+            Error::Usage(format!(
+                "{} is not inside {}",
+                file.display(),
+                lane.display()
+            ))
+        })?;
+        wanted.push((lane, slash_path(relative)));
+    }
+    Ok(wanted)
+}
+
+/// What editing the `wanted` files (lane, path) risks: each file's entry of the [`report`] with
+/// only the pairs its own lane is part of; files nobody else changes are left out.
+pub fn for_files(
+    index: &OverlapIndex,
+    judge: &Judge,
+    wanted: &[(PathBuf, String)],
+) -> Result<Vec<PathOverlap>> {
+    let only: BTreeSet<String> = wanted.iter().map(|(_, path)| path.clone()).collect();
+    let mut report = report(index, judge, Some(&only))?;
+    for entry in &mut report {
+        let lanes: Vec<&PathBuf> = wanted
+            .iter()
+            .filter(|(_, path)| *path == entry.path)
+            .map(|(lane, _)| lane)
+            .collect();
+        entry.pairs.retain(|pair| {
+            [&pair.a.path, &pair.b.path]
+                .into_iter()
+                .flatten()
+                .any(|side| lanes.contains(&side))
+        });
+        entry.conflict = entry.pairs.iter().any(|p| p.kind == Verdict::Conflict);
+    }
+    report.retain(|entry| !entry.pairs.is_empty());
+    Ok(report)
 }
 
 /// The names of the sides whose merge with the lane at `lane` (its worktree) would conflict,

@@ -144,10 +144,11 @@ impl LaneChanges {
         &self.uncommitted
     }
 
-    /// Re-reads the uncommitted changes of a few files only (an editor saved them).
-    fn reread_files(&mut self, files: &[String]) -> Result<()> {
+    /// Re-reads the uncommitted changes of a few files only (an editor saved them); `repo` is
+    /// the repository's shared object store, where the lane's committed versions are.
+    fn reread_files(&mut self, repo: &git2::Repository, files: &[String]) -> Result<()> {
         let fresh = if self.source.present {
-            changes::uncommitted_files(&self.source.path, files)?
+            changes::uncommitted_files(repo, self.source.head, &self.source.path, files)?
         } else {
             FileChanges::new()
         };
@@ -216,7 +217,7 @@ impl OverlapIndex {
     /// editor saved them. A lane not indexed yet, or whose branch or base moved, is read whole.
     pub fn refresh_files(
         &mut self,
-        common_dir: &Path,
+        repo: &git2::Repository,
         source: LaneSource,
         files: &[String],
     ) -> Result<()> {
@@ -226,13 +227,13 @@ impl OverlapIndex {
                 && l.source.present == source.present
         });
         if !reusable || files.is_empty() {
-            return self.refresh(common_dir, vec![source], false);
+            return self.refresh(repo.path(), vec![source], false);
         }
         let Some(mut lane) = self.lanes.remove(&source.path) else {
             return Ok(());
         };
         self.unlink(&lane);
-        let result = lane.reread_files(files);
+        let result = lane.reread_files(repo, files);
         // Re-link the lane under its paths, whatever the read did.
         self.insert(lane);
         result

@@ -30,6 +30,12 @@ pub struct RepoSession {
     teammates: Vec<LaneSource>,
 }
 
+/// What re-reading the git state found: what changed, and every lane's source as read.
+struct GitState {
+    refreshed: Refreshed,
+    sources: Vec<LaneSource>,
+}
+
 /// What a refresh changed.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Refreshed {
@@ -83,9 +89,13 @@ impl RepoSession {
         Ok(())
     }
 
-    /// The lanes here and the teammates' pull requests, as the index reads them.
+    /// The lanes here (as last read) and the teammates' pull requests, as the index reads them.
     fn sources(&self) -> Result<Vec<LaneSource>> {
-        let mut all = sources(&self.repo, &self.config)?;
+        let mut all: Vec<LaneSource> = self
+            .entries
+            .iter()
+            .filter_map(|entry| LaneSource::of(&self.repo, &self.config, entry))
+            .collect();
         all.extend(self.teammates.iter().cloned());
         Ok(all)
     }
@@ -185,6 +195,30 @@ impl RepoSession {
             .unwrap_or_default()
     }
 
+    /// What editing `files` (absolute paths in lanes) risks, fresh without a file watcher (for
+    /// `lanes mcp`): the lanes' git state is re-read, and these files in every lane, before
+    /// judging (see [`crate::conflicts::for_files`]).
+    pub fn check_files(&mut self, files: &[PathBuf]) -> Result<Vec<crate::protocol::PathOverlap>> {
+        let t = std::time::Instant::now();
+        let sources = self.refresh_git_state(&BTreeSet::new())?.sources;
+        let t1 = t.elapsed();
+        let wanted = crate::conflicts::in_lanes(&self.entries, self.repo.anchor(), files)?;
+        let paths: Vec<String> = wanted.iter().map(|(_, path)| path.clone()).collect();
+        for source in sources {
+            if source.present {
+                self.index.refresh_files(self.repo.git(), source, &paths)?;
+            }
+        }
+        let t2 = t.elapsed();
+        let report = crate::conflicts::for_files(&self.index, &self.judge, &wanted);
+        tracing::debug!(
+            "checked {} file(s): git state {t1:?}, files read {t2:?}, judged {:?}",
+            files.len(),
+            t.elapsed()
+        );
+        report
+    }
+
     /// Guard findings for a file (see [`guard::findings`]).
     pub fn findings(
         &self,
@@ -272,11 +306,11 @@ impl RepoSession {
             edited.entry(lane.to_path_buf()).or_default().insert(rel);
         }
         let mut refreshed = if git_state {
-            self.refresh_git_state(&index_changed)?
+            self.refresh_git_state(&index_changed)?.refreshed
         } else {
             Refreshed::default()
         };
-        let current = sources(&self.repo, &self.config)?;
+        let current = self.sources()?;
         for (lane, files) in edited {
             if refreshed.worktrees.contains(&lane) {
                 continue;
@@ -285,8 +319,7 @@ impl RepoSession {
                 continue;
             };
             let files: Vec<String> = files.into_iter().collect();
-            self.index
-                .refresh_files(self.repo.common_dir(), source, &files)?;
+            self.index.refresh_files(self.repo.git(), source, &files)?;
             refreshed.worktrees.insert(lane);
         }
         Ok(refreshed)
@@ -306,7 +339,7 @@ impl RepoSession {
             .map(|w| w.path.clone())
     }
 
-    fn refresh_git_state(&mut self, index_changed: &BTreeSet<PathBuf>) -> Result<Refreshed> {
+    fn refresh_git_state(&mut self, index_changed: &BTreeSet<PathBuf>) -> Result<GitState> {
         let entries = lanes_of(&self.repo, &self.config)?;
         let lanes_changed = !same_lanes(&self.entries, &entries);
         self.entries = entries;
@@ -331,9 +364,12 @@ impl RepoSession {
             self.index.forget(lane);
         }
         self.index.refresh(self.repo.common_dir(), stale, false)?;
-        Ok(Refreshed {
-            lanes: lanes_changed || !gone.is_empty(),
-            worktrees,
+        Ok(GitState {
+            refreshed: Refreshed {
+                lanes: lanes_changed || !gone.is_empty(),
+                worktrees,
+            },
+            sources: current,
         })
     }
 }

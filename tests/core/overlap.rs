@@ -110,7 +110,7 @@ fn refreshing_saved_files_picks_up_a_new_edit() {
     repo.write(&repo.lane_dir("B-1"), "README.md", "edited\n");
     let lane = source_of(&r, &c, "B-1");
     index
-        .refresh_files(r.common_dir(), lane, &["README.md".to_string()])
+        .refresh_files(r.git(), lane, &["README.md".to_string()])
         .unwrap();
     assert_eq!(tickets_changing(&index, "README.md"), ["B-1"]);
 }
@@ -125,7 +125,7 @@ fn refreshing_saved_files_drops_an_edit_that_was_reverted() {
     repo.write(&repo.lane_dir("B-1"), "README.md", "# project\n");
     let lane = source_of(&r, &c, "B-1");
     index
-        .refresh_files(r.common_dir(), lane, &["README.md".to_string()])
+        .refresh_files(r.git(), lane, &["README.md".to_string()])
         .unwrap();
     assert!(tickets_changing(&index, "README.md").is_empty());
 }
@@ -140,7 +140,7 @@ fn refreshing_saved_files_keeps_the_committed_change_of_that_file() {
     repo.write(&b, "src/app.txt", &edited_lines(20, &[2, 15], "b"));
     let lane = source_of(&r, &c, "B-1");
     index
-        .refresh_files(r.common_dir(), lane, &["src/app.txt".to_string()])
+        .refresh_files(r.git(), lane, &["src/app.txt".to_string()])
         .unwrap();
     let (_, change) = index.lanes_changing("src/app.txt").next().unwrap();
     let starts: Vec<u32> = change.hunks.iter().map(|h| h.old.start).collect();

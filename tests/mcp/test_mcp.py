@@ -140,6 +140,28 @@ async def test_check_names_the_other_lane_changing_the_file_and_says_nothing_for
     await session_in(repo, repo.lane("B-1"), body)
 
 
+async def test_check_sees_edits_and_commits_made_after_the_server_started() -> None:
+    repo = Repo()
+    repo.lanes("start", "A-1")
+    repo.lanes("start", "B-1")
+
+    async def body(session: ClientSession) -> None:
+        first = structured(await session.call_tool("lanes_check", {"path": "src/app.txt"}))
+        assert first["safe"] is True, first
+        # Another lane commits a change to line 5, and this lane edits line 5 without committing.
+        (repo.lane("A-1") / "src/app.txt").write_text(lines({5: "committed by A"}))
+        repo.git("commit", "-q", "-am", "A edits line 5", cwd=repo.lane("A-1"))
+        (repo.lane("B-1") / "src/app.txt").write_text(lines({5: "typed in B"}))
+        second = structured(await session.call_tool("lanes_check", {"path": "src/app.txt"}))
+        assert second["conflict"] is True, second
+        # Taken back: safe again.
+        (repo.lane("B-1") / "src/app.txt").write_text(lines())
+        third = structured(await session.call_tool("lanes_check", {"path": "src/app.txt"}))
+        assert third["safe"] is True, third
+
+    await session_in(repo, repo.lane("B-1"), body)
+
+
 async def test_status_says_which_lane_a_file_is_in() -> None:
     repo = Repo()
     repo.lanes("start", "A-1")

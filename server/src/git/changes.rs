@@ -289,12 +289,26 @@ pub fn uncommitted(path: &Path) -> Result<FileChanges> {
     collect(&diff)
 }
 
-/// Uncommitted changes of only these repository-relative files: each one's committed version is
-/// diffed with its content on disk, so no scan of the whole worktree (a `stat` per tracked file)
-/// is needed. Files without changes are absent from the result.
-pub fn uncommitted_files(path: &Path, files: &[String]) -> Result<FileChanges> {
-    let repo = open_worktree(path)?;
-    let head_tree = head_tree(&repo, path)?;
+/// Uncommitted changes of only these repository-relative files of the worktree at `path`, whose
+/// HEAD is `head`: each one's committed version (read from `repo`, the shared object store) is
+/// diffed with its content on disk, so neither a scan of the whole worktree (a `stat` per tracked
+/// file) nor opening the worktree is needed. Files without changes are absent from the result.
+pub fn uncommitted_files(
+    repo: &Repository,
+    head: Option<git2::Oid>,
+    path: &Path,
+    files: &[String],
+) -> Result<FileChanges> {
+    let head_tree = match head {
+        Some(id) => Some(
+            repo.find_commit(id)
+                .and_then(|c| c.tree())
+                .map_err(Error::git(format!("reading HEAD of {}", path.display())))?,
+        ),
+        None => None,
+    };
+    // Only a file new on disk asks whether it is ignored, which needs the worktree's own rules.
+    let mut worktree: Option<Repository> = None;
     let mut out = FileChanges::new();
     for file in files {
         let committed = match &head_tree {
@@ -316,8 +330,16 @@ pub fn uncommitted_files(path: &Path, files: &[String]) -> Result<FileChanges> {
                 ))
             }
         };
-        if committed.is_none() && repo.is_path_ignored(Path::new(file)).unwrap_or(false) {
-            continue;
+        if committed.is_none() && on_disk.is_some() {
+            if worktree.is_none() {
+                worktree = Some(open_worktree(path)?);
+            }
+            let ignored = worktree
+                .as_ref()
+                .is_some_and(|w| w.is_path_ignored(Path::new(file)).unwrap_or(false));
+            if ignored {
+                continue;
+            }
         }
         if let Some(change) = buffer_change(committed.as_ref(), on_disk.as_deref())? {
             out.insert(file.clone(), change);

@@ -29,6 +29,7 @@ pub fn run(dir: Option<PathBuf>) -> lanes::Result<ExitCode> {
         .map_err(lanes::Error::io("starting the MCP server"))?;
     runtime.block_on(async move {
         let server = tools::LanesMcp::new(dir);
+        server.warm_up();
         let service = server
             .serve(rmcp::transport::stdio())
             .await

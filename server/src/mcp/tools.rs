@@ -17,15 +17,20 @@ use serde::Deserialize;
 
 use lanes::ops;
 use lanes::protocol as wire;
+use lanes::session::RepoSession;
 use lanes::{Config, Repo};
 
 /// What the server tells the agent about using it.
 const INSTRUCTIONS: &str = "Lanes keeps each ticket on its own branch in its own git worktree (a lane). Work only inside your lane's directory. Before editing a file, call lanes_check with its path: if it reports a conflict, another lane or the base changes the same lines — ask before editing. Start a lane for a new ticket with lanes_start; read its ticket with lanes_ticket.";
 
-/// The server: the directory it serves (a repository's primary checkout or one of its lanes).
+/// The server: the directory it serves (a repository's primary checkout or one of its lanes),
+/// and a live view of that repository for `lanes_check` (opened and scanned in the background at
+/// start, then kept fresh for the files asked about), so that asking before each edit costs
+/// milliseconds rather than a scan of every lane.
 #[derive(Clone)]
 pub struct LanesMcp {
     dir: Arc<PathBuf>,
+    session: Arc<std::sync::Mutex<Option<RepoSession>>>,
     tool_router: ToolRouter<Self>,
 }
 
@@ -95,8 +100,51 @@ impl LanesMcp {
     pub fn new(dir: PathBuf) -> LanesMcp {
         LanesMcp {
             dir: Arc::new(dir),
+            session: Arc::default(),
             tool_router: Self::tool_router(),
         }
+    }
+
+    /// Opens and scans the live session in the background; a `lanes_check` meanwhile waits for
+    /// it. Outside a repository there is none, and the tools say so themselves.
+    pub fn warm_up(&self) {
+        let (dir, session) = (self.dir.clone(), self.session.clone());
+        tokio::task::spawn_blocking(move || {
+            let Ok(mut slot) = session.lock() else {
+                return;
+            };
+            if slot.is_some() {
+                return;
+            }
+            match open_session(&dir) {
+                Ok(opened) => *slot = Some(opened),
+                Err(e) => tracing::debug!("no live session for {}: {e}", dir.display()),
+            }
+        });
+    }
+
+    /// Runs `work` on the live session (opening it when the warm-up could not).
+    async fn on_session<T, F>(&self, work: F) -> Result<T, String>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut RepoSession, &Path) -> lanes::Result<T> + Send + 'static,
+    {
+        let (dir, session) = (self.dir.clone(), self.session.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut slot = session
+                .lock()
+                .map_err(|_| lanes::Error::Internal("the session lock was poisoned".into()))?;
+            if slot.is_none() {
+                *slot = Some(open_session(&dir)?);
+            }
+            match slot.as_mut() {
+                Some(live) => work(live, &dir),
+                None => Err(lanes::Error::Internal("no session".into())),
+            }
+        })
+        .await
+        .map_err(|e| format!("the tool stopped unexpectedly: {e}"))?
+        .map_err(tool_error)
     }
 
     /// Runs `work` on the repository, off the async threads (the core blocks on git and disk).
@@ -115,6 +163,12 @@ impl LanesMcp {
         .map_err(|e| format!("the tool stopped unexpectedly: {e}"))?
         .map_err(tool_error)
     }
+}
+
+fn open_session(dir: &Path) -> lanes::Result<RepoSession> {
+    let mut session = RepoSession::open(dir, Default::default())?;
+    session.scan_worktrees()?;
+    Ok(session)
 }
 
 /// `path` as the server sees it: absolute, or relative to its directory.
@@ -193,11 +247,15 @@ impl LanesMcp {
         &self,
         Parameters(args): Parameters<CheckArgs>,
     ) -> Result<Json<wire::FileCheck>, String> {
-        self.on_repo(move |repo, config, dir| {
+        self.on_session(move |session, dir| {
             let file = resolve(dir, &args.path);
-            let mut checked = ops::check::check_file(repo, config, &file)?;
-            checked.path = args.path;
-            Ok(checked)
+            let overlaps = session.check_files(&[file])?;
+            Ok(wire::FileCheck {
+                path: args.path,
+                safe: overlaps.is_empty(),
+                conflict: overlaps.iter().any(|o| o.conflict),
+                overlaps,
+            })
         })
         .await
         .map(Json)

@@ -1,17 +1,16 @@
 //! `lanes check`: files two sides change — two lanes, or a lane and its moving base — with git's
 //! verdict on merging each pair.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::config::Config;
 use crate::conflicts;
-use crate::error::{Error, Result};
-use crate::git::{canonical, slash_path, Repo};
-use crate::lane::{holding, lanes_of};
+use crate::error::Result;
+use crate::git::Repo;
+use crate::lane::lanes_of;
 use crate::ops::teammates;
 use crate::overlap::{sources, OverlapIndex};
-use crate::protocol::{PathOverlap, Verdict};
+use crate::protocol::PathOverlap;
 use crate::verdict::Judge;
 
 /// Builds the overlap index of the repository.
@@ -50,65 +49,8 @@ pub fn check_files(
     pull_requests: bool,
 ) -> Result<Vec<PathOverlap>> {
     let entries = lanes_of(repo, config)?;
-    let mut wanted: Vec<(PathBuf, String)> = Vec::new();
-    for file in files {
-        let file = canonical(file);
-        let lane = holding(&entries, &file)
-            .and_then(|e| e.path())
-            .map(Path::to_path_buf)
-            .ok_or_else(|| {
-                Error::Usage(format!(
-                    "{} is not in a lane of {}",
-                    file.display(),
-                    repo.anchor().display()
-                ))
-            })?;
-        let relative = file.strip_prefix(&lane).map_err(|_| {
-            Error::Usage(format!(
-                "{} is not inside {}",
-                file.display(),
-                lane.display()
-            ))
-        })?;
-        wanted.push((lane, slash_path(relative)));
-    }
-    let only: BTreeSet<String> = wanted.iter().map(|(_, path)| path.clone()).collect();
+    let wanted = conflicts::in_lanes(&entries, repo.anchor(), files)?;
     let index = index_with(repo, config, pull_requests)?;
     let judge = Judge::open(repo.common_dir())?;
-    let mut report = conflicts::report(&index, &judge, Some(&only))?;
-    for entry in &mut report {
-        let lanes: Vec<&PathBuf> = wanted
-            .iter()
-            .filter(|(_, path)| *path == entry.path)
-            .map(|(lane, _)| lane)
-            .collect();
-        entry.pairs.retain(|pair| {
-            [&pair.a.path, &pair.b.path]
-                .into_iter()
-                .flatten()
-                .any(|side| lanes.contains(&side))
-        });
-        entry.conflict = entry.pairs.iter().any(|p| p.kind == Verdict::Conflict);
-    }
-    report.retain(|entry| !entry.pairs.is_empty());
-    Ok(report)
-}
-
-pub use crate::protocol::FileCheck;
-
-/// What editing one file risks (for agents asking "may I edit this?"): [`check_files`] of it,
-/// with a verdict.
-pub fn check_file(repo: &Repo, config: &Config, file: &Path) -> Result<FileCheck> {
-    let overlaps = check_files(
-        repo,
-        config,
-        &[file.to_path_buf()],
-        config.guard_pull_requests,
-    )?;
-    Ok(FileCheck {
-        path: file.display().to_string(),
-        safe: overlaps.is_empty(),
-        conflict: overlaps.iter().any(|o| o.conflict),
-        overlaps,
-    })
+    conflicts::for_files(&index, &judge, &wanted)
 }
