@@ -128,14 +128,20 @@ async def test_check_names_the_other_lane_changing_the_file_and_says_nothing_for
     (repo.lane("B-1") / "src/app.txt").write_text(lines({5: "changed by B"}))
 
     async def body(session: ClientSession) -> None:
-        checked = structured(await session.call_tool("lanes_check", {"path": "src/app.txt"}))
+        result = await session.call_tool("lanes_check", {"path": "src/app.txt"})
+        checked = structured(result)
         assert checked["safe"] is False and checked["conflict"] is True, checked
+        # The text an agent reads first says it plainly.
+        assert text(result).startswith("CONFLICT: editing src/app.txt"), text(result)
+        assert "A-1" in text(result) and "line 5" in text(result), text(result)
         pair = checked["overlaps"][0]["pairs"][0]
         names = {pair["a"]["name"], pair["b"]["name"]}
         assert names == {"A-1", "B-1"}, pair
         assert pair["kind"] == "conflict"
-        clean = structured(await session.call_tool("lanes_check", {"path": "README.md"}))
+        result = await session.call_tool("lanes_check", {"path": "README.md"})
+        clean = structured(result)
         assert clean == {"path": "README.md", "safe": True, "conflict": False, "overlaps": []}, clean
+        assert text(result).startswith("Safe:"), text(result)
 
     await session_in(repo, repo.lane("B-1"), body)
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use lanes::ops::check::{check_files, check_with};
-use lanes::protocol::{LineRange, Pair, PathOverlap, Verdict};
+use lanes::protocol::{Pair, PathOverlap, Verdict};
 use lanes::Result;
 
 use super::{print_json, table, Context};
@@ -137,7 +137,7 @@ fn print_report(report: &[PathOverlap]) {
                 continue;
             }
         }
-        let pairs: Vec<String> = entry.pairs.iter().map(describe_pair).collect();
+        let pairs: Vec<String> = entry.pairs.iter().map(Pair::describe).collect();
         rows.push(vec![
             paint(worst, colour),
             entry.path.clone(),
@@ -157,54 +157,11 @@ fn print_report(report: &[PathOverlap]) {
     }
 }
 
-/// "A-1 × B-1 conflict at lines 5-6".
-fn describe_pair(pair: &Pair) -> String {
-    let lines = ranges(&pair.lines);
-    let at = if lines.is_empty() {
-        String::new()
-    } else {
-        format!(" at {lines}")
-    };
-    format!("{} × {} {}{at}", pair.a.name, pair.b.name, word(pair.kind))
-}
-
-fn word(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Conflict => "conflict",
-        Verdict::Overlap => "overlap",
-        Verdict::Shared => "shared",
-    }
-}
-
 fn paint(verdict: Verdict, colour: bool) -> String {
-    let text = word(verdict).to_uppercase();
+    let text = verdict.word().to_uppercase();
     match (colour, verdict) {
         (true, Verdict::Conflict) => format!("\x1b[31m{text}\x1b[0m"),
         (true, Verdict::Overlap) => format!("\x1b[33m{text}\x1b[0m"),
         _ => text,
-    }
-}
-
-/// "lines 3-5, 9"; empty for none.
-fn ranges(lines: &[LineRange]) -> String {
-    let parts: Vec<String> = lines
-        .iter()
-        .map(|r| {
-            let (a, b) = if r.lines == 0 {
-                (r.start.max(1), r.start.max(1))
-            } else {
-                (r.start, r.start + r.lines - 1)
-            };
-            if a == b {
-                a.to_string()
-            } else {
-                format!("{a}-{b}")
-            }
-        })
-        .collect();
-    match parts.len() {
-        0 => String::new(),
-        1 if !parts[0].contains('-') => format!("line {}", parts[0]),
-        _ => format!("lines {}", parts.join(", ")),
     }
 }

@@ -7,6 +7,7 @@
 //! annotations (`destructiveHint`, `openWorldHint`). Bad arguments come back as tool errors
 //! (`isError`), never as a crash; stdout carries only protocol messages.
 
+mod summary;
 mod tools;
 
 use std::path::PathBuf;

@@ -4,20 +4,23 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rmcp::handler::server::router::tool::ToolRouter;
-use rmcp::handler::server::wrapper::{Json, Parameters};
+use rmcp::handler::server::tool::IntoCallToolResult;
+use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{
-    Implementation, ListResourcesResult, PaginatedRequestParams, ReadResourceRequestParams,
-    ReadResourceResponse, ReadResourceResult, Resource, ResourceContents, ServerCapabilities,
-    ServerConfig,
+    CallToolResponse, CallToolResult, ContentBlock, Implementation, ListResourcesResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
+    Resource, ResourceContents, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{tool, tool_handler, tool_router, ErrorData, RoleServer, ServerHandler};
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use lanes::ops;
 use lanes::protocol as wire;
 use lanes::session::RepoSession;
+
+use super::summary;
 use lanes::{Config, Repo};
 
 /// What the server tells the agent about using it.
@@ -84,6 +87,38 @@ pub struct PrArgs {
 
 #[derive(Deserialize, JsonSchema)]
 pub struct NoArgs {}
+
+/// A tool's answer: a short summary the agent reads first, then the structured report (also as
+/// JSON text, for clients that do not read structured output).
+pub struct Answer<T> {
+    summary: String,
+    report: T,
+}
+
+impl<T> Answer<T> {
+    fn new(report: T, summarise: impl FnOnce(&T) -> String) -> Answer<T> {
+        Answer {
+            summary: summarise(&report),
+            report,
+        }
+    }
+}
+
+impl<T: Serialize + JsonSchema + 'static> IntoCallToolResult for Answer<T> {
+    fn into_call_tool_result(self) -> Result<CallToolResponse, ErrorData> {
+        let value = serde_json::to_value(&self.report).map_err(|e| {
+            ErrorData::internal_error(format!("the report did not serialize: {e}"), None)
+        })?;
+        let mut result = CallToolResult::structured(value);
+        result.content.insert(0, ContentBlock::text(self.summary));
+        Ok(result.into())
+    }
+}
+
+/// The output schema of a tool answering `T`.
+fn schema<T: JsonSchema + 'static>() -> Arc<rmcp::model::JsonObject> {
+    rmcp::handler::server::common::schema_for_output::<T>()
+}
 
 /// A core error as the tool error the agent reads: the message, then what to do.
 fn tool_error(e: lanes::Error) -> String {
@@ -180,7 +215,7 @@ fn resolve(dir: &Path, path: &str) -> PathBuf {
 impl LanesMcp {
     /// Start (or report) the lane of a ticket: its branch from the fresh base and its own
     /// worktree. Returns the lane's path and branch, and where the ticket's context was written.
-    #[tool(annotations(
+    #[tool(output_schema = schema::<wire::Started>(), annotations(
         title = "Start a lane",
         destructive_hint = false,
         open_world_hint = true
@@ -188,7 +223,7 @@ impl LanesMcp {
     async fn lanes_start(
         &self,
         Parameters(args): Parameters<StartArgs>,
-    ) -> Result<Json<wire::Started>, String> {
+    ) -> Result<Answer<wire::Started>, String> {
         self.on_repo(move |repo, config, _| {
             let request = ops::start::StartRequest {
                 ticket: Some(lanes::TicketKey::parse(&args.ticket)?),
@@ -199,31 +234,31 @@ impl LanesMcp {
             ops::start::start(repo, config, &request, &lanes::progress::Quiet)
         })
         .await
-        .map(Json)
+        .map(|r| Answer::new(r, summary::started))
     }
 
     /// Every lane of the repository: ticket, title, branch, path, dirty files, ahead/behind,
     /// pull request, merged, and with whom its merge would conflict.
-    #[tool(annotations(title = "List the lanes", read_only_hint = true))]
+    #[tool(output_schema = schema::<wire::LaneList>(), annotations(title = "List the lanes", read_only_hint = true))]
     async fn lanes_list(
         &self,
         Parameters(_): Parameters<NoArgs>,
-    ) -> Result<Json<wire::LaneList>, String> {
+    ) -> Result<Answer<wire::LaneList>, String> {
         self.on_repo(|repo, config, _| {
             Ok(wire::LaneList {
                 lanes: ops::list(repo, config)?,
             })
         })
         .await
-        .map(Json)
+        .map(|r| Answer::new(r, summary::lanes))
     }
 
     /// The lane of a directory or file (default: where the server runs).
-    #[tool(annotations(title = "Which lane is this?", read_only_hint = true))]
+    #[tool(output_schema = schema::<wire::Lane>(), annotations(title = "Which lane is this?", read_only_hint = true))]
     async fn lanes_status(
         &self,
         Parameters(args): Parameters<StatusArgs>,
-    ) -> Result<Json<wire::Lane>, String> {
+    ) -> Result<Answer<wire::Lane>, String> {
         self.on_repo(move |repo, config, dir| {
             let path = args
                 .path
@@ -236,17 +271,17 @@ impl LanesMcp {
             ops::status(repo, config, &dir)
         })
         .await
-        .map(Json)
+        .map(|r| Answer::new(r, summary::lane))
     }
 
     /// Call before editing a file: which other lanes (and the moving base) change it, with git's
     /// verdict — conflict (the merge would conflict), overlap (same lines, merges cleanly) or
     /// shared (far apart) — and the lines. `safe: true` when nobody else changes it.
-    #[tool(annotations(title = "May I edit this file?", read_only_hint = true))]
+    #[tool(output_schema = schema::<wire::FileCheck>(), annotations(title = "May I edit this file?", read_only_hint = true))]
     async fn lanes_check(
         &self,
         Parameters(args): Parameters<CheckArgs>,
-    ) -> Result<Json<wire::FileCheck>, String> {
+    ) -> Result<Answer<wire::FileCheck>, String> {
         self.on_session(move |session, dir| {
             let file = resolve(dir, &args.path);
             let overlaps = session.check_files(&[file])?;
@@ -258,25 +293,25 @@ impl LanesMcp {
             })
         })
         .await
-        .map(Json)
+        .map(|r| Answer::new(r, summary::check))
     }
 
     /// The ticket's context as its lane holds it: title, link, status, description and
     /// acceptance criteria (Markdown).
-    #[tool(annotations(title = "Read the ticket", read_only_hint = true))]
+    #[tool(output_schema = schema::<wire::TicketContext>(), annotations(title = "Read the ticket", read_only_hint = true))]
     async fn lanes_ticket(
         &self,
         Parameters(args): Parameters<TicketArgs>,
-    ) -> Result<Json<wire::TicketContext>, String> {
+    ) -> Result<Answer<wire::TicketContext>, String> {
         self.on_repo(move |repo, config, _| ops::tickets::context(repo, config, &args.ticket))
             .await
-            .map(Json)
+            .map(|r| Answer::new(r, |t| t.markdown.clone()))
     }
 
     /// Move an uncommitted change (the whole file's, or the hunks touching `lines`) from the
     /// file's lane to another lane. All or nothing: written to the target first, taken out of
     /// the source second; if it does not apply there, nothing changes.
-    #[tool(annotations(
+    #[tool(output_schema = schema::<wire::Moved>(), annotations(
         title = "Move a change to another lane",
         destructive_hint = true,
         idempotent_hint = false
@@ -284,7 +319,7 @@ impl LanesMcp {
     async fn lanes_move(
         &self,
         Parameters(args): Parameters<MoveArgs>,
-    ) -> Result<Json<wire::Moved>, String> {
+    ) -> Result<Answer<wire::Moved>, String> {
         self.on_repo(move |repo, config, dir| {
             let file = resolve(dir, &args.path);
             let entries = ops::lanes_of(repo, config)?;
@@ -317,12 +352,12 @@ impl LanesMcp {
             ops::moves::move_changes(repo, config, &request)
         })
         .await
-        .map(Json)
+        .map(|r| Answer::new(r, summary::moved))
     }
 
     /// Push the lane's branch and open its pull request on GitHub, titled and described from
     /// the ticket — or update the one already open for the branch.
-    #[tool(annotations(
+    #[tool(output_schema = schema::<wire::PullRequestOpened>(), annotations(
         title = "Open the pull request",
         destructive_hint = false,
         open_world_hint = true
@@ -330,7 +365,7 @@ impl LanesMcp {
     async fn lanes_pr(
         &self,
         Parameters(args): Parameters<PrArgs>,
-    ) -> Result<Json<wire::PullRequestOpened>, String> {
+    ) -> Result<Answer<wire::PullRequestOpened>, String> {
         self.on_repo(move |repo, config, dir| {
             let lane = match &args.ticket {
                 Some(name) => ops::switch::lane_named(repo, config, name)?
@@ -345,12 +380,12 @@ impl LanesMcp {
             ops::pr::open_pull_request(repo, config, &lane, &request, &lanes::progress::Quiet)
         })
         .await
-        .map(Json)
+        .map(|r| Answer::new(r, summary::pull_request))
     }
 
     /// Bring the user's open pull requests into lanes (created, or fast-forwarded when they
     /// have no local work), across this repository and the configured ones.
-    #[tool(annotations(
+    #[tool(output_schema = schema::<wire::SyncReport>(), annotations(
         title = "Sync pull requests",
         destructive_hint = false,
         open_world_hint = true
@@ -358,7 +393,7 @@ impl LanesMcp {
     async fn lanes_sync(
         &self,
         Parameters(_): Parameters<NoArgs>,
-    ) -> Result<Json<wire::SyncReport>, String> {
+    ) -> Result<Answer<wire::SyncReport>, String> {
         self.on_repo(|repo, config, _| {
             ops::sync::sync_from(
                 Some(repo),
@@ -368,7 +403,7 @@ impl LanesMcp {
             )
         })
         .await
-        .map(Json)
+        .map(|r| Answer::new(r, summary::synced))
     }
 }
 

@@ -161,3 +161,51 @@ pub struct TicketContext {
     pub markdown: String,
 }
 impl Wire for TicketContext {}
+
+impl Pair {
+    /// "A-1 × B-1 conflict at lines 5-6", as people read it.
+    pub fn describe(&self) -> String {
+        let lines = describe_lines(&self.lines);
+        let at = if lines.is_empty() {
+            String::new()
+        } else {
+            format!(" at {lines}")
+        };
+        format!("{} × {} {}{at}", self.a.name, self.b.name, self.kind.word())
+    }
+}
+
+impl Verdict {
+    /// The verdict as a word: conflict, overlap, shared.
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Conflict => "conflict",
+            Verdict::Overlap => "overlap",
+            Verdict::Shared => "shared",
+        }
+    }
+}
+
+/// "lines 3-5, 9", "line 4"; empty for none.
+pub fn describe_lines(lines: &[LineRange]) -> String {
+    let parts: Vec<String> = lines
+        .iter()
+        .map(|r| {
+            let (a, b) = if r.lines == 0 {
+                (r.start.max(1), r.start.max(1))
+            } else {
+                (r.start, r.start + r.lines - 1)
+            };
+            if a == b {
+                a.to_string()
+            } else {
+                format!("{a}-{b}")
+            }
+        })
+        .collect();
+    match parts.len() {
+        0 => String::new(),
+        1 if !parts[0].contains('-') => format!("line {}", parts[0]),
+        _ => format!("lines {}", parts.join(", ")),
+    }
+}
