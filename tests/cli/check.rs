@@ -347,22 +347,7 @@ fn list_flags_each_lane_with_the_sides_it_would_conflict_with() {
 /// A clone on the fake GitHub with lane A-1 changing line 5 of `src/app.txt`, and alice's open
 /// pull request 42 changing the same line.
 fn lane_and_teammates_pull() -> (crate::support::github::FakeGitHub, TestRepo) {
-    use crate::support::github::{FakeGitHub, FakePull};
-    let gh = FakeGitHub::start();
-    let repo = gh.clone_of("octo/widgets", "timeout = 5");
-    repo.lanes_ok(&["start", "A-1"]);
-    repo.commit_lines("A-1", &[5], "mine");
-    repo.push_pull_request(
-        42,
-        "refs/heads/main",
-        "src/app.txt",
-        &edited_lines(20, &[5], "alice"),
-    );
-    gh.add_pull(FakePull {
-        author: "alice".into(),
-        ..FakePull::new("octo/widgets", 42, "Alice's fix", "alice-fix")
-    });
-    (gh, repo)
+    crate::support::lane_and_teammates_pull("timeout = 5")
 }
 
 /// `lanes check --json ARGS` against the fake GitHub; fails the test when it fails.

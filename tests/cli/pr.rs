@@ -170,3 +170,59 @@ fn pr_with_a_rejected_token_says_so_and_never_shows_it() {
     let pushed = repo.git_in(&repo.remote, &["branch", "--list", "feature/gh-42"]);
     assert!(pushed.is_empty(), "{pushed}");
 }
+
+#[test]
+fn in_a_fork_the_branch_goes_to_your_fork_and_the_pull_request_to_upstream() {
+    let gh = FakeGitHub::start();
+    // origin is your fork (me/widgets); upstream is octo/widgets, where pull requests go.
+    let repo = gh.clone_of("me/widgets", "timeout = 5");
+    let upstream = repo.base().join("upstream.git");
+    repo.git_in(
+        &repo.base(),
+        &[
+            "init",
+            "-q",
+            "--bare",
+            "-b",
+            "main",
+            upstream.to_str().unwrap(),
+        ],
+    );
+    let url = "https://github.com/octo/widgets.git";
+    repo.git(&["remote", "add", "upstream", url]);
+    repo.rewrite_url(url, &upstream);
+    repo.git(&["push", "-q", "upstream", "main"]);
+    gh.add_repo("octo/widgets");
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.commit_lines("A-1", &[3], "the fix");
+    let out = gh
+        .env(
+            repo.lanes_cmd()
+                .current_dir(repo.lane_dir("A-1"))
+                .args(["pr", "--json", "--offline"]),
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let opened: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let pull = pull_of(&gh, opened["number"].as_u64().unwrap()).unwrap();
+    assert_eq!(pull.repo, "octo/widgets");
+    assert_eq!(pull.head_ref, "feature/A-1");
+    let posted = gh
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .unwrap();
+    assert!(
+        posted.body.contains("\"head\":\"me:feature/A-1\""),
+        "{}",
+        posted.body
+    );
+    // Pushed to the fork, not to upstream.
+    assert!(!repo
+        .git_in(&repo.remote, &["branch", "--list", "feature/A-1"])
+        .is_empty());
+    assert!(repo
+        .git_in(&upstream, &["branch", "--list", "feature/A-1"])
+        .is_empty());
+}

@@ -330,21 +330,8 @@ fn conflicts_in_files_that_are_not_open_are_published_and_cleared_when_resolved(
 
 #[test]
 fn with_the_pull_request_guard_on_a_teammates_pull_request_gets_a_conflict_diagnostic() {
-    use crate::support::github::{FakeGitHub, FakePull};
-    let gh = FakeGitHub::start();
-    let repo = gh.clone_of("octo/widgets", "timeout = 5\n[guard]\npull_requests = true");
-    repo.lanes_ok(&["start", "A-1"]);
-    repo.commit_lines("A-1", &[5], "mine");
-    repo.push_pull_request(
-        42,
-        "refs/heads/main",
-        "src/app.txt",
-        &edited_lines(20, &[5], "alice"),
-    );
-    gh.add_pull(FakePull {
-        author: "alice".into(),
-        ..FakePull::new("octo/widgets", 42, "Alice's fix", "alice-fix")
-    });
+    let (gh, repo) =
+        crate::support::lane_and_teammates_pull("timeout = 5\n[guard]\npull_requests = true");
     let mut command = repo.lanes_cmd();
     gh.env(&mut command);
     let mut lsp = LspClient::spawn(command);

@@ -354,3 +354,23 @@ impl github::FakeGitHub {
         );
     }
 }
+
+/// A clone of octo/widgets configured with `settings`, whose lane A-1 commits line 5 of
+/// src/app.txt, and alice's open pull request #42 (not a lane here) changing the same line.
+pub fn lane_and_teammates_pull(settings: &str) -> (github::FakeGitHub, TestRepo) {
+    let gh = github::FakeGitHub::start();
+    let repo = gh.clone_of("octo/widgets", settings);
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.commit_lines("A-1", &[5], "mine");
+    repo.push_pull_request(
+        42,
+        "refs/heads/main",
+        "src/app.txt",
+        &edited_lines(20, &[5], "alice"),
+    );
+    gh.add_pull(github::FakePull {
+        author: "alice".into(),
+        ..github::FakePull::new("octo/widgets", 42, "Alice's fix", "alice-fix")
+    });
+    (gh, repo)
+}

@@ -76,13 +76,7 @@ fn parse_selection(ctx: &Context, worktree: &std::path::Path, arg: &str) -> Resu
 }
 
 fn report(moved: &Moved) {
-    println!(
-        "Moved {} hunk(s) of {} to lane {} ({})",
-        moved.hunks,
-        moved.files.join(", "),
-        moved.to,
-        moved.to_path.display()
-    );
+    println!("{}", moved.describe());
     if !moved.conflicts.is_empty() {
         println!("  conflict markers in: {}", moved.conflicts.join(", "));
     }

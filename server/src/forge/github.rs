@@ -16,6 +16,7 @@ use serde_json::Value;
 use super::models::{Issue, SearchPage};
 
 use super::cache::EtagCache;
+use super::remote::{forge_host, forge_remote, RepoId};
 use crate::config::Config;
 use crate::error::{Error, Result};
 
@@ -93,6 +94,28 @@ impl GitHub {
             cache,
             Duration::from_secs(config.timeout.max(1)),
         )
+    }
+
+    /// The client, and the remote of `repo` on its GitHub (see [`forge_remote`]) — or an error
+    /// saying that no remote is there, and so nothing `purpose` needs (e.g. "to open a pull
+    /// request in").
+    pub fn for_repo(
+        repo: &crate::git::Repo,
+        config: &Config,
+        purpose: &str,
+    ) -> Result<(GitHub, String, RepoId)> {
+        let github = GitHub::from_env(config)?;
+        let host = forge_host(github.api_root(), config.github_host.as_deref());
+        let (remote, id) = forge_remote(repo, &host).ok_or_else(|| {
+            Error::Conflict(format!(
+                "no remote of {} is on {host}, so there is no repository {purpose}",
+                repo.anchor().display()
+            ))
+            .with_hint(
+                "add the GitHub remote (`git remote add origin …`), or set [github] host in the config",
+            )
+        })?;
+        Ok((github, remote, id))
     }
 
     /// A client for `api` with `token` and `cache`.
@@ -181,30 +204,16 @@ impl GitHub {
                     continue;
                 }
                 Err(_) => {
-                    return Err(ApiError {
-                        status: None,
-                        message: format!(
-                            "GitHub did not answer within {}s while {what} ({ATTEMPTS} attempts)",
-                            self.timeout.as_secs()
-                        ),
-                        hint: Some("raise `timeout` in the config".into()),
-                    })
+                    return Err(self.no_answer(
+                        &format!("{what} ({ATTEMPTS} attempts)"),
+                        "raise `timeout` in the config",
+                    ))
                 }
                 Ok(Err(_)) if again => {
                     backoff(attempt);
                     continue;
                 }
-                Ok(Err(e)) => {
-                    return Err(ApiError {
-                        status: None,
-                        message: format!(
-                            "cannot reach GitHub at {} while {what}: {}",
-                            self.api,
-                            innermost(&e)
-                        ),
-                        hint: None,
-                    })
-                }
+                Ok(Err(e)) => return Err(self.unreachable(&e, what)),
                 Ok(Ok(answer)) => answer,
             };
             if (200..300).contains(&status) {
@@ -261,28 +270,12 @@ impl GitHub {
         });
         let (status, headers, text) = match answer {
             Err(_) => {
-                return Err(ApiError {
-                    status: None,
-                    message: format!(
-                        "GitHub did not answer within {}s while {what}",
-                        self.timeout.as_secs()
-                    ),
-                    hint: Some(
-                        "it may still have done it: look on GitHub before trying again, or raise `timeout` in the config".into(),
-                    ),
-                })
+                return Err(self.no_answer(
+                    what,
+                    "it may still have done it: look on GitHub before trying again, or raise `timeout` in the config",
+                ))
             }
-            Ok(Err(e)) => {
-                return Err(ApiError {
-                    status: None,
-                    message: format!(
-                        "cannot reach GitHub at {} while {what}: {}",
-                        self.api,
-                        innermost(&e)
-                    ),
-                    hint: None,
-                })
-            }
+            Ok(Err(e)) => return Err(self.unreachable(&e, what)),
             Ok(Ok(answer)) => answer,
         };
         if !(200..300).contains(&status) {
@@ -293,6 +286,31 @@ impl GitHub {
             message: format!("GitHub's answer has an unexpected shape while {what}: {e}"),
             hint: None,
         })
+    }
+
+    /// GitHub did not answer in time while `what`.
+    fn no_answer(&self, what: &str, hint: &str) -> ApiError {
+        ApiError {
+            status: None,
+            message: format!(
+                "GitHub did not answer within {}s while {what}",
+                self.timeout.as_secs()
+            ),
+            hint: Some(hint.to_string()),
+        }
+    }
+
+    /// GitHub could not be reached while `what`.
+    fn unreachable(&self, e: &octocrab::Error, what: &str) -> ApiError {
+        ApiError {
+            status: None,
+            message: format!(
+                "cannot reach GitHub at {} while {what}: {}",
+                self.api,
+                innermost(e)
+            ),
+            hint: None,
+        }
     }
 
     /// GETs `path` and reads the answer as `T`.

@@ -92,6 +92,13 @@ pub fn forge_remote(repo: &Repo, host: &str) -> Option<(String, RepoId)> {
     })
 }
 
+/// The repository the remote `name` of `repo` names, when it is on `host`.
+pub fn remote_on(repo: &Repo, name: &str, host: &str) -> Option<RepoId> {
+    let config = repo.git().config().ok()?;
+    let url = config.get_string(&format!("remote.{name}.url")).ok()?;
+    parse(&url).filter(|id| id.host.eq_ignore_ascii_case(host))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

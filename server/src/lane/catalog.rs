@@ -296,6 +296,20 @@ pub fn holding<'e>(entries: &'e [LaneEntry], path: &Path) -> Option<&'e LaneEntr
     })
 }
 
+/// The lane (not the primary checkout) whose worktree holds `dir`, or a usage error saying to
+/// run the command inside a lane — for commands that act on "this lane".
+pub fn containing<'e>(entries: &'e [LaneEntry], dir: &Path) -> Result<&'e LaneEntry> {
+    holding(entries, &canonical(dir))
+        .filter(|e| !e.is_primary())
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "{} is not inside a lane; run this in the lane's directory",
+                dir.display()
+            ))
+            .with_hint("`lanes switch KEY` goes there")
+        })
+}
+
 /// Of `items`, the one whose directory (as `dir` gives it) holds `path` most deeply.
 pub fn deepest<'a, T>(
     items: impl Iterator<Item = &'a T>,

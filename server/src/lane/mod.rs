@@ -10,7 +10,8 @@ use crate::error::{Error, Result};
 pub use crate::git::normalize;
 use crate::ticket::TicketKey;
 pub use catalog::{
-    deepest, describe, describe_with, find, holding, lanes_of, named, similar, LaneEntry,
+    containing, deepest, describe, describe_with, find, holding, lanes_of, named, similar,
+    LaneEntry,
 };
 
 pub use crate::protocol::Lane;

@@ -98,13 +98,7 @@ pub fn check(check: &wire::FileCheck) -> String {
 
 /// "Moved 2 hunk(s) of src/a.rs to lane B-1 (/path)".
 pub fn moved(moved: &wire::Moved) -> String {
-    let mut text = format!(
-        "Moved {} hunk(s) of {} to lane {} ({})",
-        moved.hunks,
-        moved.files.join(", "),
-        moved.to,
-        moved.to_path.display()
-    );
+    let mut text = moved.describe();
     if !moved.conflicts.is_empty() {
         text.push_str(&format!(
             "; conflict markers in {}",

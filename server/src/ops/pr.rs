@@ -14,9 +14,9 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::forge::github::{GitHub, Method};
 use crate::forge::models::Pull;
-use crate::forge::remote::{forge_host, forge_remote};
-use crate::git::{canonical, cli, Repo};
-use crate::lane::{holding, lanes_of};
+use crate::forge::remote::remote_on;
+use crate::git::{cli, Repo};
+use crate::lane::{containing, lanes_of};
 use crate::progress::Progress;
 use crate::store::Store;
 use crate::ticket::{Provider, TicketKey};
@@ -47,15 +47,7 @@ pub fn open_pull_request(
     progress: &dyn Progress,
 ) -> Result<PullRequestOpened> {
     let entries = lanes_of(repo, config)?;
-    let entry = holding(&entries, &canonical(dir))
-        .filter(|e| !e.is_primary())
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "{} is not inside a lane: run `lanes pr` in the lane's directory",
-                dir.display()
-            ))
-            .with_hint("`lanes switch KEY` goes there")
-        })?;
+    let entry = containing(&entries, dir)?;
     let ticket = entry.ticket.clone().ok_or_else(|| {
         Error::Usage("this worktree has no ticket: lanes opens pull requests for lanes".into())
     })?;
@@ -72,24 +64,23 @@ pub fn open_pull_request(
         })?
         .to_string();
 
-    let github = GitHub::from_env(config)?;
-    let host = forge_host(github.api_root(), config.github_host.as_deref());
-    let (remote, id) = forge_remote(repo, &host).ok_or_else(|| {
-        Error::Conflict(format!(
-            "no remote of {} is on {host}: there is nowhere to open a pull request",
-            repo.anchor().display()
-        ))
-        .with_hint(
-            "add the GitHub remote (`git remote add origin …`), or set [github] host in the config",
-        )
-    })?;
+    let (github, remote, id) = GitHub::for_repo(repo, config, "to open a pull request in")?;
     let full = id.full_name();
+    // In a fork set-up the pull request goes to `upstream` from the branch pushed to your fork
+    // (`origin`); otherwise both are the one remote.
+    let host = id.host.clone();
+    let (push_remote, head_owner) = match remote_on(repo, "origin", &host) {
+        Some(fork) if remote != "origin" => ("origin".to_string(), fork.owner),
+        _ => (remote.clone(), id.owner.clone()),
+    };
     let base = match &request.base {
         Some(b) => b.clone(),
         None => {
+            // `origin/main` → `main`: the branch on GitHub, whichever remote tracked it.
             let lane_base = entry.base(config, repo).unwrap_or_else(|| "main".into());
-            lane_base
-                .strip_prefix(&format!("{remote}/"))
+            repo.remotes()
+                .iter()
+                .find_map(|r| lane_base.strip_prefix(&format!("{r}/")))
                 .unwrap_or(&lane_base)
                 .to_string()
         }
@@ -133,24 +124,21 @@ pub fn open_pull_request(
     let open: Vec<Vec<Pull>> = github.get_pages(
         &format!(
             "/repos/{full}/pulls?state=open&head={}&per_page=100",
-            crate::web::query_component(&format!("{}:{branch}", id.owner))
+            crate::web::query_component(&format!("{head_owner}:{branch}"))
         ),
         &format!("looking for an open pull request of {branch}"),
         1,
     )?;
-    let existing = open
-        .into_iter()
-        .flatten()
-        .find(|p| p.head.branch == branch && p.from_same_repo(&full));
+    let existing = open.into_iter().flatten().find(|p| p.head.branch == branch);
     // Pushed only once GitHub has answered: a rejected token stops before anything moves.
-    progress.step(&format!("pushing {branch} to {remote}"));
+    progress.step(&format!("pushing {branch} to {push_remote}"));
     cli::run_network(
         &path,
         [
             "push",
             "--quiet",
             "--set-upstream",
-            remote.as_str(),
+            push_remote.as_str(),
             &format!("refs/heads/{branch}:refs/heads/{branch}"),
         ],
         Duration::from_secs(config.timeout.max(120)),
@@ -172,9 +160,14 @@ pub fn open_pull_request(
             (updated, false)
         }
         None => {
+            let head = if head_owner == id.owner {
+                branch.clone()
+            } else {
+                format!("{head_owner}:{branch}")
+            };
             let new = json!({
                 "title": title,
-                "head": branch,
+                "head": head,
                 "base": base,
                 "body": block,
                 "draft": request.draft,

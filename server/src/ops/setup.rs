@@ -10,9 +10,9 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::git::{canonical, Repo};
+use crate::git::Repo;
 use crate::lane::env::{environment, render};
-use crate::lane::{holding, lanes_of, LaneEntry};
+use crate::lane::{containing, lanes_of};
 use crate::progress::Progress;
 use crate::store::LaneRecord;
 
@@ -33,7 +33,7 @@ pub fn setup(
     progress: &dyn Progress,
 ) -> Result<SetUp> {
     let entries = lanes_of(repo, config)?;
-    let entry = lane_at(&entries, dir)?;
+    let entry = containing(&entries, dir)?;
     let record = entry.record.clone().ok_or_else(|| {
         Error::Usage(format!(
             "{} was not made by lanes: it has no record to set up from",
@@ -62,7 +62,7 @@ pub fn setup(
 /// stdout and stderr are the caller's — with the lane's environment; returns how it ended.
 pub fn exec(repo: &Repo, config: &Config, dir: &Path, command: &str) -> Result<ExitStatus> {
     let entries = lanes_of(repo, config)?;
-    let record = lane_at(&entries, dir)?.record.clone().ok_or_else(|| {
+    let record = containing(&entries, dir)?.record.clone().ok_or_else(|| {
         Error::Usage("this worktree was not made by lanes: nothing to run the command for".into())
     })?;
     Command::new("sh")
@@ -72,18 +72,6 @@ pub fn exec(repo: &Repo, config: &Config, dir: &Path, command: &str) -> Result<E
         .envs(environment(&record))
         .status()
         .map_err(Error::io(format!("running `{command}`")))
-}
-
-fn lane_at<'e>(entries: &'e [LaneEntry], dir: &Path) -> Result<&'e LaneEntry> {
-    holding(entries, &canonical(dir))
-        .filter(|e| !e.is_primary())
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "{} is not inside a lane; run this in the lane's directory",
-                dir.display()
-            ))
-            .with_hint("`lanes switch KEY` goes there")
-        })
 }
 
 /// Copies into the lane the files `copy` and `.worktreeinclude` name (gitignore syntax: files,

@@ -6,10 +6,9 @@
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::forge::github::GitHub;
 use crate::forge::models::Pull;
-use crate::forge::remote::{forge_host, forge_remote};
 use crate::git::{cli, Repo};
 use crate::lane::lanes_of;
 use crate::ops::pulls::lane_of_pr;
@@ -21,14 +20,8 @@ const MAX_PAGES: usize = 10;
 /// The open pull requests of the repository that are not lanes here, as remote lanes, their
 /// heads fetched. Uses the same GitHub client, token and ETag cache as `lanes sync`.
 pub fn remote_lanes(repo: &Repo, config: &Config) -> Result<Vec<LaneSource>> {
-    let github = GitHub::from_env(config)?;
-    let host = forge_host(github.api_root(), config.github_host.as_deref());
-    let (remote, id) = forge_remote(repo, &host).ok_or_else(|| {
-        Error::Conflict(format!(
-            "no remote of {} is on {host}, so there are no pull requests to check against",
-            repo.anchor().display()
-        ))
-    })?;
+    let (github, remote, id) =
+        GitHub::for_repo(repo, config, "whose pull requests to check against")?;
     let full = id.full_name();
     let pages: Vec<Vec<Pull>> = github.get_pages(
         &format!("/repos/{full}/pulls?state=open&sort=created&direction=desc&per_page=100"),

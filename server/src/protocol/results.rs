@@ -219,6 +219,19 @@ pub struct Moved {
 }
 impl Wire for Moved {}
 
+impl Moved {
+    /// "Moved 2 hunk(s) of src/a.rs to lane B-1 (/path)", as people read it.
+    pub fn describe(&self) -> String {
+        format!(
+            "Moved {} hunk(s) of {} to lane {} ({})",
+            self.hunks,
+            self.files.join(", "),
+            self.to,
+            self.to_path.display()
+        )
+    }
+}
+
 /// An entry of `lanes untangle`: a hunk, or a whole file without line hunks (binary).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct UntangleEntry {
