@@ -27,6 +27,7 @@ fn initialize_lists_every_command() {
         "lanes.sync",
         "lanes.pr",
         "lanes.pruneMerged",
+        "lanes.check",
     ] {
         assert!(
             commands.as_array().unwrap().contains(&json!(command)),
@@ -412,4 +413,19 @@ fn pr_opens_the_window_lanes_pull_request_on_github() {
     let pull = crate::support::github::pull_of(&gh, opened["number"].as_u64().unwrap()).unwrap();
     assert_eq!(pull.title, "A-1: fix the timeout");
     assert_eq!(pull.head_ref, "feature/A-1");
+}
+
+#[test]
+fn check_reports_every_file_two_lanes_change_with_the_verdict() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.lanes_ok(&["start", "B-1"]);
+    repo.commit_lines("A-1", &[5], "a");
+    repo.commit_lines("B-1", &[5], "b");
+    let mut lsp = started_lsp(&repo);
+    let report = lsp.command("lanes.check", json!({})).unwrap();
+    let file = &report["files"][0];
+    assert_eq!(file["path"], "src/app.txt", "{report}");
+    assert_eq!(file["conflict"], true, "{report}");
+    assert_eq!(file["pairs"][0]["kind"], "conflict", "{report}");
 }

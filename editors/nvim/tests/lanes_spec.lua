@@ -269,4 +269,32 @@ H.run_tests({
       vim.cmd('stopinsert')
     end,
   },
+  {
+    ':Lanes check fills the quickfix list with the conflicting pair on its line',
+    function()
+      local repo = H.repo()
+      H.lanes(repo.dir, 'start', 'A-1')
+      H.lanes(repo.dir, 'start', 'B-1')
+      H.write(repo.lane('A-1') .. '/src/app.txt', H.lines(20, { [5] = true }, 'a'))
+      H.write(repo.lane('B-1') .. '/src/app.txt', H.lines(20, { [5] = true }, 'b'))
+      setup()
+      vim.cmd.cd(repo.lane('B-1'))
+      vim.cmd.edit(repo.lane('B-1') .. '/README.md')
+      H.wait_client()
+      H.wait('the window lane', function()
+        local s = lanes.status()
+        return s ~= nil and s.ticket == 'B-1'
+      end)
+      vim.cmd('Lanes check')
+      H.wait('the quickfix list', function()
+        return #vim.fn.getqflist() > 0
+      end)
+      local item = vim.fn.getqflist()[1]
+      H.eq(repo.lane('B-1') .. '/src/app.txt', vim.api.nvim_buf_get_name(item.bufnr), 'the file in this lane')
+      H.eq(5, item.lnum, 'on the conflicting line')
+      H.contains(item.text, 'conflict', 'the verdict')
+      H.contains(item.text, 'A-1', 'the other lane')
+      vim.cmd('cclose')
+    end,
+  },
 })

@@ -4,9 +4,11 @@ import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { errorMessage, isRefusal, run } from './client';
 import { agentCommand, openInNewWindow, syncOptions } from './config';
-import { agentEnvironment, laneItem, pruneQuestion, pruneSummary, syncSummary, ticketProblem } from './format';
+import { agentEnvironment, checkItems, laneItem, pruneQuestion, pruneSummary, syncSummary, ticketProblem } from './format';
 import type {
+  CheckReport,
   Lane,
+  LaneStatus,
   LaneList,
   OpenedInLane,
   PrunedMerged,
@@ -267,6 +269,29 @@ export async function openFileInLane(client: LanguageClient): Promise<void> {
       return;
     }
     await vscode.window.showTextDocument(vscode.Uri.parse(result.uri));
+  } catch (error) {
+    vscode.window.showErrorMessage(errorMessage(error));
+  }
+}
+
+/** Check Lanes: every file two sides change, conflicts first; the picked one opens at its line in
+ *  this window's lane. */
+export async function checkLanes(client: LanguageClient): Promise<void> {
+  try {
+    const [report, status] = await Promise.all([
+      run<CheckReport>(client, 'lanes.check', {}),
+      run<LaneStatus | null>(client, 'lanes.status', {}),
+    ]);
+    const items = checkItems(report, status?.path);
+    if (items.length === 0) {
+      vscode.window.showInformationMessage('No file is changed in more than one lane.');
+      return;
+    }
+    const picked = await vscode.window.showQuickPick(items, { placeHolder: 'Files changed in more than one lane', matchOnDescription: true });
+    if (picked) {
+      const line = picked.line - 1;
+      await vscode.window.showTextDocument(vscode.Uri.file(picked.file), { selection: new vscode.Range(line, 0, line, 0) });
+    }
   } catch (error) {
     vscode.window.showErrorMessage(errorMessage(error));
   }

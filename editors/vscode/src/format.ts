@@ -1,6 +1,6 @@
 // Pure helpers (no `vscode` import), unit-tested with node's test runner.
 
-import type { ErrorData, Lane, LaneStatus, PrunedMerged, SyncReport } from './protocol';
+import type { CheckReport, ErrorData, Lane, LaneStatus, LineRange, PrunedMerged, SyncReport } from './protocol';
 
 export type { Lane, LaneStatus, SyncReport };
 
@@ -206,4 +206,38 @@ export function pruneSummary(report: PrunedMerged): string {
     parts.push(`kept ${report.kept.map((k) => `${k.ticket} (${k.reason})`).join('; ')}`);
   }
   return `${parts.join('; ')}.`;
+}
+
+/** "line 5", "lines 3-5, 9"; empty for none. */
+export function describeLines(lines: LineRange[]): string {
+  const parts = lines.map((r) => {
+    const a = r.lines === 0 ? Math.max(r.start, 1) : r.start;
+    const b = r.lines === 0 ? a : r.start + r.lines - 1;
+    return a === b ? `${a}` : `${a}-${b}`;
+  });
+  if (parts.length === 0) {
+    return '';
+  }
+  return parts.length === 1 && !parts[0].includes('-') ? `line ${parts[0]}` : `lines ${parts.join(', ')}`;
+}
+
+/** One quick-pick entry per pair of Check Lanes, conflicts first: where to open (the window
+ *  lane's copy when it is a side, else the first side's) and what to say. */
+export function checkItems(report: CheckReport, windowLane: string | undefined): { label: string; description: string; file: string; line: number }[] {
+  const items = [];
+  for (const file of report.files) {
+    for (const pair of file.pairs) {
+      const mine = [pair.a, pair.b].find((side) => side.path && side.path === windowLane) ?? pair.a;
+      const dir = mine.path ?? windowLane ?? '';
+      const line = pair.lines[0]?.start ?? 1;
+      const where = describeLines(pair.lines);
+      items.push({
+        label: `${pair.kind === 'conflict' ? '$(warning)' : '$(info)'} ${file.path}`,
+        description: `${pair.a.name} × ${pair.b.name} ${pair.kind}${where ? ` at ${where}` : ''}`,
+        file: `${dir}/${file.path}`,
+        line: Math.max(line, 1),
+      });
+    }
+  }
+  return items;
 }

@@ -28,6 +28,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('lanes.startLaneWithAgent', needClient(commands.startLaneWithAgent)),
     vscode.commands.registerCommand('lanes.openPullRequest', needClient(commands.openPullRequest)),
     vscode.commands.registerCommand('lanes.pruneMergedLanes', needClient(commands.pruneMergedLanes)),
+    vscode.commands.registerCommand('lanes.checkLanes', needClient(commands.checkLanes)),
     vscode.commands.registerCommand('lanes.showLog', () => client?.outputChannel.show()),
   );
   if (!binary) {

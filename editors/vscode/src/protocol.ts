@@ -2,19 +2,19 @@
 // The lanes server checks that schema against its wire types, so these cannot drift.
 
 /**
- * What kind of error it is, as editors and agents branch on it; it decides the CLI's exit code.
- *
- * This interface was referenced by `LanesProtocol`'s JSON-Schema
- * via the `definition` "ErrorKind".
- */
-export type ErrorKind = 'invalid' | 'refused' | 'no-such-lane' | 'conflict' | 'failed';
-/**
  * Git's verdict on merging two sides' versions of a file, most severe first.
  *
  * This interface was referenced by `LanesProtocol`'s JSON-Schema
  * via the `definition` "Verdict".
  */
 export type Verdict = 'conflict' | 'overlap' | 'shared';
+/**
+ * What kind of error it is, as editors and agents branch on it; it decides the CLI's exit code.
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "ErrorKind".
+ */
+export type ErrorKind = 'invalid' | 'refused' | 'no-such-lane' | 'conflict' | 'failed';
 /**
  * What happened to one pull request.
  *
@@ -46,121 +46,16 @@ export interface ApiStats {
   requests: number;
 }
 /**
- * A lane of a pull request that is no longer open.
+ * Every file two sides change (`lanes.check`, as `lanes check --json` prints them).
  *
  * This interface was referenced by `LanesProtocol`'s JSON-Schema
- * via the `definition` "Closed".
+ * via the `definition` "CheckReport".
  */
-export interface Closed {
+export interface CheckReport {
   /**
-   * Pull request number.
+   * The files, conflicts first.
    */
-  number: number;
-  /**
-   * The lane's directory.
-   */
-  path?: string | null;
-  /**
-   * Why it was kept.
-   */
-  reason?: string | null;
-  /**
-   * True when `--prune` removed the lane.
-   */
-  removed: boolean;
-  /**
-   * `closed` or `merged`.
-   */
-  state: string;
-  /**
-   * The lane's ticket.
-   */
-  ticket: string;
-}
-/**
- * The `data` of a language-server error answer.
- *
- * This interface was referenced by `LanesProtocol`'s JSON-Schema
- * via the `definition` "ErrorData".
- */
-export interface ErrorData {
-  /**
-   * The exit code the CLI would give.
-   */
-  exitCode: number;
-  /**
-   * What the user can do, one suggestion each.
-   */
-  hints: string[];
-  kind: ErrorKind;
-}
-/**
- * How one file is changed.
- *
- * This interface was referenced by `LanesProtocol`'s JSON-Schema
- * via the `definition` "FileChange".
- */
-export interface FileChange {
-  /**
-   * Changed regions.
-   */
-  hunks: Hunk[];
-  /**
-   * The change has no line structure (binary file, added or deleted as a whole): any other
-   * change to this path conflicts with it.
-   */
-  whole: boolean;
-}
-/**
- * One changed region: where it was in the old version and where it is in the new one.
- *
- * This interface was referenced by `LanesProtocol`'s JSON-Schema
- * via the `definition` "Hunk".
- */
-export interface Hunk {
-  new: LineRange;
-  old: LineRange;
-}
-/**
- * A run of lines, 1-based; `lines == 0` is an empty run just after line `start`.
- *
- * This interface was referenced by `LanesProtocol`'s JSON-Schema
- * via the `definition` "LineRange".
- */
-export interface LineRange {
-  /**
-   * Number of lines.
-   */
-  lines: number;
-  /**
-   * First line (or, for an empty run, the line it follows).
-   */
-  start: number;
-}
-/**
- * What editing one file risks (`lanes_check` for agents): the other lanes and the base that
- * change it, with git's verdict; `safe` when nobody else does.
- *
- * This interface was referenced by `LanesProtocol`'s JSON-Schema
- * via the `definition` "FileCheck".
- */
-export interface FileCheck {
-  /**
-   * Editing it would conflict with another side (a lane, the base, a pull request).
-   */
-  conflict: boolean;
-  /**
-   * The file's entry with its pairs, when others change it.
-   */
-  overlaps: PathOverlap[];
-  /**
-   * The file, as asked.
-   */
-  path: string;
-  /**
-   * Nobody else changes it: editing it risks no conflict.
-   */
-  safe: boolean;
+  files: PathOverlap[];
 }
 /**
  * A file two sides change: two lanes, or a lane and its base since the lane branched.
@@ -212,6 +107,49 @@ export interface OverlapSide {
   ticket?: string | null;
 }
 /**
+ * How one file is changed.
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "FileChange".
+ */
+export interface FileChange {
+  /**
+   * Changed regions.
+   */
+  hunks: Hunk[];
+  /**
+   * The change has no line structure (binary file, added or deleted as a whole): any other
+   * change to this path conflicts with it.
+   */
+  whole: boolean;
+}
+/**
+ * One changed region: where it was in the old version and where it is in the new one.
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "Hunk".
+ */
+export interface Hunk {
+  new: LineRange;
+  old: LineRange;
+}
+/**
+ * A run of lines, 1-based; `lines == 0` is an empty run just after line `start`.
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "LineRange".
+ */
+export interface LineRange {
+  /**
+   * Number of lines.
+   */
+  lines: number;
+  /**
+   * First line (or, for an empty run, the line it follows).
+   */
+  start: number;
+}
+/**
  * Two sides changing the same file, and what merging them would do.
  *
  * This interface was referenced by `LanesProtocol`'s JSON-Schema
@@ -257,6 +195,80 @@ export interface PairSide {
    * The lane's ticket.
    */
   ticket?: string | null;
+}
+/**
+ * A lane of a pull request that is no longer open.
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "Closed".
+ */
+export interface Closed {
+  /**
+   * Pull request number.
+   */
+  number: number;
+  /**
+   * The lane's directory.
+   */
+  path?: string | null;
+  /**
+   * Why it was kept.
+   */
+  reason?: string | null;
+  /**
+   * True when `--prune` removed the lane.
+   */
+  removed: boolean;
+  /**
+   * `closed` or `merged`.
+   */
+  state: string;
+  /**
+   * The lane's ticket.
+   */
+  ticket: string;
+}
+/**
+ * The `data` of a language-server error answer.
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "ErrorData".
+ */
+export interface ErrorData {
+  /**
+   * The exit code the CLI would give.
+   */
+  exitCode: number;
+  /**
+   * What the user can do, one suggestion each.
+   */
+  hints: string[];
+  kind: ErrorKind;
+}
+/**
+ * What editing one file risks (`lanes_check` for agents): the other lanes and the base that
+ * change it, with git's verdict; `safe` when nobody else does.
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "FileCheck".
+ */
+export interface FileCheck {
+  /**
+   * Editing it would conflict with another side (a lane, the base, a pull request).
+   */
+  conflict: boolean;
+  /**
+   * The file's entry with its pairs, when others change it.
+   */
+  overlaps: PathOverlap[];
+  /**
+   * The file, as asked.
+   */
+  path: string;
+  /**
+   * Nobody else changes it: editing it risks no conflict.
+   */
+  safe: boolean;
 }
 /**
  * A lane a bulk removal left in place.

@@ -20,8 +20,9 @@ use super::server::Ctx;
 use super::{status, uri};
 
 /// Every command the server executes (advertised in `executeCommandProvider`).
-pub const COMMANDS: [&str; 12] = [
+pub const COMMANDS: [&str; 13] = [
     "lanes.start",
+    "lanes.check",
     "lanes.pr",
     "lanes.pruneMerged",
     "lanes.tickets",
@@ -157,6 +158,7 @@ pub async fn execute(ctx: &Ctx, params: ExecuteCommandParams) -> RpcResult<Value
             .await
         }
         "lanes.status" => Ok(status::compute(ctx).await.unwrap_or(Value::Null)),
+        "lanes.check" => check(ctx, parse(arg, "{}")?).await,
         "lanes.pr" => pull_request(ctx, parse(arg, "{\"draft\": false}")?, token).await,
         "lanes.pruneMerged" => prune_merged(ctx, parse(arg, "{\"dryRun\": true}")?).await,
         "lanes.sync" => {
@@ -426,6 +428,18 @@ async fn pull_request(
             to_json(&opened)
         },
     )
+    .await
+}
+
+/// `lanes.check`: every file two sides change, with git's verdicts (as `lanes check --json`).
+async fn check(ctx: &Ctx, args: RepoArgs) -> RpcResult<Value> {
+    let c = ctx.clone();
+    blocking(move || {
+        let (repo, config) = target(&c, args.repo)?;
+        let files = ops::check::check_with(&repo, &config, config.guard_pull_requests)
+            .map_err(core_error)?;
+        to_json(&wire::CheckReport { files })
+    })
     .await
 }
 

@@ -150,6 +150,14 @@ pub struct FileCheck {
 }
 impl Wire for FileCheck {}
 
+/// Every file two sides change (`lanes.check`, as `lanes check --json` prints them).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CheckReport {
+    /// The files, conflicts first.
+    pub files: Vec<PathOverlap>,
+}
+impl Wire for CheckReport {}
+
 /// A ticket's context as its lane holds it (`.lanes/ticket.md`).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TicketContext {

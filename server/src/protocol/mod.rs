@@ -18,7 +18,7 @@ mod results;
 mod sync;
 
 pub use check::{
-    FileChange, FileCheck, Hunk, LineRange, OverlapSide, Pair, PairSide, PathOverlap,
+    CheckReport, FileChange, FileCheck, Hunk, LineRange, OverlapSide, Pair, PairSide, PathOverlap,
     TicketContext, Verdict,
 };
 pub use error::{ErrorData, ErrorKind, Outcome, RepoProblem};
@@ -62,6 +62,7 @@ pub fn schema() -> serde_json::Value {
         PathOverlap,
         Outcome<Vec<PathOverlap>>,
         FileCheck,
+        CheckReport,
         TicketContext,
         ErrorData,
     );

@@ -312,6 +312,37 @@ function M.list()
   end)
 end
 
+--- Fills the quickfix list with every file two sides change (conflicts first), one entry per
+--- pair in this window's lane when it is part of it, and opens it.
+function M.check()
+  lsp.execute('lanes.check', {}, function(err, result)
+    if err then
+      return notify(err_message(err), vim.log.levels.ERROR)
+    end
+    local here = M.status()
+    local root = here and str(here.path) or vim.fn.getcwd()
+    local items = {}
+    for _, file in ipairs(result.files or {}) do
+      for _, pair in ipairs(file.pairs or {}) do
+        local lnum = (pair.lines and pair.lines[1] and pair.lines[1].start) or 1
+        local mine = (pair.a.path == root) and pair.a or ((pair.b.path == root) and pair.b or pair.a)
+        local dir = str(mine.path) or root
+        table.insert(items, {
+          filename = dir .. '/' .. file.path,
+          lnum = math.max(lnum, 1),
+          type = pair.kind == 'conflict' and 'W' or 'I',
+          text = ('%s × %s: %s'):format(pair.a.name, pair.b.name, pair.kind),
+        })
+      end
+    end
+    vim.fn.setqflist({}, ' ', { title = 'lanes check', items = items })
+    if #items == 0 then
+      return notify('no file is changed in more than one lane')
+    end
+    vim.cmd('copen')
+  end)
+end
+
 --- Opens a terminal in the window's lane (or KEY's) running `agent_command`, with the lane's
 --- LANES_* variables (as `lanes start --exec` gives a command).
 function M.agent(ticket)
@@ -425,6 +456,7 @@ M.subcommands = {
   pr = M.pr,
   prune = M.prune,
   agent = M.agent,
+  check = M.check,
 }
 
 --- :Lanes {sub} [KEY] [--force]
@@ -433,7 +465,7 @@ function M.command(opts)
   local sub = args[1]
   local fn = sub and M.subcommands[sub]
   if not fn then
-    return notify('usage: :Lanes start|switch|sync|remove|open|list|pr|prune|agent [KEY]', vim.log.levels.ERROR)
+    return notify('usage: :Lanes start|switch|sync|remove|open|list|pr|prune|agent|check [KEY]', vim.log.levels.ERROR)
   end
   fn(args[2], args[3] == '--force' or opts.bang)
 end
@@ -447,7 +479,7 @@ function M.complete(arglead, cmdline)
       return s:find(arglead, 1, true) == 1
     end, vim.tbl_keys(M.subcommands))
   end
-  if words[2] == 'start' or words[2] == 'list' or words[2] == 'sync' or words[2] == 'prune' then
+  if vim.tbl_contains({ 'start', 'list', 'sync', 'prune', 'check' }, words[2]) then
     return {}
   end
   local result = lsp.execute_sync('lanes.list', {}, 1000)

@@ -300,6 +300,23 @@ try {
     if (!fs.existsSync(path.join(scratch, 'project-PROJ-12', 'login.txt'))) throw new Error("the lane lacks the pull request's file");
   });
 
+  await scenario('Check Lanes lists the conflicting pair and opens this lane\'s copy at its line', async () => {
+    await runCommand('View: Close All Editors');
+    await runCommand('Lanes: Check Lanes');
+    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'conflict at line 5' }).first();
+    await row.waitFor({ timeout: 60000 });
+    const text = await row.innerText();
+    if (!text.includes('src/app.txt') || !text.includes('A-1') || !text.includes('B-1')) throw new Error(`the pick: ${text}`);
+    await page.keyboard.press('Enter');
+    await until("this lane's copy in the editor at line 5", async () => {
+      // A file of this window's folder has breadcrumbs relative to it ("src › app.txt"); another
+      // lane's copy would show its absolute path.
+      const crumbs = await page.locator('.breadcrumbs-control').first().innerText().catch(() => '');
+      const status = await page.locator('.statusbar-item', { hasText: /Ln \d+/ }).first().innerText().catch(() => '');
+      return crumbs.includes('app.txt') && !crumbs.includes('project-') && status.includes('Ln 5');
+    });
+  });
+
   await scenario('Open Pull Request pushes the lane and opens its pull request on GitHub', async () => {
     await runCommand('Notifications: Clear All Notifications');
     await runCommand('Lanes: Open Pull Request');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { agentEnvironment, errorText, findOnPath, laneItem, pruneQuestion, pruneSummary, serverSettings, statusText, statusTooltip, syncSummary, ticketProblem } from '../../src/format';
-import type { Lane, PrAction, PrOutcome, PrunedMerged, RepoSync } from '../../src/protocol';
+import { agentEnvironment, checkItems, errorText, findOnPath, laneItem, pruneQuestion, pruneSummary, serverSettings, statusText, statusTooltip, syncSummary, ticketProblem } from '../../src/format';
+import type { CheckReport, Lane, PrAction, PrOutcome, PrunedMerged, RepoSync } from '../../src/protocol';
 
 const lane: Lane = {
   ticket: 'PROJ-1',
@@ -144,4 +144,20 @@ test('prune merged asks naming what goes and what stays, and nothing when nothin
   assert.equal(pruneQuestion({ dry_run: true, removed: [], kept: [] }), undefined);
   assert.equal(pruneSummary({ dry_run: false, removed: [], kept: [] }), 'No merged lanes.');
   assert.equal(pruneSummary({ ...report, dry_run: false }), 'Removed A-1, C-3; kept B-2 (1 uncommitted or untracked file(s)).');
+});
+
+test('check lanes lists each pair, opening the window lane\'s copy at the first line', () => {
+  const side = (name: string) => ({ name, ticket: name, branch: `feature/${name}`, path: `/src/p-${name}`, ref: null });
+  const report: CheckReport = {
+    files: [{
+      path: 'src/app.txt', overlapping: true, conflict: true, lanes: [],
+      pairs: [{ a: side('A-1'), b: side('B-1'), kind: 'conflict', lines: [{ start: 5, lines: 1 }], other_lines: [] }],
+    }],
+  };
+  assert.deepEqual(checkItems(report, '/src/p-B-1'), [{
+    label: '$(warning) src/app.txt',
+    description: 'A-1 × B-1 conflict at line 5',
+    file: '/src/p-B-1/src/app.txt',
+    line: 5,
+  }]);
 });
