@@ -235,6 +235,30 @@ fn the_open_in_lane_code_action_opens_the_other_lanes_copy() {
 }
 
 #[test]
+fn open_in_lane_from_a_line_lands_on_that_line_in_the_other_copy() {
+    let repo = two_lanes();
+    let file = repo.lane_dir("B-1").join("src/app.txt");
+    let mut lsp = window(&repo, "B-1");
+    lsp.open(&file);
+    let diagnostics = lsp.wait_diagnostics(&file, has("also-changed"));
+    let actions = lsp.code_actions(&file, 5, json!(diagnostics));
+    let open = actions
+        .iter()
+        .find(|a| a["title"] == "Open in lane A-1")
+        .unwrap();
+    let command = &open["command"];
+    lsp.request(
+        "workspace/executeCommand",
+        json!({"command": command["command"], "arguments": command["arguments"]}),
+    )
+    .unwrap();
+    let shown = lsp.wait_for("window/showDocument", |m| {
+        m["method"] == "window/showDocument"
+    });
+    assert_eq!(shown["params"]["selection"]["start"]["line"], 5, "{shown}");
+}
+
+#[test]
 fn the_identical_unsaved_change_is_information_that_it_merges_cleanly() {
     let repo = two_lanes();
     let file = repo.lane_dir("B-1").join("src/app.txt");

@@ -297,4 +297,22 @@ H.run_tests({
       vim.cmd('cclose')
     end,
   },
+  {
+    ':Lanes open lands on the same line in the other lane',
+    function()
+      local repo = H.repo()
+      H.lanes(repo.dir, 'start', 'A-1')
+      H.lanes(repo.dir, 'start', 'B-1')
+      setup()
+      vim.cmd.cd(repo.lane('B-1'))
+      vim.cmd.edit(repo.lane('B-1') .. '/src/app.txt')
+      H.wait_client()
+      vim.api.nvim_win_set_cursor(0, { 12, 0 })
+      vim.cmd('Lanes open A-1')
+      H.wait("the other lane's copy", function()
+        return vim.api.nvim_buf_get_name(0) == repo.lane('A-1') .. '/src/app.txt'
+      end)
+      H.eq(12, vim.api.nvim_win_get_cursor(0)[1], 'the same line')
+    end,
+  },
 })

@@ -268,7 +268,9 @@ export async function openFileInLane(client: LanguageClient): Promise<void> {
       vscode.window.showWarningMessage(`The file does not exist in lane ${lane.ticket}.`);
       return;
     }
-    await vscode.window.showTextDocument(vscode.Uri.parse(result.uri));
+    // Same line in the other copy.
+    const line = editor.selection.active.line;
+    await vscode.window.showTextDocument(vscode.Uri.parse(result.uri), { selection: new vscode.Range(line, 0, line, 0) });
   } catch (error) {
     vscode.window.showErrorMessage(errorMessage(error));
   }

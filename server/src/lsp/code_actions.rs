@@ -103,10 +103,12 @@ pub fn for_params(params: &CodeActionParams) -> Vec<CodeActionOrCommand> {
             command: Some(Command {
                 title,
                 command: "lanes.openInLane".into(),
+                // Lands on the line the cursor is on, in the other copy.
                 arguments: Some(vec![json!({
                     "uri": params.text_document.uri.as_str(),
                     "ticket": ticket,
                     "show": true,
+                    "line": params.range.start.line,
                 })]),
             }),
             ..CodeAction::default()

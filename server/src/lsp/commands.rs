@@ -113,6 +113,8 @@ struct OpenInLaneArgs {
     ticket: String,
     #[serde(default)]
     show: bool,
+    /// With `show`: the line (0-based) to put the cursor on in the other copy.
+    line: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -536,7 +538,10 @@ async fn open_in_lane(ctx: &Ctx, args: OpenInLaneArgs) -> RpcResult<Value> {
                 uri: target_uri.clone(),
                 external: None,
                 take_focus: Some(true),
-                selection: None,
+                selection: args.line.map(|line| {
+                    let at = tower_lsp_server::lsp_types::Position::new(line, 0);
+                    tower_lsp_server::lsp_types::Range::new(at, at)
+                }),
             })
             .await;
         if let Err(e) = shown {

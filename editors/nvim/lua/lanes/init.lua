@@ -278,6 +278,7 @@ end
 --- Opens the current file in another lane.
 function M.open(ticket)
   local uri = vim.uri_from_bufnr(0)
+  local line = vim.api.nvim_win_get_cursor(0)[1]
   local function go(key)
     lsp.execute('lanes.openInLane', { uri = uri, ticket = key }, function(err, result)
       if err then
@@ -287,6 +288,9 @@ function M.open(ticket)
         notify(('%s does not exist in lane %s'):format(vim.fn.fnamemodify(result.path, ':~:.'), key), vim.log.levels.WARN)
       end
       vim.cmd.edit(vim.fn.fnameescape(result.path))
+      -- Same line in the other copy (as far as it goes).
+      local last = vim.api.nvim_buf_line_count(0)
+      vim.api.nvim_win_set_cursor(0, { math.min(line, last), 0 })
     end)
   end
   if ticket and ticket ~= '' then

@@ -268,6 +268,10 @@ try {
       const text = `${await tab.getAttribute('title').catch(() => '')} ${await tab.innerText().catch(() => '')}`;
       return text.includes('project-A-1');
     });
+    // On the line the quick fix was asked on.
+    await until('the cursor on line 5 of the other copy', async () =>
+      (await page.locator('.statusbar-item', { hasText: /Ln \d+/ }).first().innerText().catch(() => '')).includes('Ln 5'),
+    );
   });
 
   await scenario('Start Lane for Ticket creates the worktree', async () => {
