@@ -6,7 +6,7 @@ import { errorText } from './format';
 import type { ErrorData, LaneStatus as LaneStatusMessage } from './protocol';
 import { LaneStatus } from './status';
 
-export function createClient(binary: string, status: LaneStatus, startLane: () => Promise<void>): LanguageClient {
+export function createClient(binary: string, status: LaneStatus, log: vscode.OutputChannel, startLane: () => Promise<void>): LanguageClient {
   const serverOptions: ServerOptions = {
     command: binary,
     args: ['lsp'],
@@ -17,7 +17,7 @@ export function createClient(binary: string, status: LaneStatus, startLane: () =
     documentSelector: [{ scheme: 'file' }],
     initializationOptions: settings(),
     synchronize: { configurationSection: 'lanes' },
-    outputChannelName: 'Lanes',
+    outputChannel: log,
     middleware: {
       // "Start a lane for a ticket…" arrives without a key: ask for it here.
       executeCommand: async (command, args, next) => {

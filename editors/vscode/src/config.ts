@@ -1,7 +1,8 @@
 // Settings: where the binary is, how lanes open, and what the server gets.
 import * as fs from 'fs';
+import * as os from 'os';
 import * as vscode from 'vscode';
-import { findOnPath, serverSettings } from './format';
+import { findOnPath, serverSettings, withCargoBin } from './format';
 
 /** The `lanes` binary: `lanes.server.path`, else `lanes` on PATH, else undefined. */
 export function serverPath(): string | undefined {
@@ -18,7 +19,11 @@ export function serverPath(): string | undefined {
     }
   };
   const name = process.platform === 'win32' ? 'lanes.exe' : 'lanes';
-  return findOnPath(name, process.env.PATH ?? '', exists, process.platform === 'win32' ? ';' : ':');
+  const sep = process.platform === 'win32' ? ';' : ':';
+  // `cargo install` puts it in ~/.cargo/bin, which an editor started from a launcher may not
+  // have on its PATH.
+  const searched = withCargoBin(process.env.PATH ?? '', process.env.CARGO_HOME, os.homedir(), sep);
+  return findOnPath(name, searched, exists, sep);
 }
 
 /** Settings for the server (the keys of lanes.toml). */

@@ -109,6 +109,13 @@ export function findOnPath(name: string, pathVar: string, exists: (p: string) =>
   return undefined;
 }
 
+/** PATH with cargo's bin directory (`$CARGO_HOME/bin`, else `~/.cargo/bin`) last, once. */
+export function withCargoBin(pathVar: string, cargoHome: string | undefined, home: string, sep = ':'): string {
+  const bin = `${(cargoHome || `${home}/.cargo`).replace(/\/$/, '')}/bin`;
+  const dirs = pathVar.split(sep).filter(Boolean);
+  return dirs.includes(bin) ? dirs.join(sep) : [...dirs, bin].join(sep);
+}
+
 /** The server settings from the `lanes` configuration section (only keys that are set). */
 export function serverSettings(section: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -10,8 +10,9 @@ let client: LanguageClient | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const status = new LaneStatus();
-  context.subscriptions.push(status);
-  const binary = serverPath();
+  // One log for the extension's life, across server restarts: "Show Lanes Log" always has it.
+  const log = vscode.window.createOutputChannel('Lanes');
+  context.subscriptions.push(status, log);
   const needClient = (run: (c: LanguageClient) => Promise<void>) => async () => {
     if (!client) {
       missingBinary();
@@ -29,14 +30,38 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('lanes.openPullRequest', needClient(commands.openPullRequest)),
     vscode.commands.registerCommand('lanes.pruneMergedLanes', needClient(commands.pruneMergedLanes)),
     vscode.commands.registerCommand('lanes.checkLanes', needClient(commands.checkLanes)),
-    vscode.commands.registerCommand('lanes.showLog', () => client?.outputChannel.show()),
+    vscode.commands.registerCommand('lanes.showLog', () => log.show()),
+    // A new `lanes.server.path` restarts the server at once, no window reload.
+    vscode.workspace.onDidChangeConfiguration(async (event) => {
+      if (event.affectsConfiguration('lanes.server.path')) {
+        await startServer(status, log);
+      }
+    }),
   );
+  await startServer(status, log);
+}
+
+/** (Re)starts the language server with the binary the settings and PATH name. */
+async function startServer(status: LaneStatus, log: vscode.OutputChannel): Promise<void> {
+  const old = client;
+  client = undefined;
+  await old?.stop().catch(() => undefined);
+  status.update(null);
+  const binary = serverPath();
   if (!binary) {
+    log.appendLine('The `lanes` binary was not found on PATH, in ~/.cargo/bin, or at "lanes.server.path".');
     missingBinary();
     return;
   }
-  client = createClient(binary, status, () => (client ? commands.startLane(client) : Promise.resolve()));
-  await client.start();
+  log.appendLine(`Starting ${binary} lsp`);
+  const started = createClient(binary, status, log, () => (client ? commands.startLane(client) : Promise.resolve()));
+  client = started;
+  try {
+    await started.start();
+  } catch (error) {
+    log.appendLine(`The language server did not start: ${error}`);
+    vscode.window.showErrorMessage(`Lanes: the language server (${binary}) did not start; see "Lanes: Show Lanes Log".`);
+  }
 }
 
 function missingBinary(): void {

@@ -341,6 +341,32 @@ try {
     await notified('Removed C-1');
     if (!fs.existsSync(laneA) || !fs.existsSync(laneB)) throw new Error('an unmerged lane was removed');
   });
+
+  await scenario('a new lanes.server.path restarts the server without a window reload', async () => {
+    // A wrapper that leaves a mark when it starts, then is lanes.
+    const wrapper = path.join(scratch, 'bin', 'lanes-wrapper');
+    const mark = path.join(scratch, 'wrapper-started');
+    fs.writeFileSync(wrapper, `#!/bin/sh\necho started >> "${mark}"\nexec "${LANES_BIN}" "$@"\n`, { mode: 0o755 });
+    // As a user does it: the Settings editor.
+    await runCommand('Preferences: Open User Settings');
+    // The search box has the focus when the Settings editor opens.
+    await page.locator('.settings-editor .settings-header').first().waitFor();
+    await until('focus in the settings search', () =>
+      page.evaluate(() => document.activeElement?.closest('.settings-header') != null),
+    );
+    await page.keyboard.type('lanes.server.path');
+    const input = page.locator('.settings-editor .setting-item-contents', { hasText: 'Path of the' }).locator('input').first();
+    await input.waitFor();
+    await input.fill(wrapper);
+    await input.press('Tab');
+    await until('the server started through the new path', async () => fs.existsSync(mark), 60000);
+    await page.locator('.statusbar-item', { hasText: 'B-1' }).first().waitFor({ timeout: 60000 });
+    // Out of the settings editor (its inputs keep F1 to themselves).
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+Shift+E');
+    await runCommand('Lanes: Show Lanes Log');
+    await page.locator('.output-view, .panel', { hasText: `Starting ${wrapper} lsp` }).first().waitFor();
+  });
 } finally {
   await browser.close();
   server.kill('SIGTERM');

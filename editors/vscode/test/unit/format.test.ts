@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { agentEnvironment, checkItems, errorText, findOnPath, laneItem, pruneQuestion, pruneSummary, serverSettings, statusText, statusTooltip, syncSummary, ticketProblem } from '../../src/format';
+import { agentEnvironment, checkItems, withCargoBin, errorText, findOnPath, laneItem, pruneQuestion, pruneSummary, serverSettings, statusText, statusTooltip, syncSummary, ticketProblem } from '../../src/format';
 import type { CheckReport, Lane, PrAction, PrOutcome, PrunedMerged, RepoSync } from '../../src/protocol';
 
 const lane: Lane = {
@@ -160,4 +160,10 @@ test('check lanes lists each pair, opening the window lane\'s copy at the first 
     file: '/src/p-B-1/src/app.txt',
     line: 5,
   }]);
+});
+
+test('the binary is looked for in cargo\'s bin directory too, after PATH', () => {
+  assert.equal(withCargoBin('/usr/bin:/bin', undefined, '/home/me'), '/usr/bin:/bin:/home/me/.cargo/bin');
+  assert.equal(withCargoBin('/usr/bin', '/opt/cargo/', '/home/me'), '/usr/bin:/opt/cargo/bin');
+  assert.equal(withCargoBin('/home/me/.cargo/bin:/usr/bin', undefined, '/home/me'), '/home/me/.cargo/bin:/usr/bin');
 });
