@@ -315,4 +315,36 @@ H.run_tests({
       H.eq(12, vim.api.nvim_win_get_cursor(0)[1], 'the same line')
     end,
   },
+  {
+    ':Lanes switch re-homes the window: same file and line in the new lane, one client, statusline follows',
+    function()
+      local repo = H.repo()
+      H.lanes(repo.dir, 'start', 'A-1')
+      H.lanes(repo.dir, 'start', 'B-1')
+      setup()
+      vim.cmd('silent! %bwipeout!')
+      vim.cmd.cd(repo.lane('A-1'))
+      vim.cmd.edit(repo.lane('A-1') .. '/src/app.txt')
+      H.wait_client()
+      H.wait('A-1 in the statusline', function()
+        return lanes.statusline():find('A-1', 1, true) == 1
+      end)
+      vim.api.nvim_win_set_cursor(0, { 7, 0 })
+      vim.cmd('Lanes switch B-1')
+      H.wait('the same file in the new lane', function()
+        return vim.api.nvim_buf_get_name(0) == repo.lane('B-1') .. '/src/app.txt'
+      end)
+      H.eq(7, vim.api.nvim_win_get_cursor(0)[1], 'the cursor kept')
+      H.wait('B-1 in the statusline', function()
+        return lanes.statusline():find('B-1', 1, true) == 1
+      end)
+      H.wait('one lanes client, on the new lane', function()
+        local clients = vim.tbl_filter(function(c)
+          return not c:is_stopped()
+        end, vim.lsp.get_clients({ name = 'lanes' }))
+        return #clients == 1 and clients[1].root_dir == repo.lane('B-1')
+      end)
+      H.eq(-1, vim.fn.bufnr(repo.lane('A-1') .. '/src/app.txt'), "the old lane's buffer is closed")
+    end,
+  },
 })

@@ -89,16 +89,51 @@ local function pick_lane(prompt, with_primary, callback)
   end)
 end
 
+--- After a switch from the worktree `old` to `new`: this tab's windows showing files of the old
+--- lane show the same files in the new one where they exist, cursor kept (a buffer with unsaved
+--- changes stays as it is); the old lane's unmodified hidden buffers are closed; its language
+--- server client stops once no buffer uses it — one client per lane in use, never a stale one.
+local function rehome(old, new)
+  if not old or old == new then
+    return
+  end
+  local prefix = old .. '/'
+  for _, win in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
+    local buf = vim.api.nvim_win_get_buf(win)
+    local name = vim.api.nvim_buf_get_name(buf)
+    local target = new .. '/' .. name:sub(#prefix + 1)
+    if vim.startswith(name, prefix) and not vim.bo[buf].modified and vim.fn.filereadable(target) == 1 then
+      local cursor = vim.api.nvim_win_get_cursor(win)
+      vim.api.nvim_win_call(win, function()
+        vim.cmd.edit(vim.fn.fnameescape(target))
+      end)
+      local last = vim.api.nvim_buf_line_count(vim.api.nvim_win_get_buf(win))
+      vim.api.nvim_win_set_cursor(win, { math.min(cursor[1], last), cursor[2] })
+    end
+  end
+  for _, buf in ipairs(vim.api.nvim_list_bufs()) do
+    local name = vim.api.nvim_buf_get_name(buf)
+    local hidden = #vim.fn.win_findbuf(buf) == 0
+    if vim.startswith(name, prefix) and hidden and not vim.bo[buf].modified then
+      pcall(vim.api.nvim_buf_delete, buf, {})
+    end
+  end
+  lsp.stop_unused(old)
+end
+
 local function enter(path)
   local how = config.options.switch
+  local old = lsp.toplevel(vim.fn.getcwd())
   if how == 'tab' then
     vim.cmd('tabnew')
     vim.cmd.tcd(vim.fn.fnameescape(path))
+    return
   elseif how == 'cd' then
     vim.cmd.cd(vim.fn.fnameescape(path))
   else
     vim.cmd.tcd(vim.fn.fnameescape(path))
   end
+  rehome(old, path)
 end
 
 --- Starts (or reports) the lane of `ticket`; asks for the key when nil.

@@ -23,6 +23,25 @@ local function repo_of(dir)
   return roots[dir]
 end
 
+--- The top of the worktree holding `dir` (a lane or the primary checkout), or nil.
+function M.toplevel(dir)
+  local repo = repo_of(dir)
+  return repo and repo.top or nil
+end
+
+--- Stops every lanes client rooted at `root` that no buffer uses any more.
+function M.stop_unused(root)
+  for _, client in ipairs(vim.lsp.get_clients({ name = 'lanes' })) do
+    if client.root_dir == root and vim.tbl_isempty(vim.lsp.get_buffers_by_client_id(client.id)) then
+      if vim.fn.has('nvim-0.11') == 1 then
+        client:stop()
+      else
+        client.stop()
+      end
+    end
+  end
+end
+
 --- The root for a buffer: the lane of the current directory when the buffer's file is in the same
 --- repository, else the buffer's own worktree.
 local function root_for(bufnr)
