@@ -109,6 +109,9 @@ H.run_tests({
       vim.cmd('checkhealth lanes')
       local text = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\n')
       H.contains(text, 'OK lanes ', 'health with binary')
+      -- The real provider and the token's source, from `lanes doctor`.
+      H.contains(text, 'OK ticket provider: ', 'the provider')
+      H.contains(text, 'GitHub token', 'the token check')
       vim.cmd('tabclose!')
       setup({ cmd = { '/nonexistent/lanes', 'lsp' } })
       vim.cmd('checkhealth lanes')

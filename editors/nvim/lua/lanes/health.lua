@@ -41,11 +41,25 @@ function M.check()
   else
     health.ok('editor settings: ' .. table.concat(vim.tbl_keys(settings), ', '))
   end
-  health.info('ticket provider: none (ticket keys are used as they are)')
-  -- Only whether a token is present: tokens are never printed.
-  for _, var in ipairs({ 'GITHUB_TOKEN', 'GH_TOKEN', 'JIRA_API_TOKEN' }) do
-    local set = vim.env[var] ~= nil and vim.env[var] ~= ''
-    health.info(('%s: %s'):format(var, set and 'set' or 'not set'))
+  -- The provider, its variables, the GitHub token's source and `gh`: as `lanes doctor` checks
+  -- them (tokens are looked for, never printed).
+  health.start('lanes: doctor')
+  if exe == '' then
+    health.warn('skipped: the binary is missing')
+    return
+  end
+  local doctor = vim.system({ exe, 'doctor' }, { text = true, cwd = vim.fn.getcwd() }):wait()
+  for _, line in ipairs(vim.split(doctor.stdout or '', '\n', { trimempty = true })) do
+    local kind, text = line:match('^(%S+)%s+(.*)$')
+    if kind == 'ok' then
+      health.ok(text)
+    elseif kind == 'warn' then
+      health.warn(text)
+    elseif kind == 'FAIL' then
+      health.error(text)
+    else
+      health.info(vim.trim(line))
+    end
   end
 end
 
