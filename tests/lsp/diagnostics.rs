@@ -215,6 +215,15 @@ fn the_open_in_lane_code_action_opens_the_other_lanes_copy() {
         .collect();
     assert!(titles.contains(&"Open in lane A-1"), "{titles:?}");
     assert!(titles.contains(&"Start a lane for a ticket…"), "{titles:?}");
+    let (result, shown) = run_open_in_lane(&mut lsp, &actions);
+    let other = file_uri(&repo.lane_dir("A-1").join("src/app.txt"));
+    assert_eq!(result["uri"], other.as_str());
+    assert_eq!(shown["params"]["uri"], other.as_str());
+}
+
+/// Runs the "Open in lane A-1" action of `actions`; (the command's result, the showDocument
+/// request the server then sent).
+fn run_open_in_lane(lsp: &mut LspClient, actions: &[Value]) -> (Value, Value) {
     let open = actions
         .iter()
         .find(|a| a["title"] == "Open in lane A-1")
@@ -226,12 +235,10 @@ fn the_open_in_lane_code_action_opens_the_other_lanes_copy() {
             json!({"command": command["command"], "arguments": command["arguments"]}),
         )
         .unwrap();
-    let other = file_uri(&repo.lane_dir("A-1").join("src/app.txt"));
-    assert_eq!(result["uri"], other.as_str());
     let shown = lsp.wait_for("window/showDocument", |m| {
         m["method"] == "window/showDocument"
     });
-    assert_eq!(shown["params"]["uri"], other.as_str());
+    (result, shown)
 }
 
 #[test]
@@ -242,19 +249,7 @@ fn open_in_lane_from_a_line_lands_on_that_line_in_the_other_copy() {
     lsp.open(&file);
     let diagnostics = lsp.wait_diagnostics(&file, has("also-changed"));
     let actions = lsp.code_actions(&file, 5, json!(diagnostics));
-    let open = actions
-        .iter()
-        .find(|a| a["title"] == "Open in lane A-1")
-        .unwrap();
-    let command = &open["command"];
-    lsp.request(
-        "workspace/executeCommand",
-        json!({"command": command["command"], "arguments": command["arguments"]}),
-    )
-    .unwrap();
-    let shown = lsp.wait_for("window/showDocument", |m| {
-        m["method"] == "window/showDocument"
-    });
+    let (_, shown) = run_open_in_lane(&mut lsp, &actions);
     assert_eq!(shown["params"]["selection"]["start"]["line"], 5, "{shown}");
 }
 

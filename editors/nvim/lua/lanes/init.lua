@@ -121,6 +121,17 @@ local function rehome(old, new)
   lsp.stop_unused(old)
 end
 
+--- Calls `fn(lane)` with the lane `name` names (any name `lanes switch` takes); an error is
+--- shown instead.
+local function with_lane(name, fn)
+  lsp.execute('lanes.switch', { ticket = name }, function(err, lane)
+    if err then
+      return notify(err_message(err), vim.log.levels.ERROR)
+    end
+    fn(lane)
+  end)
+end
+
 local function enter(path)
   local how = config.options.switch
   local old = lsp.toplevel(vim.fn.getcwd())
@@ -195,12 +206,7 @@ function M.switch(ticket)
     end)
   end
   if ticket and ticket ~= '' then
-    lsp.execute('lanes.switch', { ticket = ticket }, function(err, lane)
-      if err then
-        return notify(err_message(err), vim.log.levels.ERROR)
-      end
-      go(lane)
-    end)
+    with_lane(ticket, go)
   else
     lsp.execute('lanes.list', { all = true }, function(err, result)
       local multi = vim.tbl_filter(function(g)
@@ -413,12 +419,7 @@ function M.agent(ticket)
     vim.cmd.startinsert()
   end
   if ticket and ticket ~= '' then
-    lsp.execute('lanes.switch', { ticket = ticket }, function(err, lane)
-      if err then
-        return notify(err_message(err), vim.log.levels.ERROR)
-      end
-      open(lane)
-    end)
+    with_lane(ticket, open)
   else
     local lane = M.status()
     if not lane or not str(lane.path) then
