@@ -179,3 +179,21 @@ fn a_lane_recorded_by_an_older_version_is_judged_from_its_branchs_reflog() {
     assert_eq!(lane(&list, "A-1")["merged"], true, "{list}");
     assert_eq!(lane(&list, "B-1")["merged"], false, "{list}");
 }
+
+#[test]
+fn a_squash_merged_lane_stays_merged_when_the_base_changes_the_same_file_afterwards() {
+    let repo = TestRepo::new();
+    lane_with_work(&repo, "A-1", [3, 4]);
+    squash_merge(&repo, "A-1");
+    // A teammate edits another line of the same file on main: git's merge of the lane still
+    // adds nothing.
+    repo.commit(
+        &repo.dir,
+        "src/app.txt",
+        &crate::support::edited_lines(20, &[3, 4, 18], "A-1 second"),
+        "teammate",
+    );
+    repo.git(&["push", "-q", "origin", "main"]);
+    let list = repo.lanes_json(&["list"]);
+    assert_eq!(lane(&list, "A-1")["merged"], true, "{list}");
+}

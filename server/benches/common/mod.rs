@@ -145,6 +145,35 @@ pub fn build_repo(dir: &Path, files: usize, lanes: usize) {
         .expect("stream");
     assert!(child.wait().expect("fast-import").success());
     git(dir, &["checkout", "-q", "main"]);
+    // As `lanes start` leaves them: each branch's reflog begins where it left main, so a lane
+    // with commits of its own is judged for `merged` (not taken for an empty lane).
+    for lane in 0..lanes {
+        let branch = format!("refs/heads/feature/L-{lane}");
+        let tip = git_out(dir, &["rev-parse", &branch]);
+        let fork = git_out(dir, &["merge-base", "main", &branch]);
+        let _ = std::fs::remove_file(dir.join(".git/logs").join(&branch));
+        git(
+            dir,
+            &[
+                "update-ref",
+                "-m",
+                "branch: Created from main",
+                &branch,
+                &fork,
+            ],
+        );
+        git(dir, &["update-ref", "-m", "commit", &branch, &tip]);
+    }
+}
+
+fn git_out(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("git");
+    assert!(out.status.success(), "git {args:?} failed");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 /// Where a bench builds its repositories: `LANES_BENCH_DIR` when set (kept afterwards, for

@@ -1,7 +1,10 @@
 //! Is a branch's work already in its base? Merged normally or fast-forwarded (the tip is an
 //! ancestor of the base), rebased or squash-merged (merging the tip into the base would add
 //! nothing: git's three-way merge from their merge base gives back the base's tree). Read-only:
-//! the merge happens in memory, nothing is written to the object store.
+//! the merge happens in memory, nothing is written to the object store — and only when a file
+//! was changed on both sides; the others decide by comparing tree entries.
+
+use std::path::Path;
 
 use git2::Oid;
 
@@ -30,9 +33,36 @@ pub fn work_in_base(repo: &Repo, tip: Oid, base: Oid) -> Result<bool> {
             .and_then(|c| c.tree())
             .map_err(Error::git(context))
     };
-    let base_tree = tree(base)?;
+    let (ancestor_tree, base_tree, tip_tree) = (tree(ancestor)?, tree(base)?, tree(tip)?);
+    // Most lanes decide from the files they change alone, without a merge: a file the lane
+    // changed and the base did not touch is work the base lacks; a file the same in the tip and
+    // the base is in. Only files both changed differently need git's merge.
+    let changed = git
+        .diff_tree_to_tree(Some(&ancestor_tree), Some(&tip_tree), None)
+        .map_err(Error::git(context))?;
+    let entry = |tree: &git2::Tree<'_>, path: &Path| {
+        tree.get_path(path).ok().map(|e| (e.id(), e.filemode()))
+    };
+    let mut both_changed = false;
+    for delta in changed.deltas() {
+        let Some(path) = delta.new_file().path().or(delta.old_file().path()) else {
+            continue;
+        };
+        let in_tip = entry(&tip_tree, path);
+        let in_base = entry(&base_tree, path);
+        if in_tip == in_base {
+            continue;
+        }
+        if entry(&ancestor_tree, path) == in_base {
+            return Ok(false);
+        }
+        both_changed = true;
+    }
+    if !both_changed {
+        return Ok(true);
+    }
     let merged = git
-        .merge_trees(&tree(ancestor)?, &base_tree, &tree(tip)?, None)
+        .merge_trees(&ancestor_tree, &base_tree, &tip_tree, None)
         .map_err(Error::git(context))?;
     if merged.has_conflicts() {
         return Ok(false);
