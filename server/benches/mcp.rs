@@ -58,18 +58,13 @@ impl Server {
 }
 
 fn main() {
-    let files = env_usize("LANES_BENCH_FILES", 3000);
-    let lanes = env_usize("LANES_BENCH_LANES", 50);
     let checks = env_usize("LANES_BENCH_CHECKS", 200);
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let root = common::bench_root(&tmp);
-    let t = Instant::now();
-    common::repo_with_worktrees(&root, files, lanes);
-    common::settle();
-    println!(
-        "setup: {files} files, {lanes} lanes with worktrees in {:.0} ms",
-        ms(t.elapsed())
+    let (files, lanes) = (
+        env_usize("LANES_BENCH_FILES", 3000),
+        env_usize("LANES_BENCH_LANES", 50),
     );
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = common::lanes_fixture(&tmp, files, lanes);
 
     let lane = root.join("lane-0");
     let t = Instant::now();

@@ -12,6 +12,14 @@ fn codes(diagnostics: &[Value]) -> Vec<String> {
         .collect()
 }
 
+/// The `conflict` diagnostic among `diagnostics` (the spec fails when there is none).
+fn the_conflict(diagnostics: &[Value]) -> &Value {
+    diagnostics
+        .iter()
+        .find(|d| d["code"] == "conflict")
+        .unwrap_or_else(|| panic!("no conflict diagnostic in {diagnostics:?}"))
+}
+
 fn has(code: &'static str) -> impl Fn(&[Value]) -> bool {
     move |d| d.iter().any(|x| x["code"] == code)
 }
@@ -47,10 +55,7 @@ fn a_file_changed_on_adjacent_lines_in_another_lane_gets_a_conflict_warning() {
     let mut lsp = window(&repo, "B-1");
     lsp.open(&file);
     let diagnostics = lsp.wait_diagnostics(&file, has("conflict"));
-    let d = diagnostics
-        .iter()
-        .find(|d| d["code"] == "conflict")
-        .unwrap();
+    let d = the_conflict(&diagnostics);
     assert_eq!(d["severity"], 2, "warning: {d}");
     assert_eq!(d["data"]["verdict"], "conflict");
     assert_eq!(d["source"], "lanes");
@@ -121,10 +126,7 @@ fn unsaved_edits_to_lines_another_lane_changed_warn_before_saving() {
         d.iter()
             .any(|x| x["code"] == "conflict" && x["severity"] == 2)
     });
-    let d = diagnostics
-        .iter()
-        .find(|d| d["code"] == "conflict")
-        .unwrap();
+    let d = the_conflict(&diagnostics);
     assert_eq!(d["range"]["start"]["line"], 4);
     // Undo in the buffer: back to information.
     lsp.change_lines(&file, 3, 4, 5, "line 5\n");
@@ -295,10 +297,7 @@ fn a_base_that_changed_the_same_lines_gets_a_conflict_diagnostic_naming_it() {
         d.iter()
             .any(|x| x["code"] == "conflict" && x["data"]["base"] == "origin/main")
     });
-    let d = diagnostics
-        .iter()
-        .find(|d| d["code"] == "conflict")
-        .unwrap();
+    let d = the_conflict(&diagnostics);
     assert_eq!(d["range"]["start"]["line"], 7, "{d}");
     assert!(
         d["message"]
@@ -358,10 +357,7 @@ fn with_the_pull_request_guard_on_a_teammates_pull_request_gets_a_conflict_diagn
     let file = repo.lane_dir("A-1").join("src/app.txt");
     lsp.open(&file);
     let diagnostics = lsp.wait_diagnostics(&file, has("conflict"));
-    let d = diagnostics
-        .iter()
-        .find(|d| d["code"] == "conflict")
-        .unwrap();
+    let d = the_conflict(&diagnostics);
     assert_eq!(d["range"]["start"]["line"], 4, "{d}");
     assert!(
         d["message"]

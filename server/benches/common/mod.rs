@@ -212,6 +212,20 @@ pub fn repo_with_worktrees(root: &Path, files: usize, lanes: usize) -> std::path
     repo
 }
 
+/// [`repo_with_worktrees`] under [`bench_root`], flushed to disk ([`settle`]), with a line saying
+/// what was built and how long it took. Returns the root.
+pub fn lanes_fixture(tmp: &tempfile::TempDir, files: usize, lanes: usize) -> std::path::PathBuf {
+    let root = bench_root(tmp);
+    let t = std::time::Instant::now();
+    repo_with_worktrees(&root, files, lanes);
+    settle();
+    println!(
+        "setup: {files} files, {lanes} lanes with worktrees in {:.0} ms",
+        ms(t.elapsed())
+    );
+    root
+}
+
 /// Flushes what the set-up wrote to disk (`sync`), so measurements do not share the disk with it.
 pub fn settle() {
     let _ = Command::new("sync").status();
