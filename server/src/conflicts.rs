@@ -13,7 +13,7 @@ use crate::git::changes::FileChange;
 use crate::git::{canonical, slash_path};
 use crate::lane::{holding, LaneEntry};
 use crate::overlap::{LaneChanges, LaneSource, OverlapIndex};
-use crate::protocol::{LineRange, OverlapSide, Pair, PairSide, PathOverlap};
+use crate::protocol::{LaneFile, LineRange, OverlapSide, Pair, PairSide, PathOverlap};
 use crate::verdict::{Judge, Verdict};
 
 /// A verdict, with the lines involved on each side.
@@ -361,6 +361,33 @@ fn base_side(lane: &LaneSource) -> PairSide {
         path: None,
         base: Some(name),
     }
+}
+
+/// Every file the lane at `lane` (its worktree) changes — committed since it branched, or not yet
+/// committed — each with the pairs it is part of (another lane, a pull request or its base
+/// changing the same file, with git's verdict), by path. Empty for a lane the index does not know.
+pub fn lane_files(index: &OverlapIndex, judge: &Judge, lane: &Path) -> Result<Vec<LaneFile>> {
+    let Some(changes) = index.lane(lane) else {
+        return Ok(Vec::new());
+    };
+    let wanted: Vec<(PathBuf, String)> = changes
+        .files
+        .keys()
+        .map(|path| (lane.to_path_buf(), path.clone()))
+        .collect();
+    let mut pairs: BTreeMap<String, Vec<Pair>> = for_files(index, judge, &wanted)?
+        .into_iter()
+        .map(|overlap| (overlap.path, overlap.pairs))
+        .collect();
+    Ok(changes
+        .files
+        .keys()
+        .map(|path| LaneFile {
+            path: path.clone(),
+            uncommitted: changes.uncommitted().contains_key(path),
+            pairs: pairs.remove(path).unwrap_or_default(),
+        })
+        .collect())
 }
 
 #[cfg(test)]

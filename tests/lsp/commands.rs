@@ -28,6 +28,8 @@ fn initialize_lists_every_command() {
         "lanes.pr",
         "lanes.pruneMerged",
         "lanes.check",
+        "lanes.laneFiles",
+        "lanes.untangle",
     ] {
         assert!(
             commands.as_array().unwrap().contains(&json!(command)),
@@ -428,4 +430,106 @@ fn check_reports_every_file_two_lanes_change_with_the_verdict() {
     assert_eq!(file["path"], "src/app.txt", "{report}");
     assert_eq!(file["conflict"], true, "{report}");
     assert_eq!(file["pairs"][0]["kind"], "conflict", "{report}");
+}
+
+#[test]
+fn lane_files_lists_every_file_the_lane_changes_with_who_else_changes_it() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.lanes_ok(&["start", "B-1"]);
+    repo.commit_lines("A-1", &[5], "a");
+    repo.commit_lines("B-1", &[5], "b");
+    repo.write(&repo.lane_dir("A-1"), "notes.txt", "only here\n");
+    let mut lsp = started_lsp(&repo);
+    let listed = lsp
+        .command("lanes.laneFiles", json!({"ticket": "a-1"}))
+        .unwrap();
+    assert_eq!(listed["lane"], repo.lane_dir("A-1").to_str().unwrap());
+    let files = listed["files"].as_array().unwrap();
+    let paths: Vec<&str> = files.iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["notes.txt", "src/app.txt"], "{listed}");
+    assert_eq!(files[0]["uncommitted"], true, "{listed}");
+    assert_eq!(files[0]["pairs"], json!([]), "{listed}");
+    assert_eq!(files[1]["uncommitted"], false, "{listed}");
+    assert_eq!(files[1]["pairs"][0]["kind"], "conflict", "{listed}");
+    assert_eq!(files[1]["pairs"][0]["b"]["name"], "B-1", "{listed}");
+}
+
+#[test]
+fn lane_files_of_the_window_lane_when_no_lane_is_named() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.commit_lines("A-1", &[5], "a");
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&repo.lane_dir("A-1")], Value::Null);
+    let listed = lsp.command("lanes.laneFiles", json!({})).unwrap();
+    assert_eq!(listed["lane"], repo.lane_dir("A-1").to_str().unwrap());
+    assert_eq!(listed["files"][0]["path"], "src/app.txt", "{listed}");
+}
+
+#[test]
+fn lane_files_of_an_unknown_lane_is_a_no_such_lane_error() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    let mut lsp = started_lsp(&repo);
+    let error = lsp
+        .command("lanes.laneFiles", json!({"ticket": "NOPE-9"}))
+        .unwrap_err();
+    assert_eq!(error["data"]["kind"], "no-such-lane", "{error}");
+}
+
+#[test]
+fn untangle_lists_the_window_lanes_hunks_and_moves_the_assigned_ones() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.lanes_ok(&["start", "B-1"]);
+    let a = repo.lane_dir("A-1");
+    repo.write(
+        &a,
+        "src/app.txt",
+        &crate::support::edited_lines(20, &[2, 15], "mixed"),
+    );
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&a], Value::Null);
+    let listed = lsp.command("lanes.untangle", json!({})).unwrap();
+    let entries = listed["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{listed}");
+    let second = entries[1]["id"].as_str().unwrap();
+    let moved = lsp
+        .command("lanes.untangle", json!({"assignment": {second: "B-1"}}))
+        .unwrap();
+    assert_eq!(moved["moved"][0]["to"], "B-1", "{moved}");
+    let b_text = std::fs::read_to_string(repo.lane_dir("B-1").join("src/app.txt")).unwrap();
+    let a_text = std::fs::read_to_string(a.join("src/app.txt")).unwrap();
+    assert!(
+        b_text.contains("mixed 15") && !b_text.contains("mixed 2\n"),
+        "{b_text}"
+    );
+    assert!(
+        a_text.contains("mixed 2\n") && !a_text.contains("mixed 15"),
+        "{a_text}"
+    );
+}
+
+#[test]
+fn untangle_with_an_unknown_hunk_moves_nothing() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.lanes_ok(&["start", "B-1"]);
+    let a = repo.lane_dir("A-1");
+    let edited = crate::support::edited_lines(20, &[2], "mine");
+    repo.write(&a, "src/app.txt", &edited);
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&a], Value::Null);
+    let error = lsp
+        .command(
+            "lanes.untangle",
+            json!({"assignment": {"src/app.txt@00000000": "B-1"}}),
+        )
+        .unwrap_err();
+    assert_eq!(error["data"]["kind"], "conflict", "{error}");
+    assert_eq!(
+        std::fs::read_to_string(a.join("src/app.txt")).unwrap(),
+        edited
+    );
 }

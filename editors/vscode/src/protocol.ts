@@ -405,6 +405,43 @@ export interface LaneElsewhere {
   repo: string;
 }
 /**
+ * A file one lane changes, and who else changes it (`lanes.laneFiles`).
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "LaneFile".
+ */
+export interface LaneFile {
+  /**
+   * The pairs it is part of — another lane, a pull request, or its base changing the same
+   * file — with git's verdict, the most severe first; empty when no one else changes it.
+   */
+  pairs: Pair[];
+  /**
+   * Repository-relative path.
+   */
+  path: string;
+  /**
+   * The lane changes it without having committed (some of) the change.
+   */
+  uncommitted: boolean;
+}
+/**
+ * The files one lane changes (`lanes.laneFiles`), by path.
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "LaneFiles".
+ */
+export interface LaneFiles {
+  /**
+   * Its changed files.
+   */
+  files: LaneFile[];
+  /**
+   * The lane's worktree directory.
+   */
+  lane: string;
+}
+/**
  * The lanes of a repository (`lanes.list`).
  *
  * This interface was referenced by `LanesProtocol`'s JSON-Schema
@@ -1221,4 +1258,32 @@ export interface UntangleEntry {
    * Changed lines of the hunk, for a person or an agent to judge where it belongs.
    */
   preview: string[];
+}
+/**
+ * A lane's uncommitted hunks (`lanes.untangle` without an assignment).
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "UntangleList".
+ */
+export interface UntangleList {
+  /**
+   * Its uncommitted hunks, by path and line.
+   */
+  entries: UntangleEntry[];
+  /**
+   * The lane's worktree directory.
+   */
+  lane: string;
+}
+/**
+ * What `lanes.untangle` with an assignment moved: one move per target lane.
+ *
+ * This interface was referenced by `LanesProtocol`'s JSON-Schema
+ * via the `definition` "Untangled".
+ */
+export interface Untangled {
+  /**
+   * The moves, in ticket order.
+   */
+  moved: Moved[];
 }

@@ -20,9 +20,11 @@ use super::server::Ctx;
 use super::{status, uri};
 
 /// Every command the server executes (advertised in `executeCommandProvider`).
-pub const COMMANDS: [&str; 13] = [
+pub const COMMANDS: [&str; 15] = [
     "lanes.start",
     "lanes.check",
+    "lanes.laneFiles",
+    "lanes.untangle",
     "lanes.pr",
     "lanes.pruneMerged",
     "lanes.tickets",
@@ -100,6 +102,22 @@ struct PrArgs {
 }
 
 #[derive(Deserialize)]
+struct LaneArgs {
+    /// The lane (any name `lanes switch` takes); none: the window's lane.
+    ticket: Option<String>,
+    repo: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+struct UntangleArgs {
+    /// The lane whose changes to untangle (any name); none: the window's lane.
+    ticket: Option<String>,
+    repo: Option<PathBuf>,
+    /// Hunk id → ticket: move each hunk to that lane; none: list the hunks.
+    assignment: Option<std::collections::BTreeMap<String, String>>,
+}
+
+#[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PruneMergedArgs {
     repo: Option<PathBuf>,
@@ -161,6 +179,14 @@ pub async fn execute(ctx: &Ctx, params: ExecuteCommandParams) -> RpcResult<Value
         }
         "lanes.status" => Ok(status::compute(ctx).await.unwrap_or(Value::Null)),
         "lanes.check" => check(ctx, parse(arg, "{}")?).await,
+        "lanes.laneFiles" => lane_files(ctx, parse(arg, "{\"ticket\": \"PROJ-1\"}")?).await,
+        "lanes.untangle" => {
+            untangle(
+                ctx,
+                parse(arg, "{\"assignment\": {\"src/a.rs@1a2b3c4d\": \"PROJ-7\"}}")?,
+            )
+            .await
+        }
         "lanes.pr" => pull_request(ctx, parse(arg, "{\"draft\": false}")?, token).await,
         "lanes.pruneMerged" => prune_merged(ctx, parse(arg, "{\"dryRun\": true}")?).await,
         "lanes.sync" => {
@@ -182,6 +208,7 @@ pub async fn execute(ctx: &Ctx, params: ExecuteCommandParams) -> RpcResult<Value
             | "lanes.remove"
             | "lanes.restore"
             | "lanes.moveChange"
+            | "lanes.untangle"
             | "lanes.sync"
             | "lanes.pr"
             | "lanes.pruneMerged"
@@ -405,21 +432,14 @@ async fn pull_request(
     token: Option<tower_lsp_server::lsp_types::ProgressToken>,
 ) -> RpcResult<Value> {
     let c = ctx.clone();
-    let window = ctx.state.folders.read().map_err(internal)?.first().cloned();
+    let window = window_folder(ctx)?;
     progress::run(
         ctx,
         token,
         "Opening the pull request".into(),
         move |reporter| {
             let (repo, config) = target(&c, args.repo)?;
-            let dir = match &args.ticket {
-                Some(name) => ops::switch::lane_named(&repo, &config, name)
-                    .map_err(core_error)?
-                    .path()
-                    .map(Path::to_path_buf),
-                None => window,
-            }
-            .ok_or_else(|| RpcError::invalid_params("no lane: pass {\"ticket\": \"PROJ-1\"}"))?;
+            let dir = lane_dir(&repo, &config, args.ticket.as_deref(), window)?;
             let request = ops::pr::PrRequest {
                 draft: args.draft,
                 base: args.base,
@@ -441,6 +461,70 @@ async fn check(ctx: &Ctx, args: RepoArgs) -> RpcResult<Value> {
         let files = ops::check::check_with(&repo, &config, config.guard_pull_requests)
             .map_err(core_error)?;
         to_json(&wire::CheckReport { files })
+    })
+    .await
+}
+
+/// The worktree of the lane `name` names (any name `lanes switch` takes), else the window's.
+fn lane_dir(
+    repo: &Repo,
+    config: &Config,
+    name: Option<&str>,
+    window: Option<PathBuf>,
+) -> RpcResult<PathBuf> {
+    match name {
+        Some(name) => ops::switch::lane_named(repo, config, name)
+            .map_err(core_error)?
+            .path()
+            .map(Path::to_path_buf),
+        None => window,
+    }
+    .ok_or_else(|| RpcError::invalid_params("no lane: pass {\"ticket\": \"PROJ-1\"}"))
+}
+
+/// The first workspace folder: the window's lane, when no lane is named.
+fn window_folder(ctx: &Ctx) -> RpcResult<Option<PathBuf>> {
+    Ok(ctx.state.folders.read().map_err(internal)?.first().cloned())
+}
+
+/// `lanes.laneFiles`: every file a lane changes, with who else changes it and git's verdict.
+async fn lane_files(ctx: &Ctx, args: LaneArgs) -> RpcResult<Value> {
+    let c = ctx.clone();
+    let window = window_folder(ctx)?;
+    blocking(move || {
+        let (repo, config) = target(&c, args.repo)?;
+        let dir = lane_dir(&repo, &config, args.ticket.as_deref(), window)?;
+        let lane = ops::status(&repo, &config, &dir).map_err(core_error)?;
+        let files = ops::check::lane_files(&repo, &config, &lane.path, config.guard_pull_requests)
+            .map_err(core_error)?;
+        to_json(&files)
+    })
+    .await
+}
+
+/// `lanes.untangle`: a lane's uncommitted hunks, or, with an assignment, each moved to its lane.
+async fn untangle(ctx: &Ctx, args: UntangleArgs) -> RpcResult<Value> {
+    let c = ctx.clone();
+    let window = window_folder(ctx)?;
+    blocking(move || {
+        let (repo, config) = target(&c, args.repo)?;
+        let dir = lane_dir(&repo, &config, args.ticket.as_deref(), window)?;
+        let lane = ops::status(&repo, &config, &dir).map_err(core_error)?.path;
+        match args.assignment {
+            Some(assignment) => {
+                let moved = ops::moves::untangle_apply(&repo, &config, &lane, &assignment)
+                    .map_err(core_error)?;
+                to_json(&wire::Untangled { moved })
+            }
+            None => {
+                let entries = ops::moves::untangle_list(&lane)
+                    .map_err(core_error)?
+                    .iter()
+                    .map(wire::UntangleEntry::from)
+                    .collect();
+                to_json(&wire::UntangleList { lane, entries })
+            }
+        }
     })
     .await
 }

@@ -1,7 +1,7 @@
 //! `lanes check`: files two sides change — two lanes, or a lane and its moving base — with git's
 //! verdict on merging each pair.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::config::Config;
 use crate::conflicts;
@@ -10,7 +10,7 @@ use crate::git::Repo;
 use crate::lane::lanes_of;
 use crate::ops::teammates;
 use crate::overlap::{sources, OverlapIndex};
-use crate::protocol::PathOverlap;
+use crate::protocol::{LaneFiles, PathOverlap};
 use crate::verdict::Judge;
 
 /// Builds the overlap index of the repository.
@@ -53,4 +53,20 @@ pub fn check_files(
     let index = index_with(repo, config, pull_requests)?;
     let judge = Judge::open(repo.common_dir())?;
     conflicts::for_files(&index, &judge, &wanted)
+}
+
+/// Every file the lane at `lane` (its worktree directory) changes, each with the other sides
+/// changing it and git's verdict — what an editor lists under a lane.
+pub fn lane_files(
+    repo: &Repo,
+    config: &Config,
+    lane: &Path,
+    pull_requests: bool,
+) -> Result<LaneFiles> {
+    let index = index_with(repo, config, pull_requests)?;
+    let judge = Judge::open(repo.common_dir())?;
+    Ok(LaneFiles {
+        lane: lane.to_path_buf(),
+        files: conflicts::lane_files(&index, &judge, lane)?,
+    })
 }

@@ -158,6 +158,29 @@ pub struct CheckReport {
 }
 impl Wire for CheckReport {}
 
+/// A file one lane changes, and who else changes it (`lanes.laneFiles`).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LaneFile {
+    /// Repository-relative path.
+    pub path: String,
+    /// The lane changes it without having committed (some of) the change.
+    pub uncommitted: bool,
+    /// The pairs it is part of — another lane, a pull request, or its base changing the same
+    /// file — with git's verdict, the most severe first; empty when no one else changes it.
+    pub pairs: Vec<Pair>,
+}
+impl Wire for LaneFile {}
+
+/// The files one lane changes (`lanes.laneFiles`), by path.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LaneFiles {
+    /// The lane's worktree directory.
+    pub lane: PathBuf,
+    /// Its changed files.
+    pub files: Vec<LaneFile>,
+}
+impl Wire for LaneFiles {}
+
 /// A ticket's context as its lane holds it (`.lanes/ticket.md`).
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TicketContext {

@@ -18,15 +18,15 @@ mod results;
 mod sync;
 
 pub use check::{
-    CheckReport, FileChange, FileCheck, Hunk, LineRange, OverlapSide, Pair, PairSide, PathOverlap,
-    TicketContext, Verdict,
+    CheckReport, FileChange, FileCheck, Hunk, LaneFile, LaneFiles, LineRange, OverlapSide, Pair,
+    PairSide, PathOverlap, TicketContext, Verdict,
 };
 pub use error::{ErrorData, ErrorKind, Outcome, RepoProblem};
 pub use lane::{Lane, LaneElsewhere, LaneList, LaneStatus, RepoLane, TicketLaneList, TicketLanes};
 pub use results::{
     KeptLane, Moved, OpenedInLane, Pruned, PrunedMerged, PullRequestOpened, Removed, RepoStarted,
     Restored, SetUp, Started, StartedMany, Ticket, TicketList, TicketSummary, TrashItem,
-    UntangleEntry,
+    UntangleEntry, UntangleList, Untangled,
 };
 pub use sync::{ApiStats, Closed, PrAction, PrOutcome, RepoSync, SyncReport};
 
@@ -63,6 +63,9 @@ pub fn schema() -> serde_json::Value {
         Outcome<Vec<PathOverlap>>,
         FileCheck,
         CheckReport,
+        LaneFiles,
+        UntangleList,
+        Untangled,
         TicketContext,
         ErrorData,
     );

@@ -256,6 +256,24 @@ pub struct UntangleEntry {
 }
 impl Wire for UntangleEntry {}
 
+/// A lane's uncommitted hunks (`lanes.untangle` without an assignment).
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct UntangleList {
+    /// The lane's worktree directory.
+    pub lane: PathBuf,
+    /// Its uncommitted hunks, by path and line.
+    pub entries: Vec<UntangleEntry>,
+}
+impl Wire for UntangleList {}
+
+/// What `lanes.untangle` with an assignment moved: one move per target lane.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Untangled {
+    /// The moves, in ticket order.
+    pub moved: Vec<Moved>,
+}
+impl Wire for Untangled {}
+
 /// One line of "my open tickets".
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct TicketSummary {
