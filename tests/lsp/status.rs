@@ -59,6 +59,24 @@ fn a_commit_in_the_window_lane_updates_the_status() {
 }
 
 #[test]
+fn a_commit_in_another_lane_resends_the_status_with_a_new_revision() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.lanes_ok(&["start", "B-1"]);
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&repo.lane_dir("A-1")], Value::Null);
+    // The first background scan of the worktrees counts as a change: wait for it.
+    let scanned = lsp.wait_notification("lanes/status", |s| s["revision"].as_u64() >= Some(1));
+    let before = scanned["revision"].as_u64().unwrap();
+    repo.commit(&repo.lane_dir("B-1"), "other.txt", "b\n", "work in B-1");
+    let after = lsp.wait_notification("lanes/status", |s| {
+        s["revision"].as_u64().is_some_and(|r| r > before)
+    });
+    assert_eq!(after["ticket"], "A-1", "still the window's lane: {after}");
+    assert_eq!(after["ahead"], 0, "{after}");
+}
+
+#[test]
 fn a_folder_outside_any_repository_gets_no_status_and_no_crash() {
     let repo = TestRepo::new();
     let plain = repo.base().join("plain");

@@ -547,6 +547,12 @@ export interface LaneStatus {
    */
   repo: string;
   /**
+   * Grows whenever any lane of the window's repositories changed — a commit, a file saved or
+   * edited on disk, a lane started or removed — so a client showing every lane (the VS Code
+   * Lanes view) refreshes on `lanes/status` without polling.
+   */
+  revision?: number;
+  /**
    * Ticket key, or null for the primary checkout and worktrees lanes did not create.
    */
   ticket?: string | null;

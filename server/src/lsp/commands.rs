@@ -680,5 +680,5 @@ async fn reload_sessions(ctx: &Ctx) {
     })
     .await;
     ctx.republish_all().await;
-    status::publish(ctx).await;
+    status::lanes_changed(ctx).await;
 }

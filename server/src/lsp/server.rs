@@ -113,7 +113,7 @@ impl Ctx {
             }
         }
         self.republish_all().await;
-        status::publish(self).await;
+        status::lanes_changed(self).await;
     }
 
     /// Recomputes and publishes the diagnostics of one open document.
@@ -248,7 +248,7 @@ impl Ctx {
         .unwrap_or(false);
         if any {
             self.republish_all().await;
-            status::publish(self).await;
+            status::lanes_changed(self).await;
         }
     }
 
@@ -276,7 +276,7 @@ impl Ctx {
         .unwrap_or((false, false));
         if changed.0 {
             self.republish_all().await;
-            status::publish(self).await;
+            status::lanes_changed(self).await;
         }
         changed.1
     }

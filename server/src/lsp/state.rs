@@ -37,6 +37,8 @@ pub struct State {
     /// Files not open whose conflicts were published (the window lane's changed files), to
     /// clear them when the conflict goes away.
     pub unopened: Mutex<std::collections::BTreeSet<String>>,
+    /// Grows whenever any lane changed (`revision` of `lanes/status`).
+    pub revision: std::sync::atomic::AtomicU64,
 }
 
 /// What `lanes/status` last found of the window ticket's lanes in other repositories.

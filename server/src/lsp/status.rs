@@ -59,12 +59,22 @@ pub async fn compute(ctx: &Ctx) -> Option<Value> {
         serde_json::to_value(wire::LaneStatus {
             lane: described,
             others,
+            revision: state.revision.load(std::sync::atomic::Ordering::Relaxed),
         })
         .ok()
     })
     .await
     .ok()
     .flatten()
+}
+
+/// Some lane changed: counts a new revision and sends `lanes/status` (the window's lane may be
+/// the same, the others are not).
+pub async fn lanes_changed(ctx: &Ctx) {
+    ctx.state
+        .revision
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    publish(ctx).await;
 }
 
 /// Sends `lanes/status` if it differs from the last one sent.

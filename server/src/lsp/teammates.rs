@@ -56,7 +56,7 @@ impl Ctx {
         .unwrap_or(false);
         if changed {
             self.republish_all().await;
-            status::publish(self).await;
+            status::lanes_changed(self).await;
         }
     }
 

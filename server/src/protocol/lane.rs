@@ -74,6 +74,11 @@ pub struct LaneStatus {
     pub lane: Lane,
     /// The same ticket's lanes in the other configured repositories.
     pub others: Vec<LaneElsewhere>,
+    /// Grows whenever any lane of the window's repositories changed — a commit, a file saved or
+    /// edited on disk, a lane started or removed — so a client showing every lane (the VS Code
+    /// Lanes view) refreshes on `lanes/status` without polling.
+    #[serde(default)]
+    pub revision: u64,
 }
 impl Wire for LaneStatus {}
 
