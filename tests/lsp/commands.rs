@@ -533,3 +533,23 @@ fn untangle_with_an_unknown_hunk_moves_nothing() {
         edited
     );
 }
+
+#[test]
+fn no_vs_code_command_has_the_id_of_a_server_command() {
+    // The language client registers the server's commands under their own ids: an extension
+    // command of the same id makes the client fail to start.
+    let repo = TestRepo::new();
+    let mut lsp = repo.lsp();
+    let result = lsp.initialize(&[&repo.dir], Value::Null);
+    let served = result["capabilities"]["executeCommandProvider"]["commands"].clone();
+    let manifest =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../editors/vscode/package.json");
+    let package: Value = serde_json::from_str(&std::fs::read_to_string(manifest).unwrap()).unwrap();
+    for command in package["contributes"]["commands"].as_array().unwrap() {
+        let id = &command["command"];
+        assert!(
+            !served.as_array().unwrap().contains(id),
+            "the extension's {id} is also a server command"
+        );
+    }
+}

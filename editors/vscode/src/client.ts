@@ -1,12 +1,16 @@
-// The language client: starts `lanes lsp`, forwards settings, shows `lanes/status`.
+// The language client: starts `lanes lsp`, forwards settings, hands `lanes/status` on.
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { settings } from './config';
 import { errorText } from './format';
 import type { ErrorData, LaneStatus as LaneStatusMessage } from './protocol';
-import { LaneStatus } from './status';
 
-export function createClient(binary: string, status: LaneStatus, log: vscode.OutputChannel, startLane: () => Promise<void>): LanguageClient {
+export function createClient(
+  binary: string,
+  onStatus: (lane: LaneStatusMessage | null) => void,
+  log: vscode.OutputChannel,
+  startLane: () => Promise<void>,
+): LanguageClient {
   const serverOptions: ServerOptions = {
     command: binary,
     args: ['lsp'],
@@ -29,7 +33,7 @@ export function createClient(binary: string, status: LaneStatus, log: vscode.Out
     },
   };
   const client = new LanguageClient('lanes', 'Lanes', serverOptions, clientOptions);
-  client.onNotification('lanes/status', (lane: LaneStatusMessage | null) => status.update(lane));
+  client.onNotification('lanes/status', onStatus);
   return client;
 }
 

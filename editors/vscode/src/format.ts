@@ -1,6 +1,6 @@
 // Pure helpers (no `vscode` import), unit-tested with node's test runner.
 
-import type { CheckReport, ErrorData, Lane, LaneStatus, LineRange, PrunedMerged, SyncReport } from './protocol';
+import type { CheckReport, ErrorData, Lane, LaneFile, LaneStatus, LineRange, Pair, PrunedMerged, SyncReport, TicketSummary, UntangleEntry } from './protocol';
 
 export type { Lane, LaneStatus, SyncReport };
 
@@ -247,4 +247,127 @@ export function checkItems(report: CheckReport, windowLane: string | undefined):
     }
   }
   return items;
+}
+
+/** The name the server knows a lane by: its ticket, else its branch, else its directory. */
+export function laneName(lane: Lane): string {
+  return lane.ticket ?? lane.branch ?? lane.path;
+}
+
+/** A lane's node in the Lanes view: label, description (dirty, ahead/behind, PR, merged,
+ *  conflicts, then title and branch), icon and the context flags its actions are shown for. */
+export function laneNode(lane: Lane, windowLane: string | undefined): { label: string; description: string; tooltip: string; icon: string; warning: boolean; context: string } {
+  const conflicts = lane.conflicts ?? [];
+  const bits: string[] = [];
+  if (lane.path === windowLane) {
+    bits.push('this window');
+  }
+  if (typeof lane.dirty === 'number' && lane.dirty > 0) {
+    bits.push(`${lane.dirty}●`);
+  }
+  if (typeof lane.ahead === 'number' && typeof lane.behind === 'number' && !lane.primary) {
+    bits.push(`↑${lane.ahead} ↓${lane.behind}`);
+  }
+  if (typeof lane.pr === 'number') {
+    bits.push(`PR #${lane.pr}${lane.pr_state ? ` ${lane.pr_state}` : ''}`);
+  }
+  if (lane.merged) {
+    bits.push('merged');
+  }
+  if (lane.missing) {
+    bits.push('directory missing');
+  }
+  if (lane.locked) {
+    bits.push('locked');
+  }
+  if (conflicts.length > 0) {
+    bits.push(`✗ conflicts with ${conflicts.join(', ')}`);
+  }
+  // The state first, where a narrow sidebar still shows it; then what the lane is.
+  if (lane.title) {
+    bits.push(lane.title);
+  }
+  bits.push(lane.branch ?? '(detached)');
+  const icon = conflicts.length > 0 ? 'warning' : lane.merged ? 'git-merge' : lane.primary ? 'home' : 'git-branch';
+  const context = ['lane', lane.primary ? 'primary' : 'removable', lane.ticket ? 'ticket' : ''].filter(Boolean).join(' ');
+  return {
+    label: lane.ticket ?? (lane.primary ? '(primary checkout)' : lane.branch ?? lane.path),
+    description: bits.join(' · '),
+    tooltip: statusTooltip(lane).replace(/\nClick to switch lanes$/, ''),
+    icon,
+    warning: conflicts.length > 0,
+    context,
+  };
+}
+
+/** The side of `pair` that is not the lane at `lanePath`. */
+function otherSide(pair: Pair, lanePath: string): Pair['a'] {
+  return pair.a.path === lanePath ? pair.b : pair.a;
+}
+
+/** The lines of `pair` in the lane at `lanePath`'s version. */
+function ownLines(pair: Pair, lanePath: string): LineRange[] {
+  return pair.a.path === lanePath ? pair.lines : pair.other_lines;
+}
+
+/** A changed file's node under its lane: what it is (uncommitted), who else changes it with git's
+ *  verdict, and the line to open it at (the first conflicting one). */
+export function fileNode(file: LaneFile, lanePath: string): { label: string; description: string; tooltip: string; conflict: boolean; line: number } {
+  const slash = file.path.lastIndexOf('/');
+  const label = file.path.slice(slash + 1);
+  const dir = slash >= 0 ? file.path.slice(0, slash) : '';
+  const conflicts = file.pairs.filter((p) => p.kind === 'conflict');
+  const others = file.pairs.filter((p) => p.kind !== 'conflict');
+  const bits: string[] = [];
+  if (dir) {
+    bits.push(dir);
+  }
+  if (file.uncommitted) {
+    bits.push('uncommitted');
+  }
+  if (conflicts.length > 0) {
+    const where = describeLines(ownLines(conflicts[0], lanePath));
+    bits.push(`✗ conflicts with ${conflicts.map((p) => otherSide(p, lanePath).name).join(', ')}${where ? ` at ${where}` : ''}`);
+  }
+  if (others.length > 0) {
+    bits.push(`also changed in ${others.map((p) => otherSide(p, lanePath).name).join(', ')}`);
+  }
+  const tooltip = [
+    file.path,
+    ...file.pairs.map((p) => {
+      const where = describeLines(ownLines(p, lanePath));
+      const verdict = p.kind === 'conflict' ? 'merging would conflict' : p.kind === 'overlap' ? 'the same change: merges cleanly' : 'changed elsewhere in the file: merges cleanly';
+      return `${otherSide(p, lanePath).name}: ${verdict}${where ? ` (${where})` : ''}`;
+    }),
+  ].join('\n');
+  const first = (conflicts[0] ?? file.pairs[0]) ? ownLines(conflicts[0] ?? file.pairs[0], lanePath)[0] : undefined;
+  return { label, description: bits.join(' · '), tooltip, conflict: conflicts.length > 0, line: Math.max(first?.start ?? 1, 1) };
+}
+
+/** My Tickets: one entry per ticket, saying which have a lane. */
+export function ticketItems(tickets: TicketSummary[]): { label: string; description: string; detail: string; key: string; lane: string | undefined }[] {
+  return tickets.map((t) => ({
+    label: `${t.lane ? '$(git-branch)' : '$(circle-outline)'} ${t.key}`,
+    description: [t.status ?? '', t.lane ? 'has a lane: Enter opens it' : 'Enter starts a lane'].filter(Boolean).join(' · '),
+    detail: t.title,
+    key: t.key,
+    lane: t.lane ?? undefined,
+  }));
+}
+
+/** True when the error says no ticket provider is configured (the quiet case: ask for a key);
+ *  every other provider error is shown. */
+export function isNoProvider(error: unknown): boolean {
+  const message = (error as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' && message.includes('no ticket provider is configured');
+}
+
+/** An Untangle… entry for a hunk: where it is, and its first changed lines. */
+export function hunkItem(entry: UntangleEntry): { label: string; description: string; detail: string; id: string } {
+  let where = 'whole file';
+  if (typeof entry.new_start === 'number') {
+    const n = entry.new_lines ?? 0;
+    where = n === 0 ? `after line ${entry.new_start}` : n === 1 ? `line ${entry.new_start}` : `lines ${entry.new_start}-${entry.new_start + n - 1}`;
+  }
+  return { label: entry.path, description: where, detail: entry.preview.slice(0, 3).join('  '), id: entry.id };
 }

@@ -71,7 +71,12 @@ git(author, 'add', '.');
 git(author, 'commit', '-q', '-m', 'Fix login');
 git(author, 'push', '-q', 'origin', 'HEAD:refs/pull/7/head');
 
-// The fake GitHub REST API: the search and the pull request, with GitHub's shapes.
+// The fake GitHub REST API: the searches, the pull request and issue 5, with GitHub's shapes.
+const issue = (base) => ({
+  url: `${base}/repos/octo/widgets/issues/5`, repository_url: `${base}/repos/octo/widgets`,
+  html_url: 'https://github.com/octo/widgets/issues/5', number: 5, title: 'Add export',
+  body: 'Export the report as CSV.', state: 'open', user: { login: 'someone' }, assignee: { login: 'me' }, labels: [],
+});
 const gitHubLog = [];
 const posted = [];
 const fakeGitHub = http.createServer(async (req, res) => {
@@ -88,7 +93,9 @@ const fakeGitHub = http.createServer(async (req, res) => {
     const q = url.searchParams.get('q') ?? '';
     const items = q.includes('repo:octo/widgets') && q.includes('author:@me')
       ? [{ ...pull, repository_url: `${base}/repos/octo/widgets`, pull_request: { url: `${base}/repos/octo/widgets/pulls/7` }, user: { login: 'me' } }]
-      : [];
+      : q.includes('is:issue') && q.includes('assignee:@me')
+        ? [issue(base)]
+        : [];
     body = { total_count: items.length, incomplete_results: false, items };
   } else if (url.pathname === '/repos/octo/widgets/pulls' && req.method === 'GET') {
     body = [];
@@ -105,6 +112,8 @@ const fakeGitHub = http.createServer(async (req, res) => {
       html_url: 'https://github.com/octo/widgets/pull/8',
       head: { ref: asked.head, repo: { full_name: 'octo/widgets' } }, base: { ref: asked.base },
     };
+  } else if (url.pathname === '/repos/octo/widgets/issues/5') {
+    body = issue(base);
   } else if (url.pathname === '/repos/octo/widgets/pulls/7') {
     body = { ...pull, merged: false, head: { ref: 'fix/login', repo: { full_name: 'octo/widgets' } }, base: { ref: 'main' } };
   } else {
@@ -117,7 +126,8 @@ const fakeGitHub = http.createServer(async (req, res) => {
 await new Promise((resolve) => fakeGitHub.listen(0, '127.0.0.1', resolve));
 childEnv.GITHUB_API_URL = `http://127.0.0.1:${fakeGitHub.address().port}`;
 fs.mkdirSync(path.join(childEnv.XDG_CONFIG_HOME, 'lanes'), { recursive: true });
-fs.writeFileSync(path.join(childEnv.XDG_CONFIG_HOME, 'lanes', 'config.toml'), '[github]\nhost = "github.com"\n');
+const userConfig = path.join(childEnv.XDG_CONFIG_HOME, 'lanes', 'config.toml');
+fs.writeFileSync(userConfig, '[github]\nhost = "github.com"\n');
 lanes(repo, 'start', 'A-1');
 lanes(repo, 'start', 'B-1');
 // C-1 was squash-merged into main (GitHub's default): its work is on origin/main.
@@ -147,6 +157,8 @@ fs.writeFileSync(
   JSON.stringify({
     'lanes.server.path': LANES_BIN,
     'lanes.switch.openIn': 'currentWindow',
+    // The agent an agent terminal runs: here, one that leaves its lane's ticket in a file.
+    'lanes.agent.command': `echo "$LANES_TICKET" > ${path.join(scratch, 'agent-ran')}`,
     'chat.disableAIFeatures': true,
     'workbench.startupEditor': 'none',
     'update.mode': 'none',
@@ -340,6 +352,122 @@ try {
     await until('the merged lane gone from disk', async () => !fs.existsSync(laneC), 60000);
     await notified('Removed C-1');
     if (!fs.existsSync(laneA) || !fs.existsSync(laneB)) throw new Error('an unmerged lane was removed');
+  });
+
+  // The view's row whose label is exactly `label` (descriptions name other lanes too).
+  const sidebarRow = (label) => page.locator('.part.sidebar .monaco-list-row')
+    .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }) }).first();
+  /** In the quick pick asking `placeholder`, filters for `text` and takes the row it focuses. */
+  const choose = async (placeholder, text) => {
+    const input = page.locator('.quick-input-widget input').first();
+    await until(`the pick "${placeholder}"`, async () => ((await input.getAttribute('placeholder').catch(() => '')) ?? '').includes(placeholder));
+    await input.fill(text);
+    await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: text }).first().waitFor();
+    await input.press('Enter');
+  };
+  const rowText = async (text) => (await sidebarRow(text).innerText().catch(() => '')).replace(/\s+/g, ' ');
+
+  await scenario('the Lanes view lists every lane with its state and a badge, and a lane\'s files with their verdicts', async () => {
+    await runCommand('View: Close All Editors');
+    await runCommand('Lanes: Focus on Lanes View');
+    await until('A-1 with its branch, dirty count and conflict', async () => {
+      const text = await rowText('A-1');
+      return text.includes('feature/A-1') && text.includes('1●') && text.includes('conflicts with B-1');
+    });
+    await until('B-1 marked as this window\'s lane', async () => (await rowText('B-1')).includes('this window'));
+    await until('the badge of the two conflicting lanes', async () =>
+      (await page.locator('.part.activitybar .action-item', { has: page.locator('[aria-label^="Lanes"]') }).locator('.badge-content').innerText().catch(() => '')) === '2',
+    );
+    await sidebarRow('B-1').click();
+    await until('B-1\'s changed file with its verdict', async () => {
+      const text = await rowText('app.txt');
+      return text.includes('src') && text.includes('conflicts with A-1 at line 5');
+    });
+    await sidebarRow('app.txt').click();
+    await until('the file open at its conflicting line', async () => {
+      const crumbs = await page.locator('.breadcrumbs-control').first().innerText().catch(() => '');
+      const status = await page.locator('.statusbar-item', { hasText: /Ln \d+/ }).first().innerText().catch(() => '');
+      return crumbs.includes('app.txt') && status.includes('Ln 5');
+    });
+  });
+
+  await scenario('the Lanes view follows a change on disk in another lane, without polling', async () => {
+    fs.writeFileSync(path.join(laneA, 'extra.txt'), 'new\n');
+    await until('A-1 with two changed files', async () => (await rowText('A-1')).includes('2●'));
+  });
+
+  await scenario('a lane\'s context menu opens an agent terminal running the agent command in that lane', async () => {
+    await sidebarRow('A-1').click({ button: 'right' });
+    // VS Code's menus act on Enter at the item the pointer is on.
+    await page.locator('.context-view .action-label', { hasText: 'Open Agent Terminal' }).first().hover();
+    await page.keyboard.press('Enter');
+    const mark = path.join(scratch, 'agent-ran');
+    await until('the agent command run with A-1\'s variables', async () => fs.existsSync(mark) && fs.readFileSync(mark, 'utf8').trim() === 'A-1', 60000);
+  });
+
+  await scenario('My Tickets lists the provider\'s issues and Enter starts a lane for one', async () => {
+    fs.writeFileSync(userConfig, 'provider = "github"\n[github]\nhost = "github.com"\n');
+    await runCommand('Notifications: Clear All Notifications');
+    await runCommand('Lanes: My Tickets…');
+    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Add export' }).first();
+    await row.waitFor({ timeout: 60000 });
+    const text = await row.innerText();
+    if (!text.includes('#5') || !text.includes('Enter starts a lane')) throw new Error(`the pick: ${text}`);
+    await page.keyboard.press('Enter');
+    await until('the issue\'s lane on disk', async () => git(repo, 'worktree', 'list', '--porcelain').includes('project-gh-5'), 60000);
+    await notified('gh-5');
+  });
+
+  await scenario('Move Change to Lane moves the change under the cursor to the lane picked', async () => {
+    await runCommand('View: Close All Editors');
+    // This window's copy, by its absolute path (A-1's copy was opened before).
+    await quickOpen(path.join(laneB, 'src', 'app.txt'));
+    await until("B-1's copy in the editor", async () => {
+      const crumbs = await page.locator('.breadcrumbs-control').first().innerText().catch(() => '');
+      return crumbs.includes('app.txt') && !crumbs.includes('project-');
+    });
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+G');
+    const goTo = page.locator('.quick-input-widget input');
+    await until('the go-to-line box', async () => ((await goTo.inputValue().catch(() => '')) ?? '').startsWith(':'));
+    await goTo.fill(':5');
+    await goTo.press('Enter');
+    await runCommand('Lanes: Move Change to Lane…');
+    await choose('Move the change to lane', 'NEW-7');
+    await choose('Move what to lane NEW-7?', 'The change at line 5');
+    const newLane = path.join(scratch, 'project-NEW-7');
+    await until('the change in NEW-7 and gone from B-1', async () =>
+      fs.readFileSync(path.join(newLane, 'src/app.txt'), 'utf8').includes('changed by B')
+        && !fs.readFileSync(path.join(laneB, 'src/app.txt'), 'utf8').includes('changed by B'), 60000);
+    await notified('to lane NEW-7');
+  });
+
+  await scenario('Untangle moves the hunks picked to the lane picked', async () => {
+    await runCommand('View: Close All Editors');
+    fs.writeFileSync(path.join(laneB, 'README.md'), '# project\nbelongs to NEW-7\n');
+    await runCommand('Lanes: Untangle…');
+    const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'README.md' }).first();
+    await row.waitFor({ timeout: 60000 });
+    await row.locator('input[type="checkbox"], .quick-input-list-checkbox, .monaco-checkbox').first().click();
+    await page.locator('.quick-input-widget input').first().press('Enter');
+    await choose('Move 1 hunk(s) to lane', 'NEW-7');
+    const newLane = path.join(scratch, 'project-NEW-7');
+    await until('the hunk in NEW-7 and gone from B-1', async () =>
+      fs.readFileSync(path.join(newLane, 'README.md'), 'utf8').includes('belongs to NEW-7')
+        && !fs.readFileSync(path.join(laneB, 'README.md'), 'utf8').includes('belongs to NEW-7'), 60000);
+  });
+
+  await scenario('the Getting Started walkthrough shows its steps', async () => {
+    await runCommand('Welcome: Open Walkthrough...');
+    const input = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-widget .monaco-list-row').first().waitFor();
+    await input.fill('Get Started with Lanes');
+    await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Get Started with Lanes' }).first().waitFor();
+    await input.press('Enter');
+    for (const step of ['Install the lanes binary', 'Sign in to GitHub', 'Start your first lane', 'See every lane at a glance']) {
+      await page.locator('.gettingStartedContainer, .editor-container', { hasText: step }).first().waitFor();
+    }
+    await runCommand('View: Close All Editors');
   });
 
   await scenario('a new lanes.server.path restarts the server without a window reload', async () => {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { agentEnvironment, checkItems, withCargoBin, errorText, findOnPath, laneItem, pruneQuestion, pruneSummary, serverSettings, statusText, statusTooltip, syncSummary, ticketProblem } from '../../src/format';
+import { agentEnvironment, checkItems, fileNode, hunkItem, isNoProvider, laneName, laneNode, ticketItems, withCargoBin, errorText, findOnPath, laneItem, pruneQuestion, pruneSummary, serverSettings, statusText, statusTooltip, syncSummary, ticketProblem } from '../../src/format';
 import type { CheckReport, Lane, PrAction, PrOutcome, PrunedMerged, RepoSync } from '../../src/protocol';
 
 const lane: Lane = {
@@ -166,4 +166,74 @@ test('the binary is looked for in cargo\'s bin directory too, after PATH', () =>
   assert.equal(withCargoBin('/usr/bin:/bin', undefined, '/home/me'), '/usr/bin:/bin:/home/me/.cargo/bin');
   assert.equal(withCargoBin('/usr/bin', '/opt/cargo/', '/home/me'), '/usr/bin:/opt/cargo/bin');
   assert.equal(withCargoBin('/home/me/.cargo/bin:/usr/bin', undefined, '/home/me'), '/home/me/.cargo/bin:/usr/bin');
+});
+
+test('a lane node shows its state first — dirty, ahead/behind, PR, conflicts — then title and branch', () => {
+  const node = laneNode({ ...lane, pr_state: 'open', merged: false, conflicts: ['B-1'] }, '/src/p-PROJ-1');
+  assert.equal(node.label, 'PROJ-1');
+  assert.equal(node.description, 'this window · 2● · ↑1 ↓0 · PR #42 open · ✗ conflicts with B-1 · Fix login · feature/PROJ-1');
+  assert.equal(node.icon, 'warning');
+  assert.equal(node.warning, true);
+  assert.equal(node.context, 'lane removable ticket');
+  assert.ok(!node.tooltip.includes('Click to switch'));
+});
+
+test('a merged lane and the primary checkout get their own icons and no Remove', () => {
+  assert.equal(laneNode({ ...lane, merged: true, conflicts: [] }, undefined).icon, 'git-merge');
+  const primary = laneNode({ ...lane, ticket: null, title: null, primary: true, branch: 'main', pr: null, dirty: 0 }, undefined);
+  assert.equal(primary.label, '(primary checkout)');
+  assert.equal(primary.icon, 'home');
+  assert.equal(primary.context, 'lane primary');
+  assert.equal(primary.description, 'main');
+});
+
+test('the server is asked for a lane by ticket, else branch, else directory', () => {
+  assert.equal(laneName(lane), 'PROJ-1');
+  assert.equal(laneName({ ...lane, ticket: null }), 'feature/PROJ-1');
+  assert.equal(laneName({ ...lane, ticket: null, branch: null }), '/src/p-PROJ-1');
+});
+
+test('a changed file node names who else changes it and opens at the first conflicting line', () => {
+  const me = { name: 'PROJ-1', ticket: 'PROJ-1', branch: 'feature/PROJ-1', path: '/src/p-PROJ-1', ref: null };
+  const b = { name: 'B-1', ticket: 'B-1', branch: 'feature/B-1', path: '/src/p-B-1', ref: null };
+  const base = { name: 'origin/main', ticket: null, branch: null, path: null, ref: 'origin/main' };
+  const node = fileNode({
+    path: 'src/app.txt',
+    uncommitted: true,
+    pairs: [
+      { a: b, b: me, kind: 'conflict', lines: [{ start: 9, lines: 1 }], other_lines: [{ start: 5, lines: 2 }] },
+      { a: me, b: base, kind: 'shared', lines: [], other_lines: [] },
+    ],
+  }, '/src/p-PROJ-1');
+  assert.equal(node.label, 'app.txt');
+  assert.equal(node.description, 'src · uncommitted · ✗ conflicts with B-1 at lines 5-6 · also changed in origin/main');
+  assert.equal(node.conflict, true);
+  assert.equal(node.line, 5);
+  assert.equal(node.tooltip, 'src/app.txt\nB-1: merging would conflict (lines 5-6)\norigin/main: changed elsewhere in the file: merges cleanly');
+  const alone = fileNode({ path: 'notes.txt', uncommitted: false, pairs: [] }, '/src/p-PROJ-1');
+  assert.deepEqual([alone.label, alone.description, alone.conflict, alone.line], ['notes.txt', '', false, 1]);
+});
+
+test('my tickets say which have a lane and what Enter does', () => {
+  const items = ticketItems([
+    { key: 'PROJ-1', title: 'Fix login', status: 'In Progress', lane: '/src/p-PROJ-1' },
+    { key: 'PROJ-2', title: 'Add export', status: null, lane: null },
+  ]);
+  assert.deepEqual(items.map((i) => [i.label, i.description, i.lane]), [
+    ['$(git-branch) PROJ-1', 'In Progress · has a lane: Enter opens it', '/src/p-PROJ-1'],
+    ['$(circle-outline) PROJ-2', 'Enter starts a lane', undefined],
+  ]);
+});
+
+test('only "no provider configured" is quiet; other provider errors are shown', () => {
+  assert.equal(isNoProvider({ message: 'no ticket provider is configured' }), true);
+  assert.equal(isNoProvider({ message: 'Jira answered 401 Unauthorized' }), false);
+  assert.equal(isNoProvider(undefined), false);
+});
+
+test('an untangle entry says where the hunk is and shows its first lines', () => {
+  const item = hunkItem({ id: 'src/a.rs@1a2b', path: 'src/a.rs', new_start: 3, new_lines: 2, old_start: 3, old_lines: 1, preview: ['-old', '+new', '+more', '+four'] });
+  assert.deepEqual(item, { label: 'src/a.rs', description: 'lines 3-4', detail: '-old  +new  +more', id: 'src/a.rs@1a2b' });
+  assert.equal(hunkItem({ id: 'x@whole', path: 'x.bin', preview: [] }).description, 'whole file');
+  assert.equal(hunkItem({ id: 'y', path: 'y', new_start: 7, new_lines: 0, preview: [] }).description, 'after line 7');
 });
