@@ -9,7 +9,8 @@ vim.api.nvim_create_user_command('Lanes', function(opts)
 end, {
   nargs = '+',
   bang = true,
-  desc = 'Lanes: start, switch, sync, remove, open, list',
+  range = true,
+  desc = 'Lanes: start, switch, sync, remove, open, list, check, move, tickets, pr, prune, agent',
   complete = function(arglead, cmdline)
     return require('lanes').complete(arglead, cmdline)
   end,

@@ -350,4 +350,105 @@ H.run_tests({
       H.eq(-1, vim.fn.bufnr(repo.lane('A-1') .. '/src/app.txt'), "the old lane's buffer is closed")
     end,
   },
+  {
+    ':Lanes move moves the change on the cursor line to the lane named, and the buffer follows',
+    function()
+      local repo = H.repo()
+      H.lanes(repo.dir, 'start', 'A-1')
+      H.lanes(repo.dir, 'start', 'B-1')
+      H.write(repo.lane('B-1') .. '/src/app.txt', H.lines(20, { [2] = true, [15] = true }, 'b'))
+      setup()
+      vim.cmd('silent! %bwipeout!')
+      vim.cmd.cd(repo.lane('B-1'))
+      vim.cmd.edit(repo.lane('B-1') .. '/src/app.txt')
+      H.wait_client()
+      vim.api.nvim_win_set_cursor(0, { 15, 0 })
+      vim.cmd('Lanes move A-1')
+      H.wait('the hunk of line 15 in A-1', function()
+        return table.concat(vim.fn.readfile(repo.lane('A-1') .. '/src/app.txt'), '\n'):find('b 15', 1, true) ~= nil
+      end)
+      H.wait('the buffer reloaded without it', function()
+        return vim.api.nvim_buf_get_lines(0, 14, 15, false)[1] == 'line 15'
+      end)
+      H.eq('b 2', vim.api.nvim_buf_get_lines(0, 1, 2, false)[1], 'the other hunk stays')
+      H.eq(nil, table.concat(vim.fn.readfile(repo.lane('A-1') .. '/src/app.txt'), '\n'):find('b 2', 1, true), 'only the hunk on the cursor line moved')
+    end,
+  },
+  {
+    ':Lanes tickets lists the provider\'s issues and picking one without a lane starts it',
+    function()
+      local repo = H.repo()
+      local bare = repo.base .. '/widgets.git'
+      H.run({ 'git', 'init', '-q', '--bare', '-b', 'main', bare })
+      H.git(repo.dir, 'remote', 'add', 'origin', 'https://github.com/octo/widgets.git')
+      H.git(repo.dir, 'config', 'url.' .. bare .. '.insteadOf', 'https://github.com/octo/widgets.git')
+      H.git(repo.dir, 'push', '-q', 'origin', 'main')
+      local base
+      local url, server = H.fake_github(function(target, auth)
+        if auth ~= 'Bearer nvim-test-token' then
+          return 401, '{"message": "Bad credentials"}'
+        end
+        local issue = ('{"number": 5, "title": "Add export", "body": "As CSV.", "state": "open", "html_url": "https://github.com/octo/widgets/issues/5", "repository_url": "%s/repos/octo/widgets", "user": {"login": "someone"}, "assignee": {"login": "me"}, "labels": []}'):format(base)
+        if target:match('^/search/issues') and target:find('assignee', 1, true) then
+          return 200, ('{"total_count": 1, "incomplete_results": false, "items": [%s]}'):format(issue)
+        elseif target == '/repos/octo/widgets/issues/5' then
+          return 200, issue
+        end
+        return 404, '{"message": "Not Found"}'
+      end)
+      base = url
+      vim.env.GITHUB_API_URL, vim.env.GITHUB_TOKEN = url, 'nvim-test-token'
+      local config_file = vim.env.XDG_CONFIG_HOME .. '/lanes/config.toml'
+      H.write(config_file, 'provider = "github"\n[github]\nhost = "github.com"\n')
+      local shown
+      vim.ui.select = function(items, opts, on_choice)
+        shown = opts.format_item(items[1])
+        on_choice(items[1])
+      end
+      setup()
+      vim.cmd('silent! %bwipeout!')
+      vim.cmd.cd(repo.dir)
+      vim.cmd.edit(repo.dir .. '/README.md')
+      H.wait_client()
+      vim.cmd('Lanes tickets')
+      H.wait("the issue's lane", function()
+        return vim.fn.isdirectory(repo.lane('gh-5')) == 1
+      end)
+      H.contains(shown, '#5', 'the picker shows the key')
+      H.contains(shown, 'Add export', 'and the title')
+      server:close()
+      vim.env.GITHUB_API_URL, vim.env.GITHUB_TOKEN = nil, nil
+      os.remove(config_file)
+    end,
+  },
+  {
+    ':Lanes tickets shows the provider\'s error instead of an empty list',
+    function()
+      local repo = H.repo()
+      H.git(repo.dir, 'remote', 'add', 'origin', 'https://github.com/octo/widgets.git')
+      local url, server = H.fake_github(function()
+        return 401, '{"message": "Bad credentials"}'
+      end)
+      vim.env.GITHUB_API_URL, vim.env.GITHUB_TOKEN = url, 'a-revoked-token'
+      local config_file = vim.env.XDG_CONFIG_HOME .. '/lanes/config.toml'
+      H.write(config_file, 'provider = "github"\n[github]\nhost = "github.com"\n')
+      local messages = {}
+      vim.notify = function(msg)
+        table.insert(messages, msg)
+      end
+      setup()
+      vim.cmd('silent! %bwipeout!')
+      vim.cmd.cd(repo.dir)
+      vim.cmd.edit(repo.dir .. '/README.md')
+      H.wait_client()
+      vim.cmd('Lanes tickets')
+      H.wait('the error', function()
+        return table.concat(messages, '\n'):find('your tickets could not be listed', 1, true) ~= nil
+      end)
+      H.contains(table.concat(messages, '\n'), '401', 'what GitHub said')
+      server:close()
+      vim.env.GITHUB_API_URL, vim.env.GITHUB_TOKEN = nil, nil
+      os.remove(config_file)
+    end,
+  },
 })

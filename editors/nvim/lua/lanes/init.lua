@@ -17,6 +17,11 @@ local function str(value)
   return type(value) == 'string' and value or nil
 end
 
+--- True when the error says no ticket provider is configured (then a key is simply asked for).
+local function no_provider(err)
+  return type(err) == 'table' and type(err.message) == 'string' and err.message:find('no ticket provider is configured', 1, true) ~= nil
+end
+
 local function err_message(err)
   if type(err) ~= 'table' then
     return tostring(err)
@@ -69,14 +74,15 @@ local function lane_label(lane)
   return table.concat(bits, '  ')
 end
 
---- Lists lanes and lets the user pick one (primary excluded unless `with_primary`).
-local function pick_lane(prompt, with_primary, callback)
+--- Lists lanes and lets the user pick one (primary excluded unless `with_primary`; the lane at
+--- the directory `except` excluded).
+local function pick_lane(prompt, with_primary, callback, except)
   lsp.execute('lanes.list', {}, function(err, result)
     if err then
       return notify(err_message(err), vim.log.levels.ERROR)
     end
     local lanes = vim.tbl_filter(function(l)
-      return with_primary or not l.primary
+      return (with_primary or not l.primary) and l.path ~= except
     end, result and result.lanes or {})
     if #lanes == 0 then
       return notify('no lanes yet: start one with :Lanes start KEY')
@@ -157,8 +163,12 @@ function M.start(ticket)
         end
       end)
     end
-    -- With a ticket provider, pick one of "my tickets"; otherwise type the key.
+    -- With a ticket provider, pick one of "my tickets"; otherwise type the key. A provider's
+    -- error is shown, then the key asked for.
     lsp.execute('lanes.tickets', {}, function(err, result)
+      if err and not no_provider(err) then
+        notify('your tickets could not be listed: ' .. err_message(err), vim.log.levels.WARN)
+      end
       local tickets = not err and result and result.tickets or {}
       if #tickets == 0 then
         return ask()
@@ -485,6 +495,98 @@ function M.prune()
   end)
 end
 
+--- Your open tickets from the provider; picking one enters its lane, or starts one.
+function M.tickets()
+  lsp.execute('lanes.tickets', {}, function(err, result)
+    if err then
+      if no_provider(err) then
+        return notify('no ticket provider is configured: set provider = "jira" or "github" in lanes.toml (see `lanes doctor`), or :Lanes start KEY', vim.log.levels.WARN)
+      end
+      return notify('your tickets could not be listed: ' .. err_message(err), vim.log.levels.ERROR)
+    end
+    local tickets = result and result.tickets or {}
+    if #tickets == 0 then
+      return notify('no open tickets are assigned to you')
+    end
+    vim.ui.select(tickets, {
+      prompt = 'Your open tickets (● has a lane)',
+      format_item = function(t)
+        return ('%s %s  %s  %s'):format(str(t.lane) and '●' or '○', t.key, str(t.status) or '', t.title)
+      end,
+    }, function(choice)
+      if not choice then
+        return
+      end
+      if str(choice.lane) then
+        enter(choice.lane)
+        notify(('now in lane %s (%s)'):format(choice.key, choice.lane))
+      else
+        M.start(choice.key)
+      end
+    end)
+  end)
+end
+
+--- Moves the uncommitted change of the current file on the cursor's line (or the lines of
+--- `:'<,'>Lanes move`) to lane `ticket` (picked when nil); the buffer is saved first, since the
+--- change moves on disk. When it does not apply cleanly, offers conflict markers.
+function M.move(ticket, _, opts)
+  local buf = vim.api.nvim_get_current_buf()
+  if vim.bo[buf].buftype ~= '' or vim.api.nvim_buf_get_name(buf) == '' then
+    return notify('open the file whose change should move first', vim.log.levels.WARN)
+  end
+  vim.cmd('silent update')
+  local first, last
+  if opts and opts.range and opts.range > 0 then
+    first, last = opts.line1, opts.line2
+  else
+    first = vim.api.nvim_win_get_cursor(0)[1]
+    last = first
+  end
+  local argument = {
+    uri = vim.uri_from_bufnr(buf),
+    range = { start = { line = first - 1, character = 0 }, ['end'] = { line = last - 1, character = 0 } },
+  }
+  local function done(moved)
+    vim.cmd('checktime')
+    local markers = #(moved.conflicts or {}) > 0 and (' (conflict markers in %s)'):format(table.concat(moved.conflicts, ', ')) or ''
+    notify(('moved %d hunk(s) of %s to lane %s%s'):format(moved.hunks, table.concat(moved.files, ', '), moved.to, markers))
+  end
+  local function go(key)
+    argument.ticket = key
+    lsp.execute('lanes.moveChange', argument, function(err, moved)
+      if not err then
+        return done(moved)
+      end
+      local kind = type(err.data) == 'table' and err.data.kind or nil
+      if kind ~= 'conflict' then
+        return notify(err_message(err), vim.log.levels.ERROR)
+      end
+      notify(err_message(err), vim.log.levels.WARN)
+      vim.ui.select({ 'Cancel', 'Move with conflict markers' }, { prompt = 'Move to lane ' .. key .. '?' }, function(choice)
+        if choice ~= 'Move with conflict markers' then
+          return
+        end
+        argument.threeWay = true
+        lsp.execute('lanes.moveChange', argument, function(err2, moved2)
+          if err2 then
+            return notify(err_message(err2), vim.log.levels.ERROR)
+          end
+          done(moved2)
+        end)
+      end)
+    end)
+  end
+  if ticket and ticket ~= '' then
+    go(ticket)
+  else
+    local here = lsp.toplevel(vim.fn.fnamemodify(vim.api.nvim_buf_get_name(buf), ':p:h'))
+    pick_lane('Move the change to lane', false, function(lane)
+      go(lane.ticket)
+    end, here)
+  end
+end
+
 --- Subcommands of :Lanes.
 M.subcommands = {
   start = M.start,
@@ -497,6 +599,8 @@ M.subcommands = {
   prune = M.prune,
   agent = M.agent,
   check = M.check,
+  move = M.move,
+  tickets = M.tickets,
 }
 
 --- :Lanes {sub} [KEY] [--force]
@@ -505,9 +609,9 @@ function M.command(opts)
   local sub = args[1]
   local fn = sub and M.subcommands[sub]
   if not fn then
-    return notify('usage: :Lanes start|switch|sync|remove|open|list|pr|prune|agent|check [KEY]', vim.log.levels.ERROR)
+    return notify('usage: :Lanes start|switch|sync|remove|open|list|pr|prune|agent|check|move|tickets [KEY]', vim.log.levels.ERROR)
   end
-  fn(args[2], args[3] == '--force' or opts.bang)
+  fn(args[2], args[3] == '--force' or opts.bang, opts)
 end
 
 --- Completion of subcommands and ticket keys.
@@ -519,7 +623,7 @@ function M.complete(arglead, cmdline)
       return s:find(arglead, 1, true) == 1
     end, vim.tbl_keys(M.subcommands))
   end
-  if vim.tbl_contains({ 'start', 'list', 'sync', 'prune', 'check' }, words[2]) then
+  if vim.tbl_contains({ 'start', 'list', 'sync', 'prune', 'check', 'tickets' }, words[2]) then
     return {}
   end
   local result = lsp.execute_sync('lanes.list', {}, 1000)
