@@ -451,4 +451,29 @@ H.run_tests({
       os.remove(config_file)
     end,
   },
+  {
+    'a missing binary is said plainly, once at setup and by every command',
+    function()
+      local repo = H.repo()
+      local messages = {}
+      vim.notify = function(msg)
+        table.insert(messages, msg)
+      end
+      setup({ cmd = { '/nonexistent/lanes', 'lsp' } })
+      vim.cmd('silent! %bwipeout!')
+      vim.cmd.cd(repo.dir)
+      vim.cmd.edit(repo.dir .. '/README.md')
+      H.wait('the warning at setup', function()
+        return #messages > 0
+      end)
+      H.contains(messages[1], 'the `lanes` binary was not found (/nonexistent/lanes)', 'at setup')
+      vim.cmd('Lanes list')
+      H.wait('the command says it too', function()
+        return #messages > 1
+      end)
+      H.contains(messages[2], 'cargo install --path server', 'how to install it')
+      H.eq(0, #vim.lsp.get_clients({ name = 'lanes' }), 'no client trying to start')
+      setup()
+    end,
+  },
 })

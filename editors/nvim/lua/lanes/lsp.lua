@@ -112,9 +112,20 @@ local function start_for(bufnr)
   vim.lsp.start(cfg, { bufnr = bufnr })
 end
 
---- Registers the client (idempotent).
+--- Registers the client (idempotent). Without the binary, says so once instead of failing on
+--- every buffer.
 function M.setup()
   vim.api.nvim_clear_autocmds({ group = group })
+  local missing = M.missing_binary()
+  if missing then
+    if vim.fn.has('nvim-0.11') == 1 then
+      vim.lsp.enable('lanes', false)
+    end
+    vim.schedule(function()
+      vim.notify('lanes: ' .. missing, vim.log.levels.WARN)
+    end)
+    return
+  end
   if vim.fn.has('nvim-0.11') == 1 then
     local cfg = M.client_config()
     cfg.root_dir = function(bufnr, on_dir)
@@ -196,11 +207,25 @@ local function ready(client)
   return client and client.initialized and client or nil
 end
 
+--- Why the server cannot run, when its binary is missing; nil when it is there.
+function M.missing_binary()
+  local cmd = config.options.cmd or {}
+  if cmd[1] and vim.fn.executable(cmd[1]) == 1 then
+    return nil
+  end
+  return ('the `lanes` binary was not found (%s): install it with `cargo install --path server` in the lanes repository, or set `cmd` in require("lanes").setup(); see :checkhealth lanes'):format(cmd[1] or 'no cmd')
+end
+
 --- Runs a server command; `callback(err, result)` on the main loop.
 function M.execute(command, argument, callback)
+  local missing = M.missing_binary()
+  if missing then
+    callback({ message = missing }, nil)
+    return
+  end
   local client = ready(M.client())
   if not client then
-    callback({ message = 'not in a git repository (or `lanes` is not installed: see :checkhealth lanes)' }, nil)
+    callback({ message = 'not in a git repository: open a file of one, or :cd into it' }, nil)
     return
   end
   local params = command_params(command, argument)
