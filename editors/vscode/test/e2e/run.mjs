@@ -457,6 +457,19 @@ try {
         && !fs.readFileSync(path.join(laneB, 'README.md'), 'utf8').includes('belongs to NEW-7'), 60000);
   });
 
+  await scenario('Remove on a lane of the view asks, then removes it and the view drops it', async () => {
+    await runCommand('Lanes: Focus on Lanes View');
+    await sidebarRow('PROJ-12').click({ button: 'right' });
+    await page.locator('.context-view .action-label', { hasText: 'Remove' }).first().hover();
+    await page.keyboard.press('Enter');
+    const dialog = page.locator('.monaco-dialog-box', { hasText: 'Remove lane PROJ-12?' });
+    await dialog.waitFor();
+    await dialog.locator('.monaco-button', { hasText: 'Remove' }).first().click();
+    const lane = path.join(scratch, 'project-PROJ-12');
+    await until('the lane gone from disk', async () => !fs.existsSync(lane), 60000);
+    await until('the lane gone from the view', async () => (await sidebarRow('PROJ-12').count()) === 0);
+  });
+
   await scenario('the Getting Started walkthrough shows its steps', async () => {
     await runCommand('Welcome: Open Walkthrough...');
     const input = page.locator('.quick-input-widget input');
