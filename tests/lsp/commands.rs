@@ -11,12 +11,20 @@ fn started_lsp(repo: &TestRepo) -> crate::support::lsp::LspClient {
     lsp
 }
 
+/// The commands the server advertises at initialize.
+fn served_commands(repo: &TestRepo) -> Vec<Value> {
+    let mut lsp = repo.lsp();
+    let result = lsp.initialize(&[&repo.dir], Value::Null);
+    result["capabilities"]["executeCommandProvider"]["commands"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
 #[test]
 fn initialize_lists_every_command() {
     let repo = TestRepo::new();
-    let mut lsp = repo.lsp();
-    let result = lsp.initialize(&[&repo.dir], Value::Null);
-    let commands = &result["capabilities"]["executeCommandProvider"]["commands"];
+    let commands = served_commands(&repo);
     for command in [
         "lanes.start",
         "lanes.list",
@@ -32,10 +40,17 @@ fn initialize_lists_every_command() {
         "lanes.untangle",
     ] {
         assert!(
-            commands.as_array().unwrap().contains(&json!(command)),
-            "{command} missing: {commands}"
+            commands.contains(&json!(command)),
+            "{command} missing: {commands:?}"
         );
     }
+}
+
+#[test]
+fn initialize_names_the_server() {
+    let repo = TestRepo::new();
+    let mut lsp = repo.lsp();
+    let result = lsp.initialize(&[&repo.dir], Value::Null);
     assert_eq!(result["serverInfo"]["name"], "lanes");
 }
 
@@ -538,17 +553,14 @@ fn untangle_with_an_unknown_hunk_moves_nothing() {
 fn no_vs_code_command_has_the_id_of_a_server_command() {
     // The language client registers the server's commands under their own ids: an extension
     // command of the same id makes the client fail to start.
-    let repo = TestRepo::new();
-    let mut lsp = repo.lsp();
-    let result = lsp.initialize(&[&repo.dir], Value::Null);
-    let served = result["capabilities"]["executeCommandProvider"]["commands"].clone();
+    let served = served_commands(&TestRepo::new());
     let manifest =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../editors/vscode/package.json");
     let package: Value = serde_json::from_str(&std::fs::read_to_string(manifest).unwrap()).unwrap();
     for command in package["contributes"]["commands"].as_array().unwrap() {
         let id = &command["command"];
         assert!(
-            !served.as_array().unwrap().contains(id),
+            !served.contains(id),
             "the extension's {id} is also a server command"
         );
     }

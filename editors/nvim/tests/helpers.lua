@@ -80,6 +80,18 @@ function H.contains(haystack, needle, what)
   end
 end
 
+--- Makes `repo`'s origin https://github.com/octo/widgets.git, reached (through git's
+--- url.insteadOf, as a user's config would) at a local bare repository with main pushed; returns
+--- the bare repository's path.
+function H.on_github(repo)
+  local bare = repo.base .. '/widgets.git'
+  H.run({ 'git', 'init', '-q', '--bare', '-b', 'main', bare })
+  H.git(repo.dir, 'remote', 'add', 'origin', 'https://github.com/octo/widgets.git')
+  H.git(repo.dir, 'config', 'url.' .. bare .. '.insteadOf', 'https://github.com/octo/widgets.git')
+  H.git(repo.dir, 'push', '-q', 'origin', 'main')
+  return bare
+end
+
 --- A fake GitHub REST API on 127.0.0.1, served from Neovim's own event loop: `route(target,
 --- authorization)` returns a status and a JSON body. Returns the API's URL and the server handle.
 function H.fake_github(route)

@@ -171,11 +171,7 @@ H.run_tests({
       local repo = H.repo()
       -- GitHub: origin keeps its URL and reaches a bare repository through insteadOf; PR 7's head
       -- is refs/pull/7/head there.
-      local bare = repo.base .. '/widgets.git'
-      H.run({ 'git', 'init', '-q', '--bare', '-b', 'main', bare })
-      H.git(repo.dir, 'remote', 'add', 'origin', 'https://github.com/octo/widgets.git')
-      H.git(repo.dir, 'config', 'url.' .. bare .. '.insteadOf', 'https://github.com/octo/widgets.git')
-      H.git(repo.dir, 'push', '-q', 'origin', 'main')
+      H.on_github(repo)
       H.git(repo.dir, 'checkout', '-q', '-b', 'authoring')
       H.write(repo.dir .. '/login.txt', 'fixed\n')
       H.git(repo.dir, 'add', 'login.txt')
@@ -378,11 +374,7 @@ H.run_tests({
     ':Lanes tickets lists the provider\'s issues and picking one without a lane starts it',
     function()
       local repo = H.repo()
-      local bare = repo.base .. '/widgets.git'
-      H.run({ 'git', 'init', '-q', '--bare', '-b', 'main', bare })
-      H.git(repo.dir, 'remote', 'add', 'origin', 'https://github.com/octo/widgets.git')
-      H.git(repo.dir, 'config', 'url.' .. bare .. '.insteadOf', 'https://github.com/octo/widgets.git')
-      H.git(repo.dir, 'push', '-q', 'origin', 'main')
+      H.on_github(repo)
       local base
       local url, server = H.fake_github(function(target, auth)
         if auth ~= 'Bearer nvim-test-token' then

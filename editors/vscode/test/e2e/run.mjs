@@ -230,6 +230,16 @@ async function notified(text, ms = 30000) {
   }
 }
 
+/** Puts the cursor of the active editor on `line` (Go to Line). */
+async function goToLine(line) {
+  await page.locator('.monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+G');
+  const goTo = page.locator('.quick-input-widget input');
+  await until('the go-to-line box', async () => ((await goTo.inputValue().catch(() => '')) ?? '').startsWith(':'));
+  await goTo.fill(`:${line}`);
+  await goTo.press('Enter');
+}
+
 const results = [];
 async function scenario(name, body) {
   try {
@@ -267,12 +277,7 @@ try {
     await runCommand('View: Focus Problems (Errors, Warnings, Infos)');
     await page.locator('.markers-panel .monaco-list-row', { hasText: 'A-1' }).first().waitFor();
     // Quick fix at the warning: go to line 5, then Ctrl+. and pick "Open in lane A-1".
-    await page.locator('.monaco-editor .view-lines').first().click();
-    await page.keyboard.press('Control+G');
-    const goTo = page.locator('.quick-input-widget input');
-    await until('the go-to-line box', async () => ((await goTo.inputValue().catch(() => '')) ?? '').startsWith(':'));
-    await goTo.fill(':5');
-    await goTo.press('Enter');
+    await goToLine(5);
     await page.keyboard.press('Control+.');
     await page.locator('.action-widget .monaco-list-row, .context-view .action-item', { hasText: 'Open in lane A-1' }).first().click();
     await until("the other lane's copy in the editor", async () => {
@@ -426,12 +431,7 @@ try {
       const crumbs = await page.locator('.breadcrumbs-control').first().innerText().catch(() => '');
       return crumbs.includes('app.txt') && !crumbs.includes('project-');
     });
-    await page.locator('.monaco-editor .view-lines').first().click();
-    await page.keyboard.press('Control+G');
-    const goTo = page.locator('.quick-input-widget input');
-    await until('the go-to-line box', async () => ((await goTo.inputValue().catch(() => '')) ?? '').startsWith(':'));
-    await goTo.fill(':5');
-    await goTo.press('Enter');
+    await goToLine(5);
     await runCommand('Lanes: Move Change to Lane…');
     await choose('Move the change to lane', 'NEW-7');
     await choose('Move what to lane NEW-7?', 'The change at line 5');
