@@ -80,6 +80,14 @@ function H.contains(haystack, needle, what)
   end
 end
 
+--- Starts afresh in `dir` (other buffers wiped) with `file` open and the lanes client attached.
+function H.open(dir, file)
+  vim.cmd('silent! %bwipeout!')
+  vim.cmd.cd(dir)
+  vim.cmd.edit(file)
+  H.wait_client()
+end
+
 --- Makes `repo`'s origin https://github.com/octo/widgets.git, reached (through git's
 --- url.insteadOf, as a user's config would) at a local bare repository with main pushed; returns
 --- the bare repository's path.

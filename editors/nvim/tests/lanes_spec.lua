@@ -145,9 +145,7 @@ H.run_tests({
       H.write(config_file, ('[[repos]]\nname = "api"\npath = "%s"\n[[repos]]\nname = "web"\npath = "%s"\n'):format(api.dir, web.dir))
       H.lanes(api.dir, 'start', 'MULTI-1', '--all')
       setup()
-      vim.cmd.cd(api.dir)
-      vim.cmd.edit(api.dir .. '/README.md')
-      H.wait_client()
+      H.open(api.dir, api.dir .. '/README.md')
       local prompts = {}
       vim.ui.select = function(items, opts, on_choice)
         table.insert(prompts, opts.prompt)
@@ -201,9 +199,7 @@ H.run_tests({
         table.insert(messages, msg)
       end
       setup()
-      vim.cmd.cd(repo.dir)
-      vim.cmd.edit(repo.dir .. '/README.md')
-      H.wait_client()
+      H.open(repo.dir, repo.dir .. '/README.md')
       vim.cmd('Lanes sync')
       H.wait('the summary', function()
         return table.concat(messages, '\n'):find('pull requests synced: 1 created', 1, true) ~= nil
@@ -235,9 +231,7 @@ H.run_tests({
         on_choice(items[1])
       end
       setup()
-      vim.cmd.cd(repo.dir)
-      vim.cmd.edit(repo.dir .. '/README.md')
-      H.wait_client()
+      H.open(repo.dir, repo.dir .. '/README.md')
       vim.cmd('Lanes prune')
       H.wait('the summary', function()
         return table.concat(messages, '\n'):find('removed A-1', 1, true) ~= nil
@@ -254,9 +248,7 @@ H.run_tests({
       local repo = H.repo()
       H.lanes(repo.dir, 'start', 'A-1')
       setup({ agent_command = 'echo "agent $LANES_TICKET $LANES_PORT" > agent.out' })
-      vim.cmd.cd(repo.dir)
-      vim.cmd.edit(repo.dir .. '/README.md')
-      H.wait_client()
+      H.open(repo.dir, repo.dir .. '/README.md')
       vim.cmd('Lanes agent A-1')
       local out = repo.lane('A-1') .. '/agent.out'
       H.wait('the agent output in the lane', function()
@@ -277,9 +269,7 @@ H.run_tests({
       H.write(repo.lane('A-1') .. '/src/app.txt', H.lines(20, { [5] = true }, 'a'))
       H.write(repo.lane('B-1') .. '/src/app.txt', H.lines(20, { [5] = true }, 'b'))
       setup()
-      vim.cmd.cd(repo.lane('B-1'))
-      vim.cmd.edit(repo.lane('B-1') .. '/README.md')
-      H.wait_client()
+      H.open(repo.lane('B-1'), repo.lane('B-1') .. '/README.md')
       H.wait('the window lane', function()
         local s = lanes.status()
         return s ~= nil and s.ticket == 'B-1'
@@ -303,9 +293,7 @@ H.run_tests({
       H.lanes(repo.dir, 'start', 'A-1')
       H.lanes(repo.dir, 'start', 'B-1')
       setup()
-      vim.cmd.cd(repo.lane('B-1'))
-      vim.cmd.edit(repo.lane('B-1') .. '/src/app.txt')
-      H.wait_client()
+      H.open(repo.lane('B-1'), repo.lane('B-1') .. '/src/app.txt')
       vim.api.nvim_win_set_cursor(0, { 12, 0 })
       vim.cmd('Lanes open A-1')
       H.wait("the other lane's copy", function()
@@ -321,10 +309,7 @@ H.run_tests({
       H.lanes(repo.dir, 'start', 'A-1')
       H.lanes(repo.dir, 'start', 'B-1')
       setup()
-      vim.cmd('silent! %bwipeout!')
-      vim.cmd.cd(repo.lane('A-1'))
-      vim.cmd.edit(repo.lane('A-1') .. '/src/app.txt')
-      H.wait_client()
+      H.open(repo.lane('A-1'), repo.lane('A-1') .. '/src/app.txt')
       H.wait('A-1 in the statusline', function()
         return lanes.statusline():find('A-1', 1, true) == 1
       end)
@@ -354,10 +339,7 @@ H.run_tests({
       H.lanes(repo.dir, 'start', 'B-1')
       H.write(repo.lane('B-1') .. '/src/app.txt', H.lines(20, { [2] = true, [15] = true }, 'b'))
       setup()
-      vim.cmd('silent! %bwipeout!')
-      vim.cmd.cd(repo.lane('B-1'))
-      vim.cmd.edit(repo.lane('B-1') .. '/src/app.txt')
-      H.wait_client()
+      H.open(repo.lane('B-1'), repo.lane('B-1') .. '/src/app.txt')
       vim.api.nvim_win_set_cursor(0, { 15, 0 })
       vim.cmd('Lanes move A-1')
       H.wait('the hunk of line 15 in A-1', function()
@@ -398,10 +380,7 @@ H.run_tests({
         on_choice(items[1])
       end
       setup()
-      vim.cmd('silent! %bwipeout!')
-      vim.cmd.cd(repo.dir)
-      vim.cmd.edit(repo.dir .. '/README.md')
-      H.wait_client()
+      H.open(repo.dir, repo.dir .. '/README.md')
       vim.cmd('Lanes tickets')
       H.wait("the issue's lane", function()
         return vim.fn.isdirectory(repo.lane('gh-5')) == 1
@@ -429,10 +408,7 @@ H.run_tests({
         table.insert(messages, msg)
       end
       setup()
-      vim.cmd('silent! %bwipeout!')
-      vim.cmd.cd(repo.dir)
-      vim.cmd.edit(repo.dir .. '/README.md')
-      H.wait_client()
+      H.open(repo.dir, repo.dir .. '/README.md')
       vim.cmd('Lanes tickets')
       H.wait('the error', function()
         return table.concat(messages, '\n'):find('your tickets could not be listed', 1, true) ~= nil
