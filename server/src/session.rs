@@ -187,6 +187,13 @@ impl RepoSession {
         })
     }
 
+    /// Every file the lane at `lane` (its worktree) changes, with the pairs it is part of, from
+    /// the live index; None until the worktrees were scanned (uncommitted changes unknown).
+    pub fn lane_files(&self, lane: &Path) -> Option<Result<Vec<crate::protocol::LaneFile>>> {
+        self.scanned
+            .then(|| crate::conflicts::lane_files(&self.index, &self.judge, lane))
+    }
+
     /// The repository-relative paths the lane at `lane` (its worktree) changes.
     pub fn changed_files(&self, lane: &Path) -> Vec<String> {
         self.index

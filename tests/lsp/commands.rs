@@ -565,3 +565,22 @@ fn no_vs_code_command_has_the_id_of_a_server_command() {
         );
     }
 }
+
+#[test]
+fn lane_files_follows_an_edit_on_disk_made_while_the_server_runs() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    let mut lsp = started_lsp(&repo);
+    // After the first scan the live session answers.
+    let scanned = lsp.wait_notification("lanes/status", |s| s["revision"].as_u64() >= Some(1));
+    let before = scanned["revision"].as_u64().unwrap();
+    repo.write(&repo.lane_dir("A-1"), "later.txt", "new\n");
+    lsp.wait_notification("lanes/status", |s| {
+        s["revision"].as_u64().is_some_and(|r| r > before)
+    });
+    let listed = lsp
+        .command("lanes.laneFiles", json!({"ticket": "A-1"}))
+        .unwrap();
+    assert_eq!(listed["files"][0]["path"], "later.txt", "{listed}");
+    assert_eq!(listed["files"][0]["uncommitted"], true, "{listed}");
+}

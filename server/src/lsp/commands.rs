@@ -494,9 +494,20 @@ async fn lane_files(ctx: &Ctx, args: LaneArgs) -> RpcResult<Value> {
     blocking(move || {
         let (repo, config) = target(&c, args.repo)?;
         let dir = lane_dir(&repo, &config, args.ticket.as_deref(), window)?;
-        let lane = ops::status(&repo, &config, &dir).map_err(core_error)?;
-        let files = ops::check::lane_files(&repo, &config, &lane.path, config.guard_pull_requests)
-            .map_err(core_error)?;
+        let lane = ops::status(&repo, &config, &dir).map_err(core_error)?.path;
+        // The live session answers in milliseconds; before its first scan, read afresh.
+        let live = c.state.session_for(&lane).and_then(|session| {
+            let session = session.lock().ok()?;
+            session.lane_files(&lane)
+        });
+        let files = match live {
+            Some(files) => lanes::protocol::LaneFiles {
+                lane,
+                files: files.map_err(core_error)?,
+            },
+            None => ops::check::lane_files(&repo, &config, &lane, config.guard_pull_requests)
+                .map_err(core_error)?,
+        };
         to_json(&files)
     })
     .await
