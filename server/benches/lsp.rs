@@ -1,6 +1,7 @@
 //! Language-server benchmark, end to end over stdio against the real binary (prints figures, no
 //! assertions): time from `initialize` to the first `lanes/status`, time from a `didChange` to the
-//! matching `publishDiagnostics`, and the server's resident memory.
+//! matching `publishDiagnostics`, what the Lanes view's requests take, and the server's resident
+//! memory.
 //!
 //! Sizes: LANES_BENCH_FILES (default 3000), LANES_BENCH_LANES (default 50), LANES_BENCH_EDITS
 //! (default 300).
@@ -61,6 +62,26 @@ fn main() {
         "lsp: didChange → publishDiagnostics, {lanes} lanes, {edits} edits: median {:.2} ms, p99 {p99:.2} ms",
         median(samples)
     );
+    // What the VS Code Lanes view asks on a refresh (every lane) and on expanding a lane.
+    for (command, label) in [
+        ("lanes.list", "lanes.list (the view's refresh)"),
+        (
+            "lanes.laneFiles",
+            "lanes.laneFiles of a lane (expanding it)",
+        ),
+    ] {
+        let samples: Vec<f64> = (0..20)
+            .map(|_| {
+                let t = Instant::now();
+                client.command(command, json!({})).expect(command);
+                ms(t.elapsed())
+            })
+            .collect();
+        println!(
+            "lsp: {label}, {lanes} lanes: median {:.1} ms",
+            median(samples)
+        );
+    }
     if let Some((rss, peak)) = memory(&client) {
         println!("lsp: resident memory with {lanes} lanes: {rss:.1} MiB (peak {peak:.1} MiB)");
     }
