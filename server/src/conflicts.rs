@@ -8,10 +8,12 @@ use std::path::{Path, PathBuf};
 
 use git2::Oid;
 
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::git::changes::FileChange;
+use crate::git::Repo;
 use crate::git::{canonical, slash_path};
-use crate::lane::{holding, LaneEntry};
+use crate::lane::{describe_with, holding, Lane, LaneEntry};
 use crate::overlap::{LaneChanges, LaneSource, OverlapIndex};
 use crate::protocol::{LaneFile, LineRange, OverlapSide, Pair, PairSide, PathOverlap};
 use crate::verdict::{Judge, Verdict};
@@ -386,6 +388,31 @@ pub fn lane_files(index: &OverlapIndex, judge: &Judge, lane: &Path) -> Result<Ve
             path: path.clone(),
             uncommitted: changes.uncommitted().contains_key(path),
             pairs: pairs.remove(path).unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// Every lane of `entries` with its state — the dirty count from the index's scan — and the
+/// sides its merge would conflict with (`lanes list`, and the language server's live answer).
+pub fn described(
+    repo: &Repo,
+    config: &Config,
+    entries: &[LaneEntry],
+    index: &OverlapIndex,
+    judge: &Judge,
+) -> Result<Vec<Lane>> {
+    let report = report(index, judge, None)?;
+    Ok(entries
+        .iter()
+        .map(|entry| {
+            let scanned = entry
+                .path()
+                .and_then(|p| index.lane(p))
+                .filter(|l| l.source.present)
+                .map(|l| l.uncommitted().len());
+            let mut lane = describe_with(repo, config, entry, scanned);
+            lane.conflicts = partners(&report, &lane.path);
+            lane
         })
         .collect())
 }

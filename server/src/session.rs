@@ -187,6 +187,20 @@ impl RepoSession {
         })
     }
 
+    /// Every lane with its state and conflicts, from the live index (as `lanes list` reads them
+    /// afresh); None until the worktrees were scanned (dirty counts unknown).
+    pub fn lanes(&self) -> Option<Result<Vec<crate::lane::Lane>>> {
+        self.scanned.then(|| {
+            crate::conflicts::described(
+                &self.repo,
+                &self.config,
+                &self.entries,
+                &self.index,
+                &self.judge,
+            )
+        })
+    }
+
     /// Every file the lane at `lane` (its worktree) changes, with the pairs it is part of, from
     /// the live index; None until the worktrees were scanned (uncommitted changes unknown).
     pub fn lane_files(&self, lane: &Path) -> Option<Result<Vec<crate::protocol::LaneFile>>> {

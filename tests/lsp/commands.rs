@@ -584,3 +584,25 @@ fn lane_files_follows_an_edit_on_disk_made_while_the_server_runs() {
     assert_eq!(listed["files"][0]["path"], "later.txt", "{listed}");
     assert_eq!(listed["files"][0]["uncommitted"], true, "{listed}");
 }
+
+#[test]
+fn list_follows_an_edit_on_disk_made_while_the_server_runs() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    let mut lsp = started_lsp(&repo);
+    let scanned = lsp.wait_notification("lanes/status", |s| s["revision"].as_u64() >= Some(1));
+    let before = scanned["revision"].as_u64().unwrap();
+    repo.write(&repo.lane_dir("A-1"), "later.txt", "new\n");
+    lsp.wait_notification("lanes/status", |s| {
+        s["revision"].as_u64().is_some_and(|r| r > before)
+    });
+    let listed = lsp.command("lanes.list", json!({})).unwrap();
+    let lane = listed["lanes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["ticket"] == "A-1")
+        .cloned()
+        .unwrap();
+    assert_eq!(lane["dirty"], 1, "{lane}");
+}

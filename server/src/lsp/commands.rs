@@ -384,7 +384,16 @@ async fn list(ctx: &Ctx, args: RepoArgs) -> RpcResult<Value> {
             return to_json(&wire::TicketLaneList { tickets, problems });
         }
         let (repo, config) = target(&c, args.repo)?;
-        let lanes = ops::list(&repo, &config).map_err(core_error)?;
+        // The live session answers from what it already knows; before its first scan, read afresh.
+        let live = c.state.session_for(repo.anchor()).and_then(|session| {
+            let session = session.lock().ok()?;
+            session.lanes()
+        });
+        let lanes = match live {
+            Some(lanes) => lanes,
+            None => ops::list(&repo, &config),
+        }
+        .map_err(core_error)?;
         to_json(&wire::LaneList { lanes })
     })
     .await

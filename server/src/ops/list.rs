@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::conflicts;
 use crate::error::{Error, Result};
 use crate::git::{canonical, Repo};
-use crate::lane::{describe, describe_with, holding, lanes_of, Lane};
+use crate::lane::{describe, holding, lanes_of, Lane};
 use crate::verdict::Judge;
 
 /// Every lane of the repository with its state, and with whom its merge would conflict. The
@@ -16,20 +16,7 @@ use crate::verdict::Judge;
 pub fn list(repo: &Repo, config: &Config) -> Result<Vec<Lane>> {
     let index = crate::ops::check::index(repo, config)?;
     let judge = Judge::open(repo.common_dir())?;
-    let report = conflicts::report(&index, &judge, None)?;
-    Ok(lanes_of(repo, config)?
-        .iter()
-        .map(|entry| {
-            let scanned = entry
-                .path()
-                .and_then(|p| index.lane(p))
-                .filter(|l| l.source.present)
-                .map(|l| l.uncommitted().len());
-            let mut lane = describe_with(repo, config, entry, scanned);
-            lane.conflicts = conflicts::partners(&report, &lane.path);
-            lane
-        })
-        .collect())
+    conflicts::described(repo, config, &lanes_of(repo, config)?, &index, &judge)
 }
 
 /// The lane whose worktree contains `dir`.
