@@ -20,6 +20,7 @@ export class LanesView implements vscode.TreeDataProvider<LanesNode>, vscode.Dis
   private client: LanguageClient | undefined;
   private windowLane: string | undefined;
   private revision: number | undefined;
+  private pending: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
     this.tree = vscode.window.createTreeView('lanes.lanes', { treeDataProvider: this, showCollapseAll: true });
@@ -41,7 +42,9 @@ export class LanesView implements vscode.TreeDataProvider<LanesNode>, vscode.Dis
     }
     this.windowLane = windowLane;
     this.revision = revision;
-    this.refresh();
+    // Agents saving in many lanes bump the revision often: one refresh per burst.
+    clearTimeout(this.pending);
+    this.pending = setTimeout(() => this.refresh(), 250);
   }
 
   refresh(): void {
@@ -122,6 +125,7 @@ export class LanesView implements vscode.TreeDataProvider<LanesNode>, vscode.Dis
   }
 
   dispose(): void {
+    clearTimeout(this.pending);
     this.tree.dispose();
     this.changed.dispose();
   }
