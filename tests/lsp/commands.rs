@@ -606,3 +606,25 @@ fn list_follows_an_edit_on_disk_made_while_the_server_runs() {
         .unwrap();
     assert_eq!(lane["dirty"], 1, "{lane}");
 }
+
+#[test]
+fn untangle_to_a_hostile_ticket_key_is_invalid_and_moves_nothing() {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    let a = repo.lane_dir("A-1");
+    let edited = crate::support::edited_lines(20, &[2], "mine");
+    repo.write(&a, "src/app.txt", &edited);
+    let mut lsp = repo.lsp();
+    lsp.initialize(&[&a], Value::Null);
+    let listed = lsp.command("lanes.untangle", json!({})).unwrap();
+    let id = listed["entries"][0]["id"].as_str().unwrap().to_string();
+    let error = lsp
+        .command("lanes.untangle", json!({"assignment": {id: "../../x"}}))
+        .unwrap_err();
+    assert_eq!(error["data"]["kind"], "invalid", "{error}");
+    assert_eq!(
+        std::fs::read_to_string(a.join("src/app.txt")).unwrap(),
+        edited
+    );
+    assert!(!repo.base().join("x").exists());
+}
