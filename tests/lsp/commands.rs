@@ -566,18 +566,28 @@ fn no_vs_code_command_has_the_id_of_a_server_command() {
     }
 }
 
+/// Once the server has scanned the worktrees (its live session answers), writes `file` in the
+/// lane of `ticket` and waits until the server has seen it.
+fn write_once_scanned(
+    repo: &TestRepo,
+    lsp: &mut crate::support::lsp::LspClient,
+    ticket: &str,
+    file: &str,
+) {
+    let scanned = lsp.wait_notification("lanes/status", |s| s["revision"].as_u64() >= Some(1));
+    let before = scanned["revision"].as_u64().unwrap();
+    repo.write(&repo.lane_dir(ticket), file, "new\n");
+    lsp.wait_notification("lanes/status", |s| {
+        s["revision"].as_u64().is_some_and(|r| r > before)
+    });
+}
+
 #[test]
 fn lane_files_follows_an_edit_on_disk_made_while_the_server_runs() {
     let repo = TestRepo::new();
     repo.lanes_ok(&["start", "A-1"]);
     let mut lsp = started_lsp(&repo);
-    // After the first scan the live session answers.
-    let scanned = lsp.wait_notification("lanes/status", |s| s["revision"].as_u64() >= Some(1));
-    let before = scanned["revision"].as_u64().unwrap();
-    repo.write(&repo.lane_dir("A-1"), "later.txt", "new\n");
-    lsp.wait_notification("lanes/status", |s| {
-        s["revision"].as_u64().is_some_and(|r| r > before)
-    });
+    write_once_scanned(&repo, &mut lsp, "A-1", "later.txt");
     let listed = lsp
         .command("lanes.laneFiles", json!({"ticket": "A-1"}))
         .unwrap();
@@ -590,12 +600,7 @@ fn list_follows_an_edit_on_disk_made_while_the_server_runs() {
     let repo = TestRepo::new();
     repo.lanes_ok(&["start", "A-1"]);
     let mut lsp = started_lsp(&repo);
-    let scanned = lsp.wait_notification("lanes/status", |s| s["revision"].as_u64() >= Some(1));
-    let before = scanned["revision"].as_u64().unwrap();
-    repo.write(&repo.lane_dir("A-1"), "later.txt", "new\n");
-    lsp.wait_notification("lanes/status", |s| {
-        s["revision"].as_u64().is_some_and(|r| r > before)
-    });
+    write_once_scanned(&repo, &mut lsp, "A-1", "later.txt");
     let listed = lsp.command("lanes.list", json!({})).unwrap();
     let lane = listed["lanes"]
         .as_array()

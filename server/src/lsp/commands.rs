@@ -385,10 +385,7 @@ async fn list(ctx: &Ctx, args: RepoArgs) -> RpcResult<Value> {
         }
         let (repo, config) = target(&c, args.repo)?;
         // The live session answers from what it already knows; before its first scan, read afresh.
-        let live = c.state.session_for(repo.anchor()).and_then(|session| {
-            let session = session.lock().ok()?;
-            session.lanes()
-        });
+        let live = from_session(&c, repo.anchor(), |session| session.lanes());
         let lanes = match live {
             Some(lanes) => lanes,
             None => ops::list(&repo, &config),
@@ -491,6 +488,18 @@ fn lane_dir(
     .ok_or_else(|| RpcError::invalid_params("no lane: pass {\"ticket\": \"PROJ-1\"}"))
 }
 
+/// What the live session of the repository holding `path` answers to `ask`; None when there is
+/// no session or it cannot answer yet (then the caller reads afresh).
+fn from_session<T>(
+    ctx: &Ctx,
+    path: &Path,
+    ask: impl FnOnce(&lanes::session::RepoSession) -> Option<T>,
+) -> Option<T> {
+    let session = ctx.state.session_for(path)?;
+    let session = session.lock().ok()?;
+    ask(&session)
+}
+
 /// The first workspace folder: the window's lane, when no lane is named.
 fn window_folder(ctx: &Ctx) -> RpcResult<Option<PathBuf>> {
     Ok(ctx.state.folders.read().map_err(internal)?.first().cloned())
@@ -505,10 +514,7 @@ async fn lane_files(ctx: &Ctx, args: LaneArgs) -> RpcResult<Value> {
         let dir = lane_dir(&repo, &config, args.ticket.as_deref(), window)?;
         let lane = ops::status(&repo, &config, &dir).map_err(core_error)?.path;
         // The live session answers in milliseconds; before its first scan, read afresh.
-        let live = c.state.session_for(&lane).and_then(|session| {
-            let session = session.lock().ok()?;
-            session.lane_files(&lane)
-        });
+        let live = from_session(&c, &lane, |session| session.lane_files(&lane));
         let files = match live {
             Some(files) => lanes::protocol::LaneFiles {
                 lane,
