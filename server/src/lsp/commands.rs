@@ -471,21 +471,32 @@ async fn check(ctx: &Ctx, args: RepoArgs) -> RpcResult<Value> {
     .await
 }
 
-/// The worktree of the lane `name` names (any name `lanes switch` takes), else the window's.
+/// The worktree directory of the lane `name` names (any name `lanes switch` takes), else of the
+/// lane holding the window's folder.
 fn lane_dir(
     repo: &Repo,
     config: &Config,
     name: Option<&str>,
     window: Option<PathBuf>,
 ) -> RpcResult<PathBuf> {
-    match name {
-        Some(name) => ops::switch::lane_named(repo, config, name)
-            .map_err(core_error)?
-            .path()
-            .map(Path::to_path_buf),
-        None => window,
-    }
-    .ok_or_else(|| RpcError::invalid_params("no lane: pass {\"ticket\": \"PROJ-1\"}"))
+    let entry = match (name, window) {
+        (Some(name), _) => ops::switch::lane_named(repo, config, name).map_err(core_error)?,
+        (None, Some(window)) => {
+            let entries = lanes::lane::lanes_of(repo, config).map_err(core_error)?;
+            lanes::lane::holding(&entries, &lanes::git::canonical(&window))
+                .cloned()
+                .ok_or_else(|| RpcError::invalid_params("no lane: pass {\"ticket\": \"PROJ-1\"}"))?
+        }
+        (None, None) => {
+            return Err(RpcError::invalid_params(
+                "no lane: pass {\"ticket\": \"PROJ-1\"}",
+            ))
+        }
+    };
+    entry
+        .path()
+        .map(Path::to_path_buf)
+        .ok_or_else(|| RpcError::invalid_params("the lane has no worktree directory"))
 }
 
 /// What the live session of the repository holding `path` answers to `ask`; None when there is
@@ -511,8 +522,7 @@ async fn lane_files(ctx: &Ctx, args: LaneArgs) -> RpcResult<Value> {
     let window = window_folder(ctx)?;
     blocking(move || {
         let (repo, config) = target(&c, args.repo)?;
-        let dir = lane_dir(&repo, &config, args.ticket.as_deref(), window)?;
-        let lane = ops::status(&repo, &config, &dir).map_err(core_error)?.path;
+        let lane = lane_dir(&repo, &config, args.ticket.as_deref(), window)?;
         // The live session answers in milliseconds; before its first scan, read afresh.
         let live = from_session(&c, &lane, |session| session.lane_files(&lane));
         let files = match live {
@@ -534,8 +544,7 @@ async fn untangle(ctx: &Ctx, args: UntangleArgs) -> RpcResult<Value> {
     let window = window_folder(ctx)?;
     blocking(move || {
         let (repo, config) = target(&c, args.repo)?;
-        let dir = lane_dir(&repo, &config, args.ticket.as_deref(), window)?;
-        let lane = ops::status(&repo, &config, &dir).map_err(core_error)?.path;
+        let lane = lane_dir(&repo, &config, args.ticket.as_deref(), window)?;
         match args.assignment {
             Some(assignment) => {
                 let moved = ops::moves::untangle_apply(&repo, &config, &lane, &assignment)
