@@ -453,10 +453,14 @@ export async function untangle(client: LanguageClient): Promise<void> {
       const done = await run<Untangled>(client, 'lanes.untangle', { assignment });
       const count = done.moved.reduce((n, m) => n + m.hunks, 0);
       const left = listed.entries.length - hunks.length;
-      const more = left > 0 ? await vscode.window.showInformationMessage(
+      if (left === 0) {
+        vscode.window.showInformationMessage(`Moved ${count} hunk(s) to lane ${target.ticket}.`);
+        return;
+      }
+      const more = await vscode.window.showInformationMessage(
         `Moved ${count} hunk(s) to lane ${target.ticket}; ${left} left here.`,
         'Untangle More',
-      ) : (vscode.window.showInformationMessage(`Moved ${count} hunk(s) to lane ${target.ticket}.`), undefined);
+      );
       if (!more) {
         return;
       }

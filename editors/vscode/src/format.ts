@@ -23,8 +23,8 @@ export function statusText(lane: Lane): string {
   return `$(git-branch) ${parts.join(' · ')}`;
 }
 
-/** Status bar tooltip: title, branch, path. */
-export function statusTooltip(lane: Lane & Partial<Pick<LaneStatus, 'others'>>): string {
+/** Status bar tooltip: title, branch, path (and, for the status bar item, what a click does). */
+export function statusTooltip(lane: Lane & Partial<Pick<LaneStatus, 'others'>>, clickHint = true): string {
   const lines = [];
   if (lane.ticket) {
     lines.push(lane.title ? `${lane.ticket}: ${lane.title}` : `Lane ${lane.ticket}`);
@@ -42,7 +42,9 @@ export function statusTooltip(lane: Lane & Partial<Pick<LaneStatus, 'others'>>):
   for (const other of lane.others ?? []) {
     lines.push(`Also in ${other.repo}: ${other.path}`);
   }
-  lines.push('Click to switch lanes');
+  if (clickHint) {
+    lines.push('Click to switch lanes');
+  }
   return lines.join('\n');
 }
 
@@ -293,7 +295,7 @@ export function laneNode(lane: Lane, windowLane: string | undefined): { label: s
   return {
     label: lane.ticket ?? (lane.primary ? '(primary checkout)' : lane.branch ?? lane.path),
     description: bits.join(' · '),
-    tooltip: statusTooltip(lane).replace(/\nClick to switch lanes$/, ''),
+    tooltip: statusTooltip(lane, false),
     icon,
     warning: conflicts.length > 0,
     context,
@@ -340,7 +342,8 @@ export function fileNode(file: LaneFile, lanePath: string): { label: string; des
       return `${otherSide(p, lanePath).name}: ${verdict}${where ? ` (${where})` : ''}`;
     }),
   ].join('\n');
-  const first = (conflicts[0] ?? file.pairs[0]) ? ownLines(conflicts[0] ?? file.pairs[0], lanePath)[0] : undefined;
+  const opening = conflicts[0] ?? file.pairs[0];
+  const first = opening ? ownLines(opening, lanePath)[0] : undefined;
   return { label, description: bits.join(' · '), tooltip, conflict: conflicts.length > 0, line: Math.max(first?.start ?? 1, 1) };
 }
 
