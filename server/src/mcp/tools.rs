@@ -458,7 +458,9 @@ impl ServerHandler for LanesMcp {
             .filter_map(|lane| {
                 let ticket = lane.ticket.as_ref()?;
                 let file = lane.path.join(".lanes").join("ticket.md");
-                file.is_file().then(|| {
+                // Only a regular file is a lane's context (a committed link is not listed).
+                let regular = std::fs::symlink_metadata(&file).is_ok_and(|m| m.is_file());
+                regular.then(|| {
                     Resource::new(
                         format!("lanes://{ticket}/ticket.md"),
                         format!("{ticket} ticket"),
