@@ -334,3 +334,25 @@ fn a_worktreeinclude_linking_to_dev_zero_is_refused_with_a_warning_not_read() {
         "{warning}"
     );
 }
+
+#[test]
+fn an_mcp_request_line_too_long_to_take_is_answered_and_the_server_goes_on() {
+    let repo = TestRepo::new();
+    let mut mcp = Mcp::start(&repo, &[]);
+    let pad = "x".repeat(17 * 1024 * 1024);
+    let line = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                      "params": {"name": "lanes_list", "arguments": {"pad": pad}}})
+    .to_string();
+    mcp.send_line(&line);
+    let answer = mcp.answer(7);
+    assert!(answer.get("error").is_some(), "{answer}");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("MiB"),
+        "{answer}"
+    );
+    let tools = mcp.request(8, "tools/list", json!({}));
+    assert!(tools["result"]["tools"].is_array(), "{tools}");
+}
