@@ -232,6 +232,28 @@ fn link_to_a_fifo_at(repo: &TestRepo, path: &Path) {
 }
 
 #[test]
+fn a_ticket_context_behind_a_linked_lanes_directory_is_not_returned() {
+    let repo = TestRepo::new();
+    let outside = repo.base().join("dot-ssh");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("ticket.md"), SECRET).unwrap();
+    symlink(&outside, &repo.dir.join(".lanes"));
+    repo.git(&["add", "-f", ".lanes"]);
+    repo.git(&["commit", "-q", "-m", "a .lanes that links elsewhere"]);
+    repo.git(&["push", "-q", "origin", "main"]);
+    repo.lanes_ok(&["start", "T-1", "--offline"]);
+    let mut mcp = Mcp::start(&repo, &[]);
+    let answer = mcp.request(
+        1,
+        "tools/call",
+        json!({"name": "lanes_ticket", "arguments": {"ticket": "T-1"}}),
+    );
+    let text = answer.to_string();
+    assert!(!text.contains("hunter2"), "{text}");
+    assert_eq!(answer["result"]["isError"], json!(true), "{text}");
+}
+
+#[test]
 fn a_fifo_at_a_tracked_path_does_not_hang_list() {
     let repo = two_lanes_with_one_holding(fifo_at);
     let out = lanes_in(&repo, &repo.dir, &["list", "--json"]);
@@ -310,7 +332,7 @@ fn copy_does_not_follow_a_symlink_out_of_the_repository() {
 }
 
 #[test]
-fn a_symlink_to_a_fifo_named_by_a_copy_pattern_does_not_hang_start() {
+fn a_symlink_to_a_fifo_named_by_a_copy_pattern_is_copied_as_a_link_not_read() {
     let repo = TestRepo::new();
     let fifo = repo.base().join("fifo");
     mkfifo(&fifo);

@@ -52,9 +52,42 @@ pub fn read_regular(path: &Path, cap: u64) -> io::Result<Option<Vec<u8>>> {
     }
 }
 
+/// [`read_regular`] of `relative` inside `root`, where every directory on the way must be a real
+/// one too: a `.lanes` committed as a link to `~/.ssh` does not lead the read there.
+pub fn read_regular_in(root: &Path, relative: &str, cap: u64) -> io::Result<Option<Vec<u8>>> {
+    let rel = Path::new(relative);
+    if relative.is_empty() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return Err(refusal(&root.join(rel), "leaves its directory"));
+    }
+    let mut at = root.to_path_buf();
+    let parts: Vec<_> = rel.components().collect();
+    for part in &parts[..parts.len().saturating_sub(1)] {
+        at.push(part.as_os_str());
+        match std::fs::symlink_metadata(&at) {
+            Ok(meta) if meta.is_dir() => {}
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(refusal(&at, "is a symbolic link"))
+            }
+            Ok(meta) => return Err(refusal(&at, kind_of(&meta))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        }
+    }
+    read_regular(&root.join(rel), cap)
+}
+
 /// [`read_regular`] as UTF-8 text.
 pub fn read_regular_string(path: &Path, cap: u64) -> io::Result<Option<String>> {
-    match read_regular(path, cap)? {
+    text(path, read_regular(path, cap)?)
+}
+
+/// [`read_regular_in`] as UTF-8 text.
+pub fn read_regular_string_in(root: &Path, relative: &str, cap: u64) -> io::Result<Option<String>> {
+    text(&root.join(relative), read_regular_in(root, relative, cap)?)
+}
+
+fn text(path: &Path, bytes: Option<Vec<u8>>) -> io::Result<Option<String>> {
+    match bytes {
         Some(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
             io::Error::new(
                 io::ErrorKind::InvalidData,

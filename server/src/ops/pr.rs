@@ -115,8 +115,9 @@ pub fn open_pull_request(
         .and_then(|t| t.acceptance.clone())
         .or_else(|| {
             // Never through a link the repository committed there (it would go into the PR).
-            crate::git::read::read_regular_string(
-                &path.join(crate::ticket::CONTEXT_FILE),
+            crate::git::read::read_regular_string_in(
+                &path,
+                crate::ticket::CONTEXT_FILE,
                 crate::git::read::MANAGED_CAP,
             )
             .ok()
