@@ -291,4 +291,20 @@ mod tests {
         );
         assert_eq!(worktree_content(dir.path(), "d", 10).unwrap(), None);
     }
+
+    #[test]
+    fn a_fifo_is_no_content_and_no_managed_file_and_nothing_waits_on_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        assert_eq!(worktree_content(dir.path(), "fifo", 10).unwrap(), None);
+        let refused = read_regular(&fifo, 10).unwrap_err();
+        assert!(refused.to_string().contains("FIFO"), "{refused}");
+        std::os::unix::fs::symlink(&fifo, dir.path().join("link")).unwrap();
+        assert!(read_user_file(&dir.path().join("link"), 10).is_err());
+    }
 }
