@@ -33,7 +33,15 @@ pub struct Judged {
 /// committing, else the file in the lane's commit. None when it does not exist.
 pub fn lane_version(judge: &Judge, lane: &LaneChanges, path: &str) -> Option<Vec<u8>> {
     if uncommitted(lane, path) {
-        return std::fs::read(lane.source.path.join(path)).ok();
+        // As git sees it: never through a symlink, never waiting on a FIFO.
+        return crate::git::read::worktree_content(
+            &lane.source.path,
+            path,
+            crate::git::read::CONTENT_CAP,
+        )
+        .ok()
+        .flatten()
+        .map(crate::git::read::Content::into_bytes);
     }
     judge.content_at(lane.source.head?, path)
 }

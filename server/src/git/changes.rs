@@ -348,15 +348,10 @@ pub fn uncommitted_files(
                 .map_err(Error::git(format!("reading {file}")))?,
             None => None,
         };
-        let on_disk = match std::fs::read(path.join(file)) {
-            Ok(bytes) => Some(bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => {
-                return Err(Error::io(format!("reading {}", path.join(file).display()))(
-                    e,
-                ))
-            }
-        };
+        // As git sees it: a symlink is its target path, a FIFO or device is no content.
+        let on_disk = super::read::worktree_content(path, file, super::read::CONTENT_CAP)
+            .map_err(Error::io(format!("reading {}", path.join(file).display())))?
+            .map(super::read::Content::into_bytes);
         if committed.is_none() && on_disk.is_some() {
             if worktree.is_none() {
                 worktree = Some(open_worktree(path)?);

@@ -139,12 +139,12 @@ pub fn applied(
     let mut index = Index::open(&index_path).map_err(Error::git("creating a scratch index"))?;
     for file in files {
         let on_disk = super::write::checked_path(worktree, file)?;
-        let Ok(bytes) = std::fs::read(&on_disk) else {
+        // A regular file only (checked_path refused a symlink): a FIFO is not content.
+        let Ok(Some(super::read::Content::File { bytes, executable })) =
+            super::read::file_content(&on_disk, super::read::CONTENT_CAP)
+        else {
             continue;
         };
-        let executable = std::fs::metadata(&on_disk)
-            .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0)
-            .unwrap_or(false);
         let id = repo
             .blob(&bytes)
             .map_err(Error::git(format!("reading {file}")))?;

@@ -40,8 +40,10 @@ pub fn capture(path: &Path, ignored: &[IgnoredFile]) -> Result<Captured> {
     let scratch_dir = tempfile::tempdir().map_err(Error::io(&context))?;
     let scratch = scratch_dir.path().join("index");
     let real = repo.path().join("index");
-    if real.is_file() {
-        std::fs::copy(&real, &scratch).map_err(Error::io(&context))?;
+    // The index is git's own file in the admin directory: regular, but not bounded in size.
+    if let Some(mut from) = super::read::open_regular(&real).map_err(Error::io(&context))? {
+        let mut to = std::fs::File::create(&scratch).map_err(Error::io(&context))?;
+        std::io::copy(&mut from, &mut to).map_err(Error::io(&context))?;
     }
     let env = [("GIT_INDEX_FILE", scratch.as_os_str())];
     // A submodule is kept as the commit its entry records; git would ask the submodule about its

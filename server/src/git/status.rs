@@ -145,8 +145,9 @@ fn same_content(a: &Path, b: &Path) -> bool {
     if !ma.is_file() || !mb.is_file() || ma.len() != mb.len() {
         return false;
     }
-    match (std::fs::read(a), std::fs::read(b)) {
-        (Ok(x), Ok(y)) => x == y,
+    let read = |p: &Path| super::read::read_regular(p, super::read::CONTENT_CAP);
+    match (read(a), read(b)) {
+        (Ok(Some(x)), Ok(Some(y))) => x == y,
         _ => false,
     }
 }

@@ -271,6 +271,7 @@ fn remove_empty_parents(root: &Path, file: &Path) {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // reading back its own temp files
 mod tests {
     use super::*;
 

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::git::patch::{applied, uncommitted_patches, FilePatch, PatchHunk};
+use crate::git::read;
 use crate::git::write::{self, FileChange};
 use crate::git::{cli, Repo};
 use crate::lane::find;
@@ -338,10 +339,13 @@ fn three_way_merge(
             )));
         };
         let on_disk = write::checked_path(target, file)?;
-        let ours = std::fs::read(&on_disk).unwrap_or_default();
-        let executable = std::fs::metadata(&on_disk)
-            .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0)
-            .unwrap_or(false);
+        // checked_path refused a symlink; a FIFO or device is no content (read as absent).
+        let (ours, executable) = match read::file_content(&on_disk, read::CONTENT_CAP)
+            .map_err(Error::io(format!("reading {}", on_disk.display())))?
+        {
+            Some(read::Content::File { bytes, executable }) => (bytes, executable),
+            _ => (Vec::new(), false),
+        };
         if base.is_binary() || theirs.is_binary() || ours.contains(&0) {
             return Err(Error::Conflict(format!(
                 "{file} is binary and differs in the target; nothing was changed"
@@ -400,7 +404,10 @@ fn unstage_reverted(worktree: &Path, files: &[String]) {
             .and_then(|t| t.get_path(Path::new(file)).ok())
             .and_then(|e| repo.find_blob(e.id()).ok())
             .map(|b| b.content().to_vec());
-        let on_disk = std::fs::read(worktree.join(file)).ok();
+        let on_disk = read::worktree_content(worktree, file, read::CONTENT_CAP)
+            .ok()
+            .flatten()
+            .map(read::Content::into_bytes);
         if committed == on_disk {
             let _ = cli::run(worktree, ["reset", "-q", "--", file.as_str()]);
         }
