@@ -110,6 +110,70 @@ fn an_edit_to_the_source_while_the_move_writes_is_kept_and_nothing_moves() {
 }
 
 #[test]
+fn an_edit_to_the_target_lane_while_the_move_writes_is_kept_and_nothing_moves() {
+    let (repo, a, b) = a_change_to_move();
+    let target = b.join("src/app.txt");
+    // Someone saves B-1's copy while lanes replaces files (new.txt goes in first).
+    let editor = format!(
+        "grep -q 'their edit' '{0}' || printf 'their edit\\n' >> '{0}'",
+        target.display()
+    );
+    let out = lanes_with_failpoint(
+        &repo,
+        &a,
+        "worktree-commit=run",
+        &editor,
+        &["move", "--to", "B-1"],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing was moved"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        read(target),
+        format!("{}their edit\n", edited_lines(20, &[15], "b's own work"))
+    );
+    assert!(!b.join("new.txt").exists());
+    assert_eq!(
+        read(a.join("src/app.txt")),
+        edited_lines(20, &[2], "moving")
+    );
+    assert_eq!(read(a.join("new.txt")), "new\n");
+    assert!(debris(&a).is_empty() && debris(&b).is_empty());
+}
+
+#[test]
+fn a_list_run_while_a_move_writes_leaves_that_move_alone() {
+    let (repo, a, b) = a_change_to_move();
+    // Another lanes process (an editor's status, an agent's list) in the middle of the write: it
+    // must not take the running move for an interrupted one.
+    let other = format!(
+        "cd '{}' && '{}' list",
+        repo.dir.display(),
+        crate::support::lanes_bin().display()
+    );
+    let out = lanes_with_failpoint(
+        &repo,
+        &a,
+        "worktree-commit=run",
+        &other,
+        &["move", "--to", "B-1"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        read(b.join("src/app.txt")),
+        edited_lines(20, &[2, 15], "x")
+            .replace("x 2", "moving 2")
+            .replace("x 15", "b's own work 15")
+    );
+    assert_eq!(read(b.join("new.txt")), "new\n");
+    assert_eq!(repo.git_in(&a, &["status", "--porcelain"]), "");
+    assert!(debris(&a).is_empty() && debris(&b).is_empty());
+}
+
+#[test]
 fn untangle_apply_that_cannot_place_one_hunk_moves_none() {
     let repo = started(&["A-1", "B-1", "C-1"]);
     let (a, b, c) = (

@@ -248,9 +248,9 @@ pub fn apply_all(what: &str, batches: &[(&Path, &[FileChange])]) -> Result<()> {
         if let Some(journal) = journal {
             journal.end();
         }
-        return Err(notes
-            .into_iter()
-            .fold(untouched(e), |e, note| e.with_hint(note)));
+        // "Nothing was changed" only when that is true: every file was put back.
+        let e = if notes.is_empty() { untouched(e) } else { e };
+        return Err(notes.into_iter().fold(e, Error::with_hint));
     }
     // The point of no return: from here on a crash finishes the write instead of undoing it.
     if let Some(journal) = &journal {
