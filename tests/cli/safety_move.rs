@@ -253,6 +253,32 @@ fn a_move_killed_while_replacing_files_is_undone_by_the_next_list() {
     assert_eq!(read(b.join("new.txt")), "new\n");
 }
 
+#[test]
+fn a_move_killed_after_every_file_is_in_place_is_completed_by_the_next_status() {
+    let (repo, a, b) = a_change_to_move();
+    let out = lanes_with_failpoint(
+        &repo,
+        &a,
+        "worktree-committed=abort",
+        "",
+        &["move", "--to", "B-1"],
+    );
+    assert!(!out.status.success(), "the process was meant to die");
+    let status = repo.lanes_in(&a, &["status"]);
+    assert!(status.status.success(), "{}", stderr(&status));
+    assert!(
+        stderr(&status).contains("interrupted") && stderr(&status).contains("completed"),
+        "{}",
+        stderr(&status)
+    );
+    assert!(debris(&a).is_empty(), "{:?}", debris(&a));
+    assert!(debris(&b).is_empty(), "{:?}", debris(&b));
+    assert_eq!(read(b.join("new.txt")), "new\n");
+    assert!(read(b.join("src/app.txt")).contains("moving 2"));
+    assert!(!a.join("new.txt").exists());
+    assert!(!read(a.join("src/app.txt")).contains("moving 2"));
+}
+
 /// `café.txt` in Latin-1: a file name that is not UTF-8, as git allows on Linux.
 fn latin1_name() -> &'static OsStr {
     OsStr::from_bytes(b"caf\xe9.txt")

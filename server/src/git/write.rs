@@ -256,6 +256,8 @@ pub fn apply_all(what: &str, batches: &[(&Path, &[FileChange])]) -> Result<()> {
     if let Some(journal) = &journal {
         journal.commit()?;
     }
+    // Past the point of no return nothing fails any more: only a crash (`abort`) is of interest.
+    let _ = failpoint::hit("worktree-committed");
     for file in &files {
         match file.state {
             Placed::New { parked: true } => {

@@ -307,7 +307,10 @@ fn nothing_moved(e: Error, lanes: &str) -> Error {
             .fold(nothing_moved(*error, lanes), Error::with_hint),
         Error::Refused { reason, hint, .. } => Error::Refused {
             action: format!("move the change to lane {lanes}"),
-            reason: format!("{reason}; nothing was moved"),
+            reason: format!(
+                "{}; nothing was moved",
+                reason.trim_end_matches(", so nothing was written")
+            ),
             hint,
         },
         other => Error::Conflict(format!(
