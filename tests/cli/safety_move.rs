@@ -222,6 +222,18 @@ fn untangle_apply_that_cannot_place_one_hunk_moves_none() {
 }
 
 #[test]
+fn an_empty_untangle_assignment_moves_nothing_and_succeeds() {
+    let repo = started(&["A-1"]);
+    let a = repo.lane_dir("A-1");
+    repo.write(&a, "src/app.txt", &edited_lines(20, &[2], "mine"));
+    let file = repo.base().join("assign.json");
+    std::fs::write(&file, "{}").unwrap();
+    let out = repo.lanes_in(&a, &["untangle", "--apply", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(a.join("src/app.txt")), edited_lines(20, &[2], "mine"));
+}
+
+#[test]
 fn a_move_killed_while_replacing_files_is_undone_by_the_next_list() {
     let (repo, a, b) = a_change_to_move();
     // A file of the user's that merely looks like lanes' own: never lanes' to delete.

@@ -136,9 +136,13 @@ pub fn untangle_apply(
         plans.push(plan(repo, config, &request, &patches)?);
         all_ids.extend(request.hunk_ids);
     }
+    let Some(first) = plans.first() else {
+        // An empty assignment moves nothing.
+        return Ok(Vec::new());
+    };
     let everything = MoveRequest {
         from: worktree.to_path_buf(),
-        to: plans[0].to.clone(),
+        to: first.to.clone(),
         selections: Vec::new(),
         hunk_ids: all_ids,
         three_way: false,
