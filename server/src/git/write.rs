@@ -645,6 +645,11 @@ pub fn recover(common_dir: &Path) -> Vec<String> {
         if extension != Some("done") && file.try_lock().is_err() {
             continue;
         }
+        // The lock may have come only because its holder just finished and deleted the file (a
+        // completed write: undoing it from this stale copy would take the new files back out).
+        if !same_file(&file, &path) {
+            continue;
+        }
         match extension {
             // A journal that never got its name: nothing was staged yet.
             Some("pending") => {
@@ -658,6 +663,15 @@ pub fn recover(common_dir: &Path) -> Vec<String> {
         }
     }
     said
+}
+
+/// Whether `path` still leads to the open `file`.
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => (a.dev(), a.ino()) == (b.dev(), b.ino()),
+        _ => false,
+    }
 }
 
 fn recover_one(path: &Path, mut file: &File) -> String {
