@@ -17,6 +17,7 @@ mod remove;
 mod safety;
 mod safety_check;
 mod safety_dirt;
+mod safety_move;
 mod safety_reads;
 mod start;
 mod switch;

@@ -335,7 +335,7 @@ impl LanesMcp {
                 })?;
             let relative = lanes::git::canonical(&file)
                 .strip_prefix(&from)
-                .map(lanes::git::slash_path)
+                .map(Path::to_path_buf)
                 .map_err(|_| {
                     lanes::Error::Usage(format!("{} is not inside its lane", args.path))
                 })?;

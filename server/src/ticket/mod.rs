@@ -143,8 +143,9 @@ pub fn write_context(lane: &Path, common_dir: &Path, ticket: &Ticket) -> Result<
     crate::git::write::apply(
         lane,
         &[crate::git::write::FileChange {
-            path: CONTEXT_FILE.to_string(),
+            path: CONTEXT_FILE.into(),
             content: Some((text.into_bytes(), false)),
+            expected: crate::git::write::Expected::AsFound,
         }],
     )?;
     let path = lane.join(CONTEXT_FILE);
