@@ -72,3 +72,100 @@ fn a_quote_in_the_directory_name_does_not_break_setup() {
         format!("{} feature/T-1\n", lane.display())
     );
 }
+
+// ---- where lanes are made is the user's choice ----
+
+/// A repository whose primary checkout is `<temp>/nest/project`: its parent, where its lanes may
+/// go, is `<temp>/nest`, so a place outside it is still inside the test's temp directory.
+fn nested_repo() -> TestRepo {
+    let repo = TestRepo::new();
+    let nest = repo.base().join("nest");
+    std::fs::create_dir(&nest).unwrap();
+    let dir = nest.join("project");
+    std::fs::rename(&repo.dir, &dir).unwrap();
+    TestRepo { dir, ..repo }
+}
+
+/// Asserts that `lanes start T-1` refuses (exit 3, a hint naming `lanes trust`) and changes
+/// nothing: no worktree, no branch, no directory at `outside`.
+fn assert_start_refused(repo: &TestRepo, outside: &std::path::Path) {
+    let before = repo.snapshot();
+    let out = repo.lanes(&["start", "T-1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("lanes trust"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("path"), "{}", stderr(&out));
+    assert_eq!(repo.snapshot(), before);
+    assert!(!outside.exists(), "{} was made", outside.display());
+}
+
+#[test]
+fn a_repositorys_absolute_lane_path_is_refused_until_the_user_approves_it() {
+    let repo = nested_repo();
+    let outside = repo.base().join("elsewhere");
+    repo.write(
+        &repo.dir,
+        "lanes.toml",
+        &format!("path = \"{}/{{ticket}}\"\n", outside.display()),
+    );
+    assert_start_refused(&repo, &outside);
+
+    let shown = repo.lanes_ok(&["trust", "--yes"]);
+    assert!(shown.contains("Approved"), "{shown}");
+    repo.lanes_ok(&["start", "T-1"]);
+    assert!(outside.join("T-1/README.md").exists());
+}
+
+#[test]
+fn a_repositorys_relative_lane_path_leaving_the_checkouts_parent_is_refused() {
+    let repo = nested_repo();
+    repo.write(
+        &repo.dir,
+        "lanes.toml",
+        "path = \"../../escaped-{ticket}\"\n",
+    );
+    assert_start_refused(&repo, &repo.base().join("escaped-T-1"));
+}
+
+#[test]
+fn a_repositorys_lane_path_in_the_home_directory_is_refused() {
+    let repo = nested_repo();
+    repo.write(
+        &repo.dir,
+        "lanes.toml",
+        "path = \"~/.config/autostart-{ticket}\"\n",
+    );
+    assert_start_refused(&repo, &repo.base().join(".config/autostart-T-1"));
+}
+
+#[test]
+fn a_repositorys_lane_path_through_a_symlink_it_committed_is_refused() {
+    let repo = nested_repo();
+    let outside = repo.base().join("outside");
+    std::fs::create_dir(&outside).unwrap();
+    std::os::unix::fs::symlink(&outside, repo.dir.join("link")).unwrap();
+    repo.write(&repo.dir, "lanes.toml", "path = \"link/{ticket}\"\n");
+    repo.git(&["add", "link", "lanes.toml"]);
+    repo.git(&["commit", "-q", "-m", "a link out"]);
+    assert_start_refused(&repo, &outside.join("T-1"));
+}
+
+#[test]
+fn a_repositorys_lane_path_beside_the_checkout_needs_no_approval() {
+    let repo = nested_repo();
+    repo.write(&repo.dir, "lanes.toml", "path = \"../lanes/{ticket}\"\n");
+    repo.lanes_ok(&["start", "T-1"]);
+    assert!(repo.base().join("nest/lanes/T-1/README.md").exists());
+}
+
+#[test]
+fn the_users_own_config_may_put_lanes_anywhere() {
+    let repo = nested_repo();
+    let anywhere = repo.base().join("anywhere");
+    repo.write(
+        &repo.base(),
+        "xdg/lanes/config.toml",
+        &format!("path = \"{}/{{ticket}}\"\n", anywhere.display()),
+    );
+    repo.lanes_ok(&["start", "T-1"]);
+    assert!(anywhere.join("T-1/README.md").exists());
+}

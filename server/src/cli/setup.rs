@@ -26,7 +26,7 @@ pub fn run(ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
             .map_or_else(|| ctx.cwd.clone(), std::path::Path::to_path_buf),
         None => ctx.cwd.clone(),
     };
-    let approved = args.yes || super::trust::ask_on_terminal(&ctx.config)?;
+    let approved = args.yes || super::trust::ask_on_terminal(&ctx.repo, &ctx.config, true)?;
     let done = lanes::ops::setup::setup(&ctx.repo, &ctx.config, &dir, approved, &Stderr)?;
     for warning in &done.warnings {
         eprintln!("warning: {warning}");

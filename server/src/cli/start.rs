@@ -99,7 +99,8 @@ pub fn run_many(args: StartArgs) -> Result<ExitCode> {
 }
 
 pub fn run(ctx: &Context, args: StartArgs) -> Result<ExitCode> {
-    let approved = args.yes || args.no_setup || super::trust::ask_on_terminal(&ctx.config)?;
+    let approved =
+        args.yes || super::trust::ask_on_terminal(&ctx.repo, &ctx.config, !args.no_setup)?;
     let request = StartRequest {
         ticket: Some(TicketKey::parse(&args.ticket)?),
         base: args.base,

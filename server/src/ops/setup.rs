@@ -40,7 +40,7 @@ pub fn setup(
             entry.path().unwrap_or(dir).display()
         ))
     })?;
-    if let Some(pending) = crate::trust::pending(config) {
+    if let Some(pending) = crate::trust::pending_for(config, repo, None, true) {
         if !approve {
             return Err(crate::trust::refusal(&pending));
         }
