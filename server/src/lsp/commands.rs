@@ -267,7 +267,9 @@ fn target(ctx: &Ctx, repo: Option<PathBuf>) -> RpcResult<(Repo, Config)> {
     };
     let repo = Repo::discover(&dir).map_err(core_error)?;
     let mut config = Config::load(repo.anchor()).map_err(core_error)?;
-    config.apply(ctx.state.settings());
+    // The editor's settings may be a cloned repository's workspace settings: its commands and
+    // lane paths are approved like a repository's lanes.toml.
+    config.apply_from(ctx.state.settings(), &lanes::config::Origin::Editor);
     config.validate().map_err(core_error)?;
     Ok((repo, config))
 }
