@@ -169,3 +169,143 @@ fn the_users_own_config_may_put_lanes_anywhere() {
     repo.lanes_ok(&["start", "T-1"]);
     assert!(anywhere.join("T-1/README.md").exists());
 }
+
+// ---- what reaches the terminal ----
+
+/// A Jira title that re-titles the terminal (OSC), clears the screen (CSI, 7-bit and 8-bit),
+/// rings the bell and returns the carriage.
+const HOSTILE_TITLE: &str =
+    "\u{1b}]0;pwned\u{7}Fix\u{1b}[2J login\u{9b}2J\rtimeout\u{1b}]8;;http://x\u{1b}\\link";
+
+/// Fails when `text` carries a character a terminal acts on instead of showing.
+fn assert_no_controls(what: &str, text: &str) {
+    let bad: Vec<char> = text
+        .chars()
+        .filter(|c| c.is_control() && !matches!(c, '\n' | '\t'))
+        .collect();
+    assert!(bad.is_empty(), "{what} carries {bad:?}: {text:?}");
+}
+
+/// Fails when `text` carries a control character or what an escape sequence held.
+fn assert_printable(what: &str, text: &str) {
+    assert_no_controls(what, text);
+    assert!(
+        !text.contains("pwned"),
+        "{what} kept a sequence's text: {text:?}"
+    );
+}
+
+/// A repository configured for a fake Jira whose PROJ-1 has [`HOSTILE_TITLE`] (also in its
+/// description), with PROJ-1 started; returns the server too (it must outlive the repository).
+fn lane_of_a_hostile_ticket() -> (
+    crate::support::http::FakeServer,
+    TestRepo,
+    std::process::Output,
+) {
+    use crate::support::http::{FakeServer, Reply};
+    let server = FakeServer::start(|_| {
+        Reply::json(
+            200,
+            serde_json::json!({
+                "id": "10001",
+                "key": "PROJ-1",
+                "fields": {
+                    "summary": HOSTILE_TITLE,
+                    "status": {"name": "In\u{1b}[2J Progress"},
+                    "description": {"type": "doc", "version": 1, "content": [
+                        {"type": "paragraph", "content": [{"type": "text", "text": HOSTILE_TITLE}]}
+                    ]}
+                }
+            }),
+        )
+    });
+    let repo = TestRepo::new();
+    repo.write(
+        &repo.base(),
+        "xdg/lanes/config.toml",
+        &format!("provider = \"jira\"\n[jira]\nurl = \"{}\"\n", server.url),
+    );
+    let out = repo
+        .lanes_cmd()
+        .env("JIRA_EMAIL", "me@example.com")
+        .env("JIRA_API_TOKEN", "token")
+        .env_remove("JIRA_URL")
+        .args(["start", "PROJ-1", "--no-fetch"])
+        .output()
+        .unwrap();
+    (server, repo, out)
+}
+
+#[test]
+fn a_ticket_title_with_escape_sequences_reaches_start_output_as_plain_text() {
+    let (_server, _repo, out) = lane_of_a_hostile_ticket();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_printable("stdout", &String::from_utf8_lossy(&out.stdout));
+    assert_printable("stderr", &stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Fix login"));
+}
+
+#[test]
+fn a_ticket_title_with_escape_sequences_reaches_list_and_status_as_plain_text() {
+    let (_server, repo, out) = lane_of_a_hostile_ticket();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = repo.lanes(&["list"]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    assert_printable("list", &String::from_utf8_lossy(&list.stdout));
+    assert!(String::from_utf8_lossy(&list.stdout).contains("Fix login"));
+    let status = repo.lanes_in(&repo.lane_dir("PROJ-1"), &["status"]);
+    assert!(status.status.success(), "{}", stderr(&status));
+    assert_printable("status", &String::from_utf8_lossy(&status.stdout));
+    assert!(String::from_utf8_lossy(&status.stdout).contains("Fix login"));
+}
+
+#[test]
+fn json_output_keeps_the_title_as_data_escaped() {
+    let (_server, repo, out) = lane_of_a_hostile_ticket();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = repo.lanes(&["list", "--json"]);
+    assert_no_controls("list --json", &String::from_utf8_lossy(&list.stdout));
+    let lanes: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let lane = lanes
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["ticket"] == "PROJ-1")
+        .unwrap();
+    assert_eq!(lane["title"], HOSTILE_TITLE);
+}
+
+#[test]
+fn the_ticket_context_written_for_agents_holds_no_escape_sequences() {
+    let (_server, repo, out) = lane_of_a_hostile_ticket();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let context =
+        std::fs::read_to_string(repo.lane_dir("PROJ-1").join(".lanes/ticket.md")).unwrap();
+    assert_printable("ticket.md", &context);
+    assert!(context.contains("Fix login"), "{context}");
+}
+
+#[test]
+fn the_command_line_prints_only_through_its_printable_printers() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = vec![src.join("main.rs")];
+    for entry in std::fs::read_dir(src.join("cli")).unwrap().flatten() {
+        if entry.file_name() != "out.rs" {
+            files.push(entry.path());
+        }
+    }
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for raw in ["println!(", "print!(", "eprint!(", "write!(std::io::std"] {
+                assert!(
+                    !code.contains(raw),
+                    "{}:{}: `{raw}` prints around cli::out: {line}",
+                    file.display(),
+                    n + 1
+                );
+            }
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! `lanes trust`: review and approve a repository's setup commands; and the question `lanes start`
 //! asks on a terminal.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
 use lanes::git::Repo;
@@ -21,16 +21,16 @@ pub struct TrustArgs {
 /// `lanes trust`.
 pub fn run(ctx: &Context, args: TrustArgs) -> Result<ExitCode> {
     let Some(pending) = lanes::trust::pending(&ctx.config, &ctx.repo) else {
-        println!("Nothing to approve: this repository's lanes.toml runs no commands and makes no lanes elsewhere that you have not approved");
+        say!("Nothing to approve: this repository's lanes.toml runs no commands and makes no lanes elsewhere that you have not approved");
         return Ok(ExitCode::SUCCESS);
     };
     show(&pending);
     if args.yes || ask("Approve them?")? {
         lanes::trust::approve(&pending)?;
-        println!("Approved; they are used in new lanes until lanes.toml changes them");
+        say!("Approved; they are used in new lanes until lanes.toml changes them");
         Ok(ExitCode::SUCCESS)
     } else {
-        println!("Not approved");
+        say!("Not approved");
         Ok(ExitCode::from(3))
     }
 }
@@ -54,19 +54,18 @@ fn show(pending: &lanes::trust::Pending) {
     for ask in &pending.asks {
         match &ask.what {
             Asked::Commands(commands) => {
-                eprintln!("{} runs these commands in every new lane:", ask.from);
+                tell!("{} runs these commands in every new lane:", ask.from);
                 for command in commands {
-                    eprintln!("  {command}");
+                    tell!("  {command}");
                 }
             }
-            Asked::Path { .. } => eprintln!("{}", ask.line()),
+            Asked::Path { .. } => tell!("{}", ask.line()),
         }
     }
 }
 
 fn ask(question: &str) -> Result<bool> {
-    eprint!("{question} [y/N] ");
-    let _ = std::io::stderr().flush();
+    super::out::ask(&format!("{question} [y/N] "));
     let mut answer = String::new();
     std::io::stdin()
         .lock()
