@@ -309,3 +309,20 @@ fn the_command_line_prints_only_through_its_printable_printers() {
         }
     }
 }
+
+#[test]
+fn a_pull_request_title_with_escape_sequences_reaches_sync_and_list_as_plain_text() {
+    use crate::support::github::{FakeGitHub, FakePull};
+    let gh = FakeGitHub::start();
+    let repo = gh.clone_of("octo/widgets", "timeout = 2");
+    repo.push_pull_request(8, "refs/heads/main", "a.txt", "v1\n");
+    gh.add_pull(FakePull::new("octo/widgets", 8, HOSTILE_TITLE, "widgets"));
+    let sync = gh.env(repo.lanes_cmd().arg("sync")).output().unwrap();
+    assert!(sync.status.success(), "{}", stderr(&sync));
+    assert_printable("sync", &String::from_utf8_lossy(&sync.stdout));
+    assert_printable("sync's stderr", &stderr(&sync));
+    let list = repo.lanes(&["list"]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    assert_printable("list", &String::from_utf8_lossy(&list.stdout));
+    assert!(String::from_utf8_lossy(&list.stdout).contains("Fix login"));
+}
