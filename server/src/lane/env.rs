@@ -56,9 +56,12 @@ pub fn render(text: &str, record: &LaneRecord) -> String {
 pub fn render_for_shell(command: &str, record: &LaneRecord) -> String {
     let values = placeholders(record);
     let mut out = String::with_capacity(command.len());
-    let mut quote = Quote::None;
+    // The quoting in force, innermost last: `$(…)` and `` `…` `` open a new, unquoted context
+    // even inside double quotes, and their end goes back to the one outside.
+    let mut stack = vec![Quote::None];
     let mut rest = command;
     while let Some(c) = rest.chars().next() {
+        let quote = stack.last().copied().unwrap_or(Quote::None);
         if let Some((name, value)) = values.iter().find(|(name, _)| rest.starts_with(name)) {
             out.push_str(&quoted(value, quote));
             rest = &rest[name.len()..];
@@ -66,14 +69,38 @@ pub fn render_for_shell(command: &str, record: &LaneRecord) -> String {
         }
         let mut taken = c.len_utf8();
         match (quote, c) {
-            (Quote::None | Quote::Double, '\\') => {
+            (Quote::None | Quote::Double | Quote::Backtick, '\\') => {
                 // An escaped character is literal, whatever it is.
                 taken += rest[taken..].chars().next().map_or(0, char::len_utf8);
             }
-            (Quote::None, '\'') => quote = Quote::Single,
-            (Quote::None, '"') => quote = Quote::Double,
-            (Quote::Single, '\'') | (Quote::Double, '"') => quote = Quote::None,
+            (Quote::None | Quote::Double | Quote::Backtick, '$') if rest[1..].starts_with('(') => {
+                taken += 1;
+                stack.push(Quote::Substitution);
+            }
+            (Quote::Substitution, '$') if rest[1..].starts_with('(') => {
+                taken += 1;
+                stack.push(Quote::Substitution);
+            }
+            (Quote::Substitution, '(') => stack.push(Quote::Substitution),
+            (Quote::Substitution, ')') => {
+                stack.pop();
+            }
+            (Quote::Backtick, '`') => {
+                stack.pop();
+            }
+            (Quote::None | Quote::Double | Quote::Substitution, '`') => stack.push(Quote::Backtick),
+            (Quote::None | Quote::Substitution | Quote::Backtick, '\'') => {
+                stack.push(Quote::Single)
+            }
+            (Quote::None | Quote::Substitution | Quote::Backtick, '"') => stack.push(Quote::Double),
+            (Quote::Single, '\'') | (Quote::Double, '"') => {
+                stack.pop();
+            }
             _ => {}
+        }
+        if stack.is_empty() {
+            // More closing than opening: the shell will refuse the line; quote as if unquoted.
+            stack.push(Quote::None);
         }
         out.push_str(&rest[..taken]);
         rest = &rest[taken..];
@@ -84,9 +111,16 @@ pub fn render_for_shell(command: &str, record: &LaneRecord) -> String {
 /// Where a placeholder stands in a shell command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Quote {
+    /// Unquoted, at the top.
     None,
+    /// Inside `'…'`.
     Single,
+    /// Inside `"…"`.
     Double,
+    /// Inside `$(…)` (unquoted within it); `(` … `)` pairs inside are counted.
+    Substitution,
+    /// Inside `` `…` `` (unquoted within it).
+    Backtick,
 }
 
 /// `value` as one literal word in that place: single-quoted when bare (a `'` as `'\''`);
@@ -95,7 +129,16 @@ enum Quote {
 fn quoted(value: &str, quote: Quote) -> String {
     let single = || format!("'{}'", value.replace('\'', r"'\''"));
     match quote {
-        Quote::None => single(),
+        Quote::None | Quote::Substitution => single(),
+        // The shell finds the closing backquote before it reads quotes, taking one backslash
+        // off `\\`, `` ` `` and `$`: those get one more.
+        Quote::Backtick => single().chars().fold(String::new(), |mut out, c| {
+            if matches!(c, '$' | '`' | '\\') {
+                out.push('\\');
+            }
+            out.push(c);
+            out
+        }),
         Quote::Single => format!("'{}'", single()),
         Quote::Double => value.chars().fold(String::new(), |mut out, c| {
             if matches!(c, '$' | '`' | '"' | '\\') {
@@ -186,6 +229,19 @@ mod tests {
             words("{ticket}-{port} \\'{branch}", hostile),
             "T-1-20001|'feature/T-1|"
         );
+    }
+
+    #[test]
+    fn placeholders_inside_command_substitutions_are_quoted_for_their_own_context() {
+        let hostile = "/a/b;touch x;c) $(touch y) 'q' \"d\" `z`";
+        for command in [
+            "\"$(printf %s {path})\"",
+            "\"`printf %s {path}`\"",
+            "\"$(printf %s \"{path}\")\"",
+            "\"$( (printf %s {path}) )\"",
+        ] {
+            assert_eq!(words(command, hostile), format!("{hostile}|"), "{command}");
+        }
     }
 
     #[test]
