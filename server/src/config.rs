@@ -136,9 +136,22 @@ pub struct Config {
     pub timeout: u64,
     /// `lanes check` judges teammates' open pull requests too.
     pub guard_pull_requests: bool,
-    /// The repository file `setup` came from, when it did (its commands need approval; see
-    /// `trust`).
-    pub setup_source: Option<PathBuf>,
+    /// Where `setup` came from when not from the user (its commands need approval; see `trust`).
+    pub setup_source: Option<Origin>,
+    /// Where `path` came from when not from the user (a place outside the primary checkout's
+    /// parent needs approval; see `trust`).
+    pub path_source: Option<Origin>,
+}
+
+/// Who chose a setting that only the user may decide without asking (commands to run, where
+/// lanes are made).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A repository's committed `lanes.toml`: somebody else's choice.
+    Repository(PathBuf),
+    /// Settings an editor sent the language server: a cloned repository's workspace settings
+    /// (`.vscode/settings.json`) can set them.
+    Editor,
 }
 
 impl Default for Config {
@@ -162,6 +175,7 @@ impl Default for Config {
             guard_pull_requests: false,
             timeout: 10,
             setup_source: None,
+            path_source: None,
         }
     }
 }
@@ -200,11 +214,7 @@ impl Config {
                     user_config_path().map(|p| p.display().to_string()).unwrap_or_else(|| "~/.config/lanes/config.toml".into())
                 )));
             }
-            let from_repo = layer.setup.is_some();
-            config.apply(layer);
-            if from_repo {
-                config.setup_source = Some(repo_file);
-            }
+            config.apply_from(layer, &Origin::Repository(repo_file));
         }
         config.validate()?;
         Ok(config)
@@ -222,7 +232,22 @@ impl Config {
         Ok(config)
     }
 
-    /// Lays one layer over this configuration: keys it sets win.
+    /// Lays a layer somebody other than the user chose (a repository's file, an editor's
+    /// settings) over this configuration: keys it sets win, and its `setup` and `path` are marked
+    /// as `origin`'s, to be approved before they are used.
+    pub fn apply_from(&mut self, layer: ConfigLayer, origin: &Origin) {
+        let (sets_setup, sets_path) = (layer.setup.is_some(), layer.path.is_some());
+        self.apply(layer);
+        if sets_setup {
+            self.setup_source = Some(origin.clone());
+        }
+        if sets_path {
+            self.path_source = Some(origin.clone());
+        }
+    }
+
+    /// Lays one of the user's own layers (their config file, command-line flags) over this
+    /// configuration: keys it sets win.
     pub fn apply(&mut self, layer: ConfigLayer) {
         let ConfigLayer {
             branch,
@@ -283,6 +308,7 @@ impl Config {
         }
         if let Some(v) = path {
             self.path = v;
+            self.path_source = None;
         }
         if let Some(v) = base {
             self.base = Some(v);

@@ -14,6 +14,7 @@ pub mod guard;
 pub mod lane;
 pub mod ops;
 pub mod overlap;
+pub mod printable;
 pub mod progress;
 pub mod protocol;
 pub(crate) mod repos;

@@ -32,9 +32,9 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            cli::out::tell(&format!("error: {e}"));
             for hint in e.hints() {
-                eprintln!("  hint: {hint}");
+                cli::out::tell(&format!("  hint: {hint}"));
             }
             // An exit code always fits: lanes' own codes are 1..=4.
             ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(1))

@@ -425,7 +425,7 @@ fn tree_dirs(
 
 fn merged_config(repo: &Repo, overrides: &ConfigLayer) -> Result<Config> {
     let mut config = Config::load(repo.anchor())?;
-    config.apply(overrides.clone());
+    config.apply_from(overrides.clone(), &crate::config::Origin::Editor);
     config.validate()?;
     Ok(config)
 }

@@ -23,6 +23,7 @@ const BOTTOM: &[&str] = &[
     "atomic",
     "protocol",
     "web",
+    "printable",
 ];
 const FRONT_ENDS: &[&str] = &["cli", "lsp", "mcp"];
 

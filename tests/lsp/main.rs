@@ -9,5 +9,6 @@ mod diagnostics;
 mod protocol;
 mod robustness;
 mod safety_reads;
+mod safety_trust;
 mod status;
 mod watching;

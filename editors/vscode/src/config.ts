@@ -4,9 +4,19 @@ import * as os from 'os';
 import * as vscode from 'vscode';
 import { findOnPath, serverSettings, withCargoBin } from './format';
 
+/**
+ * A setting that runs a program or names one, from the user's own settings only: a cloned
+ * repository's `.vscode/settings.json` must not choose what runs (the manifest marks these
+ * `"scope": "machine"`; this holds wherever a workspace value would still get through).
+ */
+function userOnly<T>(key: string, fallback: T): T {
+  const values = vscode.workspace.getConfiguration('lanes').inspect<T>(key);
+  return values?.globalValue ?? values?.defaultValue ?? fallback;
+}
+
 /** The `lanes` binary: `lanes.server.path`, else `lanes` on PATH, else undefined. */
 export function serverPath(): string | undefined {
-  const configured = vscode.workspace.getConfiguration('lanes').get<string>('server.path', '').trim();
+  const configured = (userOnly<string>('server.path', '') ?? '').trim();
   if (configured) {
     return configured;
   }
@@ -30,9 +40,10 @@ export function serverPath(): string | undefined {
 export function settings(): Record<string, unknown> {
   const section = vscode.workspace.getConfiguration('lanes');
   const plain: Record<string, unknown> = {};
-  for (const key of ['branch', 'path', 'base', 'fetch', 'copy', 'setup']) {
+  for (const key of ['branch', 'path', 'base', 'fetch', 'copy']) {
     plain[key] = section.get(key);
   }
+  plain.setup = userOnly<string[] | null>('setup', null);
   return serverSettings(plain);
 }
 
@@ -52,5 +63,5 @@ export function openInNewWindow(): boolean {
 
 /** The command an agent terminal runs (`lanes.agent.command`); empty: none. */
 export function agentCommand(): string {
-  return vscode.workspace.getConfiguration('lanes').get<string>('agent.command', '').trim();
+  return (userOnly<string>('agent.command', '') ?? '').trim();
 }

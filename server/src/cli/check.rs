@@ -49,10 +49,10 @@ pub fn run_many(args: CheckArgs) -> Result<ExitCode> {
         for outcome in &outcomes {
             match &outcome.result {
                 Ok(report) if report.is_empty() => {
-                    println!("{}: no file is changed by two sides", outcome.repo)
+                    say!("{}: no file is changed by two sides", outcome.repo)
                 }
                 Ok(report) => {
-                    println!("{}:", outcome.repo);
+                    say!("{}:", outcome.repo);
                     print_report(report);
                 }
                 Err(error) => super::print_repo_error(&outcome.repo, "", error),
@@ -79,7 +79,7 @@ pub fn run(ctx: &Context, args: CheckArgs) -> Result<ExitCode> {
     if args.json {
         print_json(&report)?;
     } else if report.is_empty() {
-        println!("No file is changed in more than one lane, and no base changed a lane's file");
+        say!("No file is changed in more than one lane, and no base changed a lane's file");
     } else {
         print_report(&report);
     }
@@ -108,7 +108,7 @@ fn run_files(ctx: &Context, args: CheckArgs) -> Result<ExitCode> {
     if args.json {
         print_json(&report)?;
     } else if report.is_empty() {
-        println!("No other lane and no base change these files");
+        say!("No other lane and no base change these files");
     } else {
         print_report(&report);
     }
@@ -144,12 +144,12 @@ fn print_report(report: &[PathOverlap]) {
             pairs.join("; "),
         ]);
     }
-    println!("{}", table::render(&["VERDICT", "PATH", "PAIRS"], &rows));
+    say!("{}", table::render(&["VERDICT", "PATH", "PAIRS"], &rows));
     if hidden > 0 {
-        println!("… and {hidden} more shared files (`lanes check --json` lists them all)");
+        say!("… and {hidden} more shared files (`lanes check --json` lists them all)");
     }
     if report.iter().any(|o| o.conflict) {
-        println!(
+        say!(
             "\nTo avoid a conflict: move the change to the lane it belongs in (`lanes move FILE \
              --to TICKET`), rebase the lane onto its base, or agree with the other lane's owner \
              who changes these lines."

@@ -78,7 +78,7 @@ pub fn shell(command: &ShellCommand) -> Result<ExitCode> {
             ))
         }
     };
-    print!("{script}");
+    super::out::script(script);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -15,14 +15,14 @@ struct Report {
 
 impl Report {
     fn ok(&self, what: impl AsRef<str>) {
-        println!("ok    {}", what.as_ref());
+        say!("ok    {}", what.as_ref());
     }
     fn warn(&self, what: impl AsRef<str>) {
-        println!("warn  {}", what.as_ref());
+        say!("warn  {}", what.as_ref());
     }
     fn fail(&mut self, what: impl AsRef<str>) {
         self.failed = true;
-        println!("FAIL  {}", what.as_ref());
+        say!("FAIL  {}", what.as_ref());
     }
 }
 
@@ -52,7 +52,7 @@ pub fn run(dir: Option<PathBuf>) -> ExitCode {
         Err(e) => {
             report.fail(e.to_string());
             for hint in e.hints() {
-                println!("  hint: {hint}");
+                say!("  hint: {hint}");
             }
             lanes::Config::load_user().ok()
         }

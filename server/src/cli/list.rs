@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use lanes::ops;
 use lanes::{Lane, Result};
 
-use super::{print_json, table, Context};
+use super::table::{self, Cell};
+use super::{print_json, Context};
 
 pub fn list(ctx: &Context, json: bool) -> Result<ExitCode> {
     let lanes = ops::list(&ctx.repo, &ctx.config)?;
@@ -16,10 +17,9 @@ pub fn list(ctx: &Context, json: bool) -> Result<ExitCode> {
     let term = console::Term::stdout();
     let on_terminal = term.is_term();
     let colour = on_terminal && std::env::var_os("NO_COLOR").is_none();
-    let paint = |text: String, style: console::Style| {
-        style.force_styling(colour).apply_to(text).to_string()
-    };
-    let mut rows: Vec<Vec<String>> = lanes
+    let paint =
+        |text: String, style: console::Style| Cell::painted(text, style.force_styling(colour));
+    let mut rows: Vec<Vec<Cell>> = lanes
         .iter()
         .map(|lane| {
             let flags = flags(lane)
@@ -35,20 +35,19 @@ pub fn list(ctx: &Context, json: bool) -> Result<ExitCode> {
                     };
                     paint(f, style)
                 })
-                .collect::<Vec<_>>()
-                .join(" ");
+                .collect::<Vec<_>>();
             vec![
                 paint(ticket_cell(lane), console::Style::new().bold()),
-                lane.title.clone().unwrap_or_default(),
-                lane.branch.clone().unwrap_or_else(|| "(detached)".into()),
+                Cell::from(lane.title.clone().unwrap_or_default()),
+                Cell::from(lane.branch.clone().unwrap_or_else(|| "(detached)".into())),
                 match lane.dirty {
-                    Some(0) => "0".into(),
+                    Some(0) => Cell::from("0"),
                     Some(n) => paint(n.to_string(), console::Style::new().yellow()),
-                    None => "-".into(),
+                    None => Cell::from("-"),
                 },
-                distance(lane),
-                lane.path.display().to_string(),
-                flags,
+                Cell::from(distance(lane)),
+                Cell::from(lane.path.display().to_string()),
+                Cell::joined(flags, " "),
             ]
         })
         .collect();
@@ -57,34 +56,25 @@ pub fn list(ctx: &Context, json: bool) -> Result<ExitCode> {
         let (_, columns) = term.size();
         let others: usize = (0..7)
             .filter(|c| *c != 1)
-            .map(|c| {
-                rows.iter()
-                    .map(|r| console::measure_text_width(&r[c]))
-                    .max()
-                    .unwrap_or(0)
-                    + 2
-            })
+            .map(|c| rows.iter().map(|r| r[c].width()).max().unwrap_or(0) + 2)
             .sum();
         let room = usize::from(columns).saturating_sub(others).max(12);
         for row in &mut rows {
-            row[1] = console::truncate_str(&row[1], room, "…").into_owned();
+            row[1].truncate(room);
         }
     }
-    println!(
-        "{}",
-        table::render(
-            &[
-                "TICKET",
-                "TITLE",
-                "BRANCH",
-                "DIRTY",
-                "AHEAD/BEHIND",
-                "PATH",
-                "FLAGS"
-            ],
-            &rows
-        )
-    );
+    super::out::table(&table::render(
+        &[
+            "TICKET",
+            "TITLE",
+            "BRANCH",
+            "DIRTY",
+            "AHEAD/BEHIND",
+            "PATH",
+            "FLAGS",
+        ],
+        &rows,
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -93,9 +83,9 @@ pub fn list_many(json: bool) -> Result<ExitCode> {
     let targets = lanes::ops::multi::choose(&user, &[], &[], true)?;
     let (tickets, problems) = lanes::ops::multi::list_many(&user, &targets);
     for problem in &problems {
-        eprintln!("warning: {}", problem.error);
+        tell!("warning: {}", problem.error);
         for hint in &problem.hints {
-            eprintln!("  hint: {hint}");
+            tell!("  hint: {hint}");
         }
     }
     if json {
@@ -122,7 +112,7 @@ pub fn list_many(json: bool) -> Result<ExitCode> {
             ]);
         }
     }
-    println!(
+    say!(
         "{}",
         table::render(
             &["TICKET", "REPO", "BRANCH", "DIRTY", "AHEAD/BEHIND", "PATH"],
@@ -138,24 +128,24 @@ pub fn status(ctx: &Context, json: bool) -> Result<ExitCode> {
         print_json(&lane)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("lane    {}", ticket_cell(&lane));
+    say!("lane    {}", ticket_cell(&lane));
     if let Some(title) = &lane.title {
-        println!("title   {title}");
+        say!("title   {title}");
     }
-    println!("branch  {}", lane.branch.as_deref().unwrap_or("(detached)"));
-    println!("path    {}", lane.path.display());
-    println!(
+    say!("branch  {}", lane.branch.as_deref().unwrap_or("(detached)"));
+    say!("path    {}", lane.path.display());
+    say!(
         "dirty   {}",
         lane.dirty.map_or("-".into(), |d| d.to_string())
     );
-    println!(
+    say!(
         "base    {} ({})",
         lane.base.as_deref().unwrap_or("-"),
         distance(&lane)
     );
     let flags = flags(&lane);
     if !flags.is_empty() {
-        println!("flags   {}", flags.join(" "));
+        say!("flags   {}", flags.join(" "));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -179,7 +169,7 @@ pub fn tickets(ctx: &Context, json: bool) -> Result<ExitCode> {
             ]
         })
         .collect();
-    println!(
+    say!(
         "{}",
         table::render(&["TICKET", "STATUS", "TITLE", "LANE"], &rows)
     );

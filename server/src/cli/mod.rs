@@ -1,11 +1,22 @@
 //! Command-line arguments and the dispatch to one module per command.
 
+/// Prints a line on stdout, made printable: the CLI's `println!` (see `out`).
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::cli::out::say(&format!($($arg)*)) };
+}
+
+/// Prints a line on stderr, made printable: the CLI's `eprintln!` (see `out`).
+macro_rules! tell {
+    ($($arg:tt)*) => { $crate::cli::out::tell(&format!($($arg)*)) };
+}
+
 mod check;
 mod completion;
 mod doctor;
 pub use completion::COMPLETE_VAR;
 mod list;
 mod moves;
+pub mod out;
 mod pr;
 mod remove;
 mod setup;
@@ -244,7 +255,7 @@ pub struct Stderr;
 
 impl lanes::progress::Progress for Stderr {
     fn step(&self, message: &str) {
-        eprintln!("{message}…");
+        tell!("{message}…");
     }
 }
 
@@ -255,7 +266,7 @@ pub fn change_directory(dir: &std::path::Path) {
         return;
     };
     if let Err(e) = std::fs::write(&file, dir.as_os_str().as_encoded_bytes()) {
-        eprintln!("warning: could not tell the shell to change directory: {e}");
+        tell!("warning: could not tell the shell to change directory: {e}");
     }
 }
 
@@ -328,9 +339,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 
 /// One repository's error in a multi-repository report: `REPO  PREFIX message`, then its hints.
 pub fn print_repo_error(repo: &str, prefix: &str, error: &lanes::Error) {
-    println!("{repo:<12} {prefix}{error}");
+    say!("{repo:<12} {prefix}{error}");
     for hint in error.hints() {
-        println!("  hint: {hint}");
+        say!("  hint: {hint}");
     }
 }
 
@@ -351,6 +362,6 @@ where
 pub fn print_json<W: lanes::protocol::Wire>(value: &W) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| lanes::Error::Internal(format!("serialising output: {e}")))?;
-    println!("{text}");
+    out::json(&text);
     Ok(())
 }

@@ -93,9 +93,9 @@ fn parse_selection(
 }
 
 fn report(moved: &Moved) {
-    println!("{}", moved.describe());
+    say!("{}", moved.describe());
     if !moved.conflicts.is_empty() {
-        println!("  conflict markers in: {}", moved.conflicts.join(", "));
+        say!("  conflict markers in: {}", moved.conflicts.join(", "));
     }
 }
 
@@ -158,7 +158,7 @@ pub fn run_untangle(ctx: &Context, args: UntangleArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if entries.is_empty() {
-        println!("No uncommitted changes in {}", worktree.display());
+        say!("No uncommitted changes in {}", worktree.display());
         return Ok(ExitCode::SUCCESS);
     }
     let rows: Vec<Vec<String>> = entries
@@ -173,7 +173,7 @@ pub fn run_untangle(ctx: &Context, args: UntangleArgs) -> Result<ExitCode> {
             vec![e.id.clone(), lines, first.chars().take(60).collect()]
         })
         .collect();
-    println!("{}", table::render(&["HUNK", "LINES", "CHANGE"], &rows));
-    println!("\nAssign hunks to lanes in a JSON file ({{\"HUNK\": \"TICKET\", …}}) and run `lanes untangle --apply FILE`.");
+    say!("{}", table::render(&["HUNK", "LINES", "CHANGE"], &rows));
+    say!("\nAssign hunks to lanes in a JSON file ({{\"HUNK\": \"TICKET\", …}}) and run `lanes untangle --apply FILE`.");
     Ok(ExitCode::SUCCESS)
 }

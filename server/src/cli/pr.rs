@@ -36,10 +36,12 @@ pub fn run(ctx: &Context, args: PrArgs) -> Result<ExitCode> {
     }
     let verb = if opened.created { "Opened" } else { "Updated" };
     let draft = if opened.draft { " (draft)" } else { "" };
-    println!(
+    say!(
         "{verb} pull request #{}{draft}: {} → {}",
-        opened.number, opened.branch, opened.base
+        opened.number,
+        opened.branch,
+        opened.base
     );
-    println!("  {}", opened.url);
+    say!("  {}", opened.url);
     Ok(ExitCode::SUCCESS)
 }

@@ -47,7 +47,7 @@ pub fn remove_many(args: RemoveArgs) -> Result<ExitCode> {
         for outcome in &outcomes {
             match &outcome.result {
                 Ok(removed) => {
-                    println!("{:<12} removed {}", outcome.repo, removed.path.display())
+                    say!("{:<12} removed {}", outcome.repo, removed.path.display())
                 }
                 Err(error) => super::print_repo_error(&outcome.repo, "kept: ", error),
             }
@@ -77,27 +77,27 @@ pub fn remove(ctx: &Context, args: RemoveArgs) -> Result<ExitCode> {
         print_json(&removed)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    say!(
         "Removed lane {} ({})",
         removed.ticket,
         removed.path.display()
     );
     if let Some(branch) = &removed.branch {
         match (&removed.branch_tip, &removed.branch_kept) {
-            (Some(tip), _) if removed.merged => println!("  deleted branch {branch}: its work is merged into the base (was {tip:.7}; `git branch {branch} {tip:.7}` restores it)"),
-            (Some(tip), _) => println!("  deleted branch {branch} (was {tip:.7}; `git branch {branch} {tip:.7}` restores it)"),
-            (None, Some(why)) => println!("  kept branch {branch}: {why}"),
+            (Some(tip), _) if removed.merged => say!("  deleted branch {branch}: its work is merged into the base (was {tip:.7}; `git branch {branch} {tip:.7}` restores it)"),
+            (Some(tip), _) => say!("  deleted branch {branch} (was {tip:.7}; `git branch {branch} {tip:.7}` restores it)"),
+            (None, Some(why)) => say!("  kept branch {branch}: {why}"),
             (None, None) => {}
         }
     }
     if let Some(id) = &removed.trash {
-        println!(
+        say!(
             "  saved in the trash as {id}; `lanes restore {}` brings the lane back",
             removed.ticket
         );
     }
     if !removed.not_kept.is_empty() {
-        eprintln!(
+        tell!(
             "warning: {} ignored file(s) were too big to keep in the trash: {}",
             removed.not_kept.len(),
             removed
@@ -120,7 +120,7 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Result<ExitCode> {
     if args.json {
         print_json(&restored)?;
     } else {
-        println!(
+        say!(
             "Restored lane {} at {}{}",
             restored.ticket,
             restored.path.display(),
@@ -142,7 +142,7 @@ pub fn list_trash(ctx: &Context, json: bool) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if items.is_empty() {
-        println!("The trash is empty");
+        say!("The trash is empty");
         return Ok(ExitCode::SUCCESS);
     }
     let now = lanes::store::now();
@@ -158,7 +158,7 @@ pub fn list_trash(ctx: &Context, json: bool) -> Result<ExitCode> {
             ]
         })
         .collect();
-    println!(
+    say!(
         "{}",
         super::table::render(&["ID", "BRANCH", "SAVED", "BY", "PATH"], &rows)
     );
@@ -212,10 +212,10 @@ pub fn prune(ctx: &Context, args: PruneArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if pruned.is_empty() {
-        println!("Nothing to prune");
+        say!("Nothing to prune");
     }
     for lane in &pruned {
-        println!(
+        say!(
             "Pruned {} ({}){}{}",
             lane.ticket.as_deref().unwrap_or("-"),
             lane.path.display(),
@@ -239,7 +239,7 @@ fn prune_merged_lanes(ctx: &Context, args: &PruneArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if report.removed.is_empty() && report.kept.is_empty() {
-        println!("No merged lanes");
+        say!("No merged lanes");
     }
     let verb = if report.dry_run {
         "Would remove"
@@ -247,7 +247,7 @@ fn prune_merged_lanes(ctx: &Context, args: &PruneArgs) -> Result<ExitCode> {
         "Removed"
     };
     for lane in &report.removed {
-        println!(
+        say!(
             "{verb} merged lane {} ({}){}",
             lane.ticket,
             lane.path.display(),
@@ -258,7 +258,7 @@ fn prune_merged_lanes(ctx: &Context, args: &PruneArgs) -> Result<ExitCode> {
         );
     }
     for lane in &report.kept {
-        println!(
+        say!(
             "Kept merged lane {} ({}): {}",
             lane.ticket,
             lane.path.display(),
@@ -266,9 +266,7 @@ fn prune_merged_lanes(ctx: &Context, args: &PruneArgs) -> Result<ExitCode> {
         );
     }
     if !report.dry_run && !report.removed.is_empty() {
-        println!(
-            "Everything removed is in the trash: `lanes list --trash`, `lanes restore TICKET`"
-        );
+        say!("Everything removed is in the trash: `lanes list --trash`, `lanes restore TICKET`");
     }
     Ok(ExitCode::SUCCESS)
 }

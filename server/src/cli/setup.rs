@@ -26,21 +26,21 @@ pub fn run(ctx: &Context, args: SetupArgs) -> Result<ExitCode> {
             .map_or_else(|| ctx.cwd.clone(), std::path::Path::to_path_buf),
         None => ctx.cwd.clone(),
     };
-    let approved = args.yes || super::trust::ask_on_terminal(&ctx.config)?;
+    let approved = args.yes || super::trust::ask_on_terminal(&ctx.repo, &ctx.config, true)?;
     let done = lanes::ops::setup::setup(&ctx.repo, &ctx.config, &dir, approved, &Stderr)?;
     for warning in &done.warnings {
-        eprintln!("warning: {warning}");
+        tell!("warning: {warning}");
     }
     if args.json {
         print_json(&done)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("Set up lane {} ({})", done.ticket, done.path.display());
+    say!("Set up lane {} ({})", done.ticket, done.path.display());
     if !done.copied.is_empty() {
-        println!("  copied  {}", done.copied.join(", "));
+        say!("  copied  {}", done.copied.join(", "));
     }
     for command in &done.commands {
-        println!("  ran     {command}");
+        say!("  ran     {command}");
     }
     Ok(ExitCode::SUCCESS)
 }

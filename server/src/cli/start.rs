@@ -77,7 +77,7 @@ pub fn run_many(args: StartArgs) -> Result<ExitCode> {
         print_json(&started)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    say!(
         "Lane {} in {} repositories",
         started.ticket,
         started.lanes.len()
@@ -88,18 +88,19 @@ pub fn run_many(args: StartArgs) -> Result<ExitCode> {
         } else {
             "exists "
         };
-        println!(
+        say!(
             "  {:<12} {verb}  {}",
             lane.repo,
             lane.started.lane.path.display()
         );
     }
-    println!("  workspace  {}", started.workspace.display());
+    say!("  workspace  {}", started.workspace.display());
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn run(ctx: &Context, args: StartArgs) -> Result<ExitCode> {
-    let approved = args.yes || args.no_setup || super::trust::ask_on_terminal(&ctx.config)?;
+    let approved =
+        args.yes || super::trust::ask_on_terminal(&ctx.repo, &ctx.config, !args.no_setup)?;
     let request = StartRequest {
         ticket: Some(TicketKey::parse(&args.ticket)?),
         base: args.base,
@@ -115,7 +116,7 @@ pub fn run(ctx: &Context, args: StartArgs) -> Result<ExitCode> {
     };
     let started = start(&ctx.repo, &ctx.config, &request, &Stderr)?;
     for warning in &started.warnings {
-        eprintln!("warning: {warning}");
+        tell!("warning: {warning}");
     }
     // The configured agent starts on a terminal only: an agent calling `lanes start --json`
     // must not get another agent in its shell.
@@ -134,20 +135,20 @@ pub fn run(ctx: &Context, args: StartArgs) -> Result<ExitCode> {
     let ticket = lane.ticket.as_deref().unwrap_or("?");
     let branch = lane.branch.as_deref().unwrap_or("(detached)");
     if started.created {
-        println!("Created lane {ticket}");
+        say!("Created lane {ticket}");
         let origin = if started.created_branch {
             format!("new, from {}", lane.base.as_deref().unwrap_or("?"))
         } else {
             "existing branch".to_string()
         };
-        println!("  branch  {branch} ({origin})");
+        say!("  branch  {branch} ({origin})");
     } else {
-        println!("Lane {ticket} already exists");
-        println!("  branch  {branch}");
+        say!("Lane {ticket} already exists");
+        say!("  branch  {branch}");
     }
-    println!("  path    {}", lane.path.display());
+    say!("  path    {}", lane.path.display());
     if let Some(ticket) = &started.ticket {
-        println!(
+        say!(
             "  ticket  {}{}",
             ticket.title,
             ticket
@@ -158,10 +159,10 @@ pub fn run(ctx: &Context, args: StartArgs) -> Result<ExitCode> {
         );
     }
     if let Some(context) = &started.context {
-        println!("  context {}", context.display());
+        say!("  context {}", context.display());
     }
     if !started.copied.is_empty() {
-        println!("  copied  {}", started.copied.join(", "));
+        say!("  copied  {}", started.copied.join(", "));
     }
     super::change_directory(&lane.path);
     exec_in(ctx, &lane.path, exec.as_deref())
@@ -172,7 +173,7 @@ fn exec_in(ctx: &Context, dir: &std::path::Path, command: Option<&str>) -> Resul
     let Some(command) = command else {
         return Ok(ExitCode::SUCCESS);
     };
-    eprintln!("running `{command}` in {}", dir.display());
+    tell!("running `{command}` in {}", dir.display());
     let status = lanes::ops::setup::exec(&ctx.repo, &ctx.config, dir, command)?;
     Ok(match status.code() {
         Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),

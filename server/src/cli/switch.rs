@@ -35,7 +35,7 @@ pub fn run(ctx: &Context, args: SwitchArgs) -> Result<ExitCode> {
     };
     let entry = switch(&ctx.repo, &ctx.config, &ctx.cwd, &target)?;
     let path = entry.path().unwrap_or(&ctx.cwd);
-    println!("{}", path.display());
+    say!("{}", path.display());
     super::change_directory(path);
     Ok(ExitCode::SUCCESS)
 }
@@ -102,9 +102,14 @@ fn truncate(text: &str, max: usize) -> String {
 
 /// The fuzzy picker on the terminal (drawn on stderr, so stdout stays the path).
 fn choose_on_terminal(labels: &[String]) -> Result<Option<usize>> {
+    // The picker draws on the terminal itself: its labels (titles, branches) are made printable.
+    let labels: Vec<String> = labels
+        .iter()
+        .map(|l| lanes::printable::printable(l).replace('\n', " "))
+        .collect();
     dialoguer::FuzzySelect::new()
         .with_prompt("Switch to lane")
-        .items(labels)
+        .items(&labels)
         .default(0)
         .interact_on_opt(&dialoguer::console::Term::stderr())
         .map_err(|e| Error::Internal(format!("the lane picker failed: {e}")))

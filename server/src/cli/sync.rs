@@ -35,7 +35,9 @@ struct Spinner(ProgressBar);
 
 impl Progress for Spinner {
     fn step(&self, message: &str) {
-        self.0.set_message(message.to_string());
+        // The progress bar draws on the terminal itself: what it shows is made printable here.
+        self.0
+            .set_message(lanes::printable::printable(message).into_owned());
     }
 
     fn advance(&self, done: usize, total: usize) {
@@ -97,11 +99,11 @@ fn print_text(report: &SyncReport) {
             .as_deref()
             .map(|f| format!(" ({f})"))
             .unwrap_or_default();
-        println!("{}{forge}", repo.repo);
+        say!("{}{forge}", repo.repo);
         if let Some(error) = &repo.error {
-            eprintln!("  error: {error}");
+            tell!("  error: {error}");
             for hint in &repo.hints {
-                eprintln!("  hint: {hint}");
+                tell!("  hint: {hint}");
             }
         }
         let mut rows: Vec<Vec<String>> = repo
@@ -153,16 +155,17 @@ fn print_text(report: &SyncReport) {
             ]
         }));
         if rows.is_empty() && repo.error.is_none() {
-            println!("  no open pull requests");
+            say!("  no open pull requests");
         } else if !rows.is_empty() {
             let table = table::render(&["PR", "ACTION", "TICKET", "LANE", "NOTE"], &rows);
-            for line in table.lines() {
-                println!("  {line}");
+            for line in table.as_str().lines() {
+                say!("  {line}");
             }
         }
     }
-    eprintln!(
+    tell!(
         "{} GitHub request(s), {} answered from the cache (not modified)",
-        report.api.requests, report.api.not_modified
+        report.api.requests,
+        report.api.not_modified
     );
 }

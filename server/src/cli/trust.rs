@@ -1,9 +1,11 @@
 //! `lanes trust`: review and approve a repository's setup commands; and the question `lanes start`
 //! asks on a terminal.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
+use lanes::git::Repo;
+use lanes::trust::Asked;
 use lanes::{Config, Result};
 
 use super::Context;
@@ -18,48 +20,52 @@ pub struct TrustArgs {
 
 /// `lanes trust`.
 pub fn run(ctx: &Context, args: TrustArgs) -> Result<ExitCode> {
-    let Some(pending) = lanes::trust::pending(&ctx.config) else {
-        println!("Nothing to approve: this repository's lanes.toml runs no commands you have not approved");
+    let Some(pending) = lanes::trust::pending(&ctx.config, &ctx.repo) else {
+        say!("Nothing to approve: this repository's lanes.toml runs no commands and makes no lanes elsewhere that you have not approved");
         return Ok(ExitCode::SUCCESS);
     };
     show(&pending);
     if args.yes || ask("Approve them?")? {
         lanes::trust::approve(&pending)?;
-        println!("Approved; they run in new lanes until lanes.toml changes them");
+        say!("Approved; they are used in new lanes until lanes.toml changes them");
         Ok(ExitCode::SUCCESS)
     } else {
-        println!("Not approved");
+        say!("Not approved");
         Ok(ExitCode::from(3))
     }
 }
 
-/// On a terminal, asks whether to run the repository's unapproved setup commands; true when the
-/// user said yes (and then records it). Elsewhere (agents, scripts) nothing is asked: `start`
-/// refuses and says to use `--yes` or `lanes trust`.
-pub fn ask_on_terminal(config: &Config) -> Result<bool> {
-    let Some(pending) = lanes::trust::pending(config) else {
+/// On a terminal, asks whether to use what the repository's file chose and the user has not
+/// approved (its setup commands, when `with_commands`; a place for lanes outside the checkout's
+/// directory); true when the user said yes (and then records it). Elsewhere (agents, scripts)
+/// nothing is asked: `start` refuses and says to use `--yes` or `lanes trust`.
+pub fn ask_on_terminal(repo: &Repo, config: &Config, with_commands: bool) -> Result<bool> {
+    let Some(pending) = lanes::trust::pending_for(config, repo, None, with_commands) else {
         return Ok(false);
     };
     if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
         return Ok(false);
     }
     show(&pending);
-    ask("Run them?")
+    ask("Approve them?")
 }
 
 fn show(pending: &lanes::trust::Pending) {
-    eprintln!(
-        "{} runs these commands in every new lane:",
-        pending.file.display()
-    );
-    for command in &pending.commands {
-        eprintln!("  {command}");
+    for ask in &pending.asks {
+        match &ask.what {
+            Asked::Commands(commands) => {
+                tell!("{} runs these commands in every new lane:", ask.from);
+                for command in commands {
+                    tell!("  {command}");
+                }
+            }
+            Asked::Path { .. } => tell!("{}", ask.line()),
+        }
     }
 }
 
 fn ask(question: &str) -> Result<bool> {
-    eprint!("{question} [y/N] ");
-    let _ = std::io::stderr().flush();
+    super::out::ask(&format!("{question} [y/N] "));
     let mut answer = String::new();
     std::io::stdin()
         .lock()

@@ -30,13 +30,125 @@ pub fn environment(record: &LaneRecord) -> Vec<(&'static str, String)> {
     env
 }
 
-/// `command` with the lane's placeholders filled in.
-pub fn render(command: &str, record: &LaneRecord) -> String {
-    command
-        .replace("{port}", &port_of(record).to_string())
-        .replace("{ticket}", &record.ticket)
-        .replace("{branch}", &record.branch)
-        .replace("{path}", &record.path.display().to_string())
+/// The placeholders of a lane's commands and files, with their values.
+fn placeholders(record: &LaneRecord) -> [(&'static str, String); 4] {
+    [
+        ("{port}", port_of(record).to_string()),
+        ("{ticket}", record.ticket.clone()),
+        ("{branch}", record.branch.clone()),
+        ("{path}", record.path.display().to_string()),
+    ]
+}
+
+/// `text` (a copied file, e.g. a `.env`) with the lane's placeholders filled in as they are.
+/// Never for a shell command: see [`render_for_shell`].
+pub fn render(text: &str, record: &LaneRecord) -> String {
+    placeholders(record)
+        .iter()
+        .fold(text.to_string(), |text, (name, value)| {
+            text.replace(name, value)
+        })
+}
+
+/// `command`, a line for `sh -c`, with the lane's placeholders filled in quoted for the shell
+/// where they stand: a directory called `proj $(touch x)` or `it's` is one word that runs
+/// nothing, bare (`cd {path}`), in double quotes (`"{path}/x"`) or in single quotes (`'{path}'`).
+/// The same values are in the environment (`$LANES_PATH` …) for scripts that prefer it.
+pub fn render_for_shell(command: &str, record: &LaneRecord) -> String {
+    let values = placeholders(record);
+    let mut out = String::with_capacity(command.len());
+    // The quoting in force, innermost last: `$(…)` and `` `…` `` open a new, unquoted context
+    // even inside double quotes, and their end goes back to the one outside.
+    let mut stack = vec![Quote::None];
+    let mut rest = command;
+    while let Some(c) = rest.chars().next() {
+        let quote = stack.last().copied().unwrap_or(Quote::None);
+        if let Some((name, value)) = values.iter().find(|(name, _)| rest.starts_with(name)) {
+            out.push_str(&quoted(value, quote));
+            rest = &rest[name.len()..];
+            continue;
+        }
+        let mut taken = c.len_utf8();
+        match (quote, c) {
+            (Quote::None | Quote::Double | Quote::Backtick, '\\') => {
+                // An escaped character is literal, whatever it is.
+                taken += rest[taken..].chars().next().map_or(0, char::len_utf8);
+            }
+            (Quote::None | Quote::Double | Quote::Backtick, '$') if rest[1..].starts_with('(') => {
+                taken += 1;
+                stack.push(Quote::Substitution);
+            }
+            (Quote::Substitution, '$') if rest[1..].starts_with('(') => {
+                taken += 1;
+                stack.push(Quote::Substitution);
+            }
+            (Quote::Substitution, '(') => stack.push(Quote::Substitution),
+            (Quote::Substitution, ')') => {
+                stack.pop();
+            }
+            (Quote::Backtick, '`') => {
+                stack.pop();
+            }
+            (Quote::None | Quote::Double | Quote::Substitution, '`') => stack.push(Quote::Backtick),
+            (Quote::None | Quote::Substitution | Quote::Backtick, '\'') => {
+                stack.push(Quote::Single)
+            }
+            (Quote::None | Quote::Substitution | Quote::Backtick, '"') => stack.push(Quote::Double),
+            (Quote::Single, '\'') | (Quote::Double, '"') => {
+                stack.pop();
+            }
+            _ => {}
+        }
+        if stack.is_empty() {
+            // More closing than opening: the shell will refuse the line; quote as if unquoted.
+            stack.push(Quote::None);
+        }
+        out.push_str(&rest[..taken]);
+        rest = &rest[taken..];
+    }
+    out
+}
+
+/// Where a placeholder stands in a shell command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quote {
+    /// Unquoted, at the top.
+    None,
+    /// Inside `'…'`.
+    Single,
+    /// Inside `"…"`.
+    Double,
+    /// Inside `$(…)` (unquoted within it); `(` … `)` pairs inside are counted.
+    Substitution,
+    /// Inside `` `…` `` (unquoted within it).
+    Backtick,
+}
+
+/// `value` as one literal word in that place: single-quoted when bare (a `'` as `'\''`);
+/// backslashes before `` $ ` " \ `` inside double quotes; inside single quotes the quotes are
+/// closed, the quoted value put in, and reopened.
+fn quoted(value: &str, quote: Quote) -> String {
+    let single = || format!("'{}'", value.replace('\'', r"'\''"));
+    match quote {
+        Quote::None | Quote::Substitution => single(),
+        // The shell finds the closing backquote before it reads quotes, taking one backslash
+        // off `\\`, `` ` `` and `$`: those get one more.
+        Quote::Backtick => single().chars().fold(String::new(), |mut out, c| {
+            if matches!(c, '$' | '`' | '\\') {
+                out.push('\\');
+            }
+            out.push(c);
+            out
+        }),
+        Quote::Single => format!("'{}'", single()),
+        Quote::Double => value.chars().fold(String::new(), |mut out, c| {
+            if matches!(c, '$' | '`' | '"' | '\\') {
+                out.push('\\');
+            }
+            out.push(c);
+            out
+        }),
+    }
 }
 
 /// The lane's port: the one recorded at its start, else the one its ticket derives.
@@ -74,6 +186,72 @@ fn is_free(port: u16) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn record(path: &str) -> LaneRecord {
+        LaneRecord {
+            version: 1,
+            ticket: "T-1".into(),
+            branch: "feature/T-1".into(),
+            path: path.into(),
+            base: "main".into(),
+            title: None,
+            url: None,
+            pr: None,
+            pr_state: None,
+            created: 0,
+            start: None,
+            port: Some(20_001),
+        }
+    }
+
+    /// What `sh -c "printf '%s|' <command>"` prints for `command` rendered for the lane at `path`.
+    fn words(command: &str, path: &str) -> String {
+        let line = render_for_shell(&format!("printf '%s|' {command}"), &record(path));
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(line)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    #[test]
+    fn placeholders_are_one_literal_word_bare_and_in_either_quotes() {
+        let hostile = "/a/it's $(touch x) \"q\" `y` \\z ${HOME}";
+        assert_eq!(words("{path}", hostile), format!("{hostile}|"));
+        assert_eq!(words("\"{path}/s\"", hostile), format!("{hostile}/s|"));
+        assert_eq!(words("'<{path}>'", hostile), format!("<{hostile}>|"));
+        assert_eq!(
+            words("{ticket}-{port} \\'{branch}", hostile),
+            "T-1-20001|'feature/T-1|"
+        );
+    }
+
+    #[test]
+    fn placeholders_inside_command_substitutions_are_quoted_for_their_own_context() {
+        let hostile = "/a/b;touch x;c) $(touch y) 'q' \"d\" `z`";
+        for command in [
+            "\"$(printf %s {path})\"",
+            "\"`printf %s {path}`\"",
+            "\"$(printf %s \"{path}\")\"",
+            "\"$( (printf %s {path}) )\"",
+        ] {
+            assert_eq!(words(command, hostile), format!("{hostile}|"), "{command}");
+        }
+    }
+
+    #[test]
+    fn files_get_placeholders_as_they_are() {
+        assert_eq!(
+            render("PORT={port} P={path}", &record("/a b")),
+            "PORT=20001 P=/a b"
+        );
+    }
 
     #[test]
     fn a_ticket_gets_the_same_port_whatever_the_case_of_its_key() {

@@ -74,6 +74,47 @@ pub fn worktree_path(
     normalize(&anchor.join(path))
 }
 
+/// The directory lanes may be made in without the user's say: the one holding the primary checkout
+/// (`anchor`), where the default `../{repo}-{ticket}` puts them.
+fn lanes_home(anchor: &Path) -> PathBuf {
+    let anchor = crate::git::canonical(anchor);
+    anchor.parent().map_or(anchor.clone(), Path::to_path_buf)
+}
+
+/// Whether the directory `path` (absolute, normalized) lies outside the directory holding the
+/// primary checkout, following the symlinks of the part of it that exists: a repository's
+/// committed `link -> /etc` does not make `link/X` a place beside the checkout.
+pub fn leaves_lanes_home(anchor: &Path, path: &Path) -> bool {
+    let mut existing = path;
+    let mut rest = Vec::new();
+    let resolved = loop {
+        if let Ok(real) = std::fs::canonicalize(existing) {
+            break normalize(&rest.iter().rev().fold(real, |p, name| p.join(name)));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name);
+                existing = parent;
+            }
+            _ => break path.to_path_buf(),
+        }
+    };
+    !resolved.starts_with(lanes_home(anchor))
+}
+
+/// Whether a worktree path template may put lanes outside the directory holding the primary
+/// checkout: absolute, in the home directory (`~`), or resolving outside it.
+pub fn template_leaves_lanes_home(template: &str, repo_name: &str, anchor: &Path) -> bool {
+    if template.starts_with('~') || Path::new(template).is_absolute() {
+        return true;
+    }
+    // Placeholders become one plain name each (ticket keys and slugs hold no separators), so
+    // a sample key shows where the template leads.
+    let sample = TicketKey::parse("X-1")
+        .map(|key| worktree_path(&with_slug(template, "s"), &key, repo_name, anchor));
+    sample.map_or(true, |path| leaves_lanes_home(anchor, &path))
+}
+
 /// Recovers the ticket from a branch made by `template` (e.g. `feature/PROJ-1` → `PROJ-1`), for
 /// worktrees created by hand or whose metadata record is gone.
 pub fn ticket_from_branch(template: &str, branch: &str, repo_name: &str) -> Option<TicketKey> {

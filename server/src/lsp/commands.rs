@@ -267,7 +267,9 @@ fn target(ctx: &Ctx, repo: Option<PathBuf>) -> RpcResult<(Repo, Config)> {
     };
     let repo = Repo::discover(&dir).map_err(core_error)?;
     let mut config = Config::load(repo.anchor()).map_err(core_error)?;
-    config.apply(ctx.state.settings());
+    // The editor's settings may be a cloned repository's workspace settings: its commands and
+    // lane paths are approved like a repository's lanes.toml.
+    config.apply_from(ctx.state.settings(), &lanes::config::Origin::Editor);
     config.validate().map_err(core_error)?;
     Ok((repo, config))
 }
@@ -292,7 +294,8 @@ async fn start(
     let ticket = TicketKey::parse(&args.ticket).map_err(core_error)?;
     let c = ctx.clone();
     let (repo_dir, title) = (args.repo.clone(), format!("Starting lane {ticket}"));
-    let approve_setup = args.approve_setup || ask_approval(ctx, repo_dir.clone()).await;
+    let approve_setup =
+        args.approve_setup || ask_approval(ctx, repo_dir.clone(), args.no_setup).await;
     let request = StartRequest {
         ticket: Some(ticket),
         base: args.base,
@@ -314,21 +317,24 @@ async fn start(
     .await
 }
 
-/// Asks the user, in a dialog, whether to run the repository's unapproved setup commands.
-async fn ask_approval(ctx: &Ctx, repo_dir: Option<PathBuf>) -> bool {
+/// Asks the user, in a dialog, whether to use what the repository's file or the editor's
+/// settings chose and the user has not approved: setup commands (unless `no_setup`), a place for
+/// lanes outside the checkout's directory.
+async fn ask_approval(ctx: &Ctx, repo_dir: Option<PathBuf>, no_setup: bool) -> bool {
     use tower_lsp_server::lsp_types::{MessageActionItem, MessageType};
-    let Ok((_, config)) = target(ctx, repo_dir) else {
+    let Ok((repo, config)) = target(ctx, repo_dir) else {
         return false;
     };
-    let Some(pending) = lanes::trust::pending(&config) else {
+    let Some(pending) = lanes::trust::pending_for(&config, &repo, None, !no_setup) else {
         return false;
     };
-    let run = "Run them".to_string();
-    let message = format!(
-        "{} asks to run these commands in the new lane: {}",
-        pending.file.display(),
-        pending.commands.join("; ")
-    );
+    let run = if pending.commands().is_empty() {
+        "Approve"
+    } else {
+        "Run them"
+    }
+    .to_string();
+    let message = format!("Starting a lane: {}", pending.lines().join("; "));
     let answer = ctx
         .client
         .show_message_request(
@@ -340,7 +346,7 @@ async fn ask_approval(ctx: &Ctx, repo_dir: Option<PathBuf>) -> bool {
                     properties: Default::default(),
                 },
                 MessageActionItem {
-                    title: "Don't run".into(),
+                    title: "Don't".into(),
                     properties: Default::default(),
                 },
             ]),

@@ -11,7 +11,7 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::git::{read, Repo};
-use crate::lane::env::{environment, render};
+use crate::lane::env::{environment, render, render_for_shell};
 use crate::lane::{containing, lanes_of};
 use crate::progress::Progress;
 use crate::store::LaneRecord;
@@ -40,7 +40,7 @@ pub fn setup(
             entry.path().unwrap_or(dir).display()
         ))
     })?;
-    if let Some(pending) = crate::trust::pending(config) {
+    if let Some(pending) = crate::trust::pending_for(config, repo, None, true) {
         if !approve {
             return Err(crate::trust::refusal(&pending));
         }
@@ -67,7 +67,7 @@ pub fn exec(repo: &Repo, config: &Config, dir: &Path, command: &str) -> Result<E
     })?;
     Command::new("sh")
         .arg("-c")
-        .arg(render(command, &record))
+        .arg(render_for_shell(command, &record))
         .current_dir(&record.path)
         .envs(environment(&record))
         .status()
@@ -314,7 +314,7 @@ pub(crate) fn run_setup(
         let stdout = stderr_for_child().map_err(|e| failed(e.to_string()))?;
         let status = Command::new("sh")
             .arg("-c")
-            .arg(render(command, record))
+            .arg(render_for_shell(command, record))
             .current_dir(&record.path)
             .envs(environment(record))
             .stdin(Stdio::null())

@@ -138,6 +138,9 @@ pub fn write_context(lane: &Path, common_dir: &Path, ticket: &Ticket) -> Result<
     if !ticket.description.is_empty() {
         text.push_str(&format!("## Description\n\n{}", ticket.description));
     }
+    // An agent reads this file, and people `cat` it: no escape sequence from the tracker reaches
+    // either.
+    let text = crate::printable::printable(&text).into_owned();
     // Through the guarded writer: a `.lanes` symlink committed in the repository must not carry
     // this write outside the lane.
     crate::git::write::apply(
