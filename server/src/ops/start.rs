@@ -39,6 +39,9 @@ pub struct StartRequest {
     pub approve_setup: bool,
     /// Do not run the setup commands (`--no-setup`; `lanes setup` runs them later).
     pub no_setup: bool,
+    /// The caller created `branch` for this lane just before (`sync` for a pull request): it is
+    /// lanes' own, deleted with the lane, though it already exists when the lane is made.
+    pub branch_made: bool,
 }
 
 pub use crate::protocol::Started;
@@ -164,6 +167,8 @@ pub fn start(
                     .and_then(|b| repo.branch_tip(b))
                     .map(|id| id.to_string()),
                 port: None,
+                // A worktree made by hand: its branch is the user's, never deleted by lanes.
+                branch_created: Some(false),
             };
             store.save(&record)?;
         }
@@ -277,6 +282,8 @@ pub fn start(
             ticket.as_str(),
             &store.all().iter().filter_map(|r| r.port).collect(),
         )),
+        // A branch that existed before this start is the user's: `remove` keeps it.
+        branch_created: Some(created_branch || request.branch_made),
     };
     store.save(&record)?;
     let context = match &details {
