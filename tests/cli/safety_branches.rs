@@ -1,6 +1,7 @@
 //! The wrong branch deleted: lanes deletes only branches it created for a lane — never one that
 //! existed before the lane (`--branch develop`), whatever the path (`remove`, `--force`,
-//! `prune --merged`, `sync --prune`).
+//! `prune --merged`, `sync --prune`) — and a lane is "merged" only when its work is somewhere
+//! other than its own branch.
 
 use serde_json::Value;
 
@@ -15,6 +16,14 @@ fn lane_on_develop(ticket: &str) -> TestRepo {
     repo.git(&["push", "-q", "origin", "develop"]);
     repo.lanes_ok(&["start", ticket, "--branch", "develop"]);
     repo
+}
+
+fn lane<'a>(list: &'a Value, ticket: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["ticket"] == ticket)
+        .unwrap_or_else(|| panic!("no lane {ticket} in {list}"))
 }
 
 /// The lane record of `ticket`, as JSON, and where it lives.
@@ -142,6 +151,72 @@ fn a_worktree_made_by_hand_keeps_its_branch_when_removed() {
     assert_eq!(removed["branch_deleted"], false, "{removed}");
     assert!(has_branch(&repo, "feature/H-1"));
     assert!(!dir.exists());
+}
+
+#[test]
+fn a_lane_whose_base_is_its_own_branch_is_not_merged() {
+    let repo = TestRepo::new();
+    repo.git(&["branch", "develop", "main"]);
+    repo.lanes_ok(&["start", "D-1", "--branch", "develop", "--base", "develop"]);
+    repo.commit(&repo.lane_dir("D-1"), "wip.txt", "wip\n", "work only here");
+    let list = repo.lanes_json(&["list"]);
+    assert_eq!(lane(&list, "D-1")["merged"], false, "{list}");
+}
+
+#[test]
+fn prune_merged_leaves_a_lane_whose_base_is_its_own_branch() {
+    let repo = TestRepo::new();
+    repo.git(&["branch", "develop", "main"]);
+    repo.lanes_ok(&["start", "D-1", "--branch", "develop", "--base", "develop"]);
+    repo.commit(&repo.lane_dir("D-1"), "wip.txt", "wip\n", "work only here");
+    let report = repo.lanes_json(&["prune", "--merged"]);
+    assert_eq!(report["removed"], Value::Array(vec![]), "{report}");
+    assert!(repo.lane_dir("D-1").join("wip.txt").exists());
+}
+
+/// Lane A-1 (its branch made by lanes) with one commit only it holds, its record's base set to
+/// `base` — as a hand-edited record or a base that came to name the lane itself would have it.
+fn lane_recorded_with_base(base: impl FnOnce(&TestRepo) -> String) -> TestRepo {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.commit(&repo.lane_dir("A-1"), "wip.txt", "wip\n", "work only here");
+    let (path, mut json) = record(&repo, "A-1");
+    json["base"] = base(&repo).into();
+    std::fs::write(path, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
+    repo
+}
+
+#[test]
+fn prune_merged_keeps_a_lane_whose_recorded_base_is_its_own_branch() {
+    let repo = lane_recorded_with_base(|_| "feature/A-1".into());
+    let tip = repo.rev("feature/A-1");
+    let report = repo.lanes_json(&["prune", "--merged"]);
+    assert_eq!(report["removed"], Value::Array(vec![]), "{report}");
+    assert_eq!(repo.rev("feature/A-1"), tip);
+    assert!(repo.lane_dir("A-1").join("wip.txt").exists());
+}
+
+#[test]
+fn a_lane_is_not_merged_into_a_base_commit_only_its_own_branch_holds() {
+    let repo = lane_recorded_with_base(|repo| repo.rev("feature/A-1"));
+    let list = repo.lanes_json(&["list"]);
+    assert_eq!(lane(&list, "A-1")["merged"], false, "{list}");
+    let out = repo.lanes(&["remove", "A-1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("exist nowhere else"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_empty_lane_on_its_own_base_is_not_merged() {
+    let repo = TestRepo::new();
+    repo.git(&["branch", "develop", "main"]);
+    repo.lanes_ok(&["start", "D-1", "--branch", "develop", "--base", "develop"]);
+    let list = repo.lanes_json(&["list"]);
+    assert_eq!(lane(&list, "D-1")["merged"], false, "{list}");
 }
 
 /// `lanes sync` with `args` against the fake GitHub; its JSON report.

@@ -92,12 +92,20 @@ impl LaneEntry {
         if start.is_none_or(|s| s == tip) {
             return false;
         }
-        let Some(base) = self
+        let Some(own) = self.own_branch() else {
+            return false;
+        };
+        let Some((base_name, base)) = self
             .base(config, repo)
-            .and_then(|b| repo.resolve_commit(&b).ok())
+            .and_then(|b| repo.resolve_commit(&b).ok().map(|id| (b, id)))
         else {
             return false;
         };
+        // Merged means the work is somewhere else: never into the lane's own branch (a base
+        // `develop` for a lane on `develop`), nor into a base whose commits only that branch holds.
+        if names_branch(repo, &base_name, own) || !elsewhere(repo, tip, base, own) {
+            return false;
+        }
         crate::git::merged::work_in_base(repo, tip, base).unwrap_or_else(|e| {
             tracing::debug!("{e}");
             false
@@ -187,6 +195,28 @@ fn made_with_lane(repo: &Repo, record: &LaneRecord) -> bool {
         && first.id_new() == start
         && from_base
         && (0..=MADE_WITH_LANE_WINDOW).contains(&age)
+}
+
+/// True when `base` names the branch `own` itself (`develop`, `refs/heads/develop`, or a
+/// symbolic ref leading to it).
+fn names_branch(repo: &Repo, base: &str, own: &str) -> bool {
+    let own = format!("refs/heads/{own}");
+    match repo.git().revparse_ext(base) {
+        Ok((_, Some(reference))) => reference
+            .resolve()
+            .ok()
+            .and_then(|r| r.name().map(str::to_string))
+            .is_some_and(|name| name == own),
+        _ => false,
+    }
+}
+
+/// True when the base commit exists beyond the lane's own branch: either it is not on that
+/// branch's history at all, or another branch, remote branch, tag or fetched pull request
+/// holds it too. A base made only of the lane's own commits holds nothing "elsewhere".
+fn elsewhere(repo: &Repo, tip: git2::Oid, base: git2::Oid, own: &str) -> bool {
+    let on_own_branch = tip == base || repo.git().graph_descendant_of(tip, base).unwrap_or(true);
+    !on_own_branch || status::unique_commits(repo, base, Some(own), 1).is_ok_and(|c| c.is_empty())
 }
 
 /// Every lane of the repository, without reading their state: the primary checkout first, then
