@@ -282,3 +282,41 @@ fn the_language_servers_remove_keeps_a_branch_that_existed_before_the_lane() {
     assert!(has_branch(&repo, "develop"));
     assert!(!repo.lane_dir("D-1").exists());
 }
+
+/// Lane A-1 whose only commit changes no file (`git commit --allow-empty`).
+fn lane_with_a_commit_changing_nothing() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "A-1"]);
+    repo.git_in(
+        &repo.lane_dir("A-1"),
+        &[
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            "a note, nothing else",
+        ],
+    );
+    repo
+}
+
+#[test]
+fn a_lane_whose_commits_change_nothing_is_not_merged() {
+    let repo = lane_with_a_commit_changing_nothing();
+    let list = repo.lanes_json(&["list"]);
+    assert_eq!(lane(&list, "A-1")["merged"], false, "{list}");
+}
+
+#[test]
+fn removing_a_lane_whose_commits_change_nothing_refuses_to_delete_them() {
+    let repo = lane_with_a_commit_changing_nothing();
+    let tip = repo.rev("feature/A-1");
+    let out = repo.lanes(&["remove", "A-1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("exist nowhere else"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(repo.rev("feature/A-1"), tip);
+}

@@ -103,13 +103,15 @@ impl LaneEntry {
         };
         // Merged means the work is somewhere else: never into the lane's own branch (a base
         // `develop` for a lane on `develop`), nor into a base whose commits only that branch holds.
-        if names_branch(repo, &base_name, own) || !elsewhere(repo, tip, base, own) {
+        if names_branch(repo, &base_name, own) {
             return false;
         }
-        crate::git::merged::work_in_base(repo, tip, base).unwrap_or_else(|e| {
+        let in_base = crate::git::merged::work_in_base(repo, tip, base).unwrap_or_else(|e| {
             tracing::debug!("{e}");
             false
-        })
+        });
+        // Checked last: it walks every ref, and most lanes are not merged.
+        in_base && elsewhere(repo, tip, base, own)
     }
 
     /// The lane's branch, if lanes may delete it with the lane: only a branch lanes created for
