@@ -106,6 +106,25 @@ fn prune_merged_keeps_a_merged_branch_that_existed_before_the_lane() {
 }
 
 #[test]
+fn prune_merged_dry_run_says_a_branch_that_existed_before_the_lane_would_be_kept() {
+    let repo = lane_on_develop("D-1");
+    repo.commit(
+        &repo.lane_dir("D-1"),
+        "feature.txt",
+        "done\n",
+        "the feature",
+    );
+    repo.git(&["merge", "-q", "--no-ff", "-m", "merge develop", "develop"]);
+    repo.git(&["push", "-q", "origin", "main"]);
+    let report = repo.lanes_json(&["prune", "--merged", "--dry-run"]);
+    assert_eq!(
+        report["removed"][0]["branch_kept"], "it existed before the lane",
+        "{report}"
+    );
+    assert!(repo.lane_dir("D-1").exists());
+}
+
+#[test]
 fn a_branch_lanes_created_is_still_deleted_with_its_lane() {
     let repo = TestRepo::new();
     repo.lanes_ok(&["start", "A-1"]);
@@ -254,7 +273,12 @@ fn sync_prune_keeps_a_pull_request_branch_the_user_had_before_its_lane() {
     assert!(repo.lane_dir("PR-4").exists());
     merge_pull_4(&gh);
     let report = sync(&repo, &gh, &["--prune"]);
-    assert_eq!(report["repos"][0]["closed"][0]["removed"], true, "{report}");
+    let closed = &report["repos"][0]["closed"][0];
+    assert_eq!(closed["removed"], true, "{report}");
+    assert_eq!(
+        closed["reason"], "PR 4: kept branch pr/4-done: it existed before the lane",
+        "{report}"
+    );
     assert!(!repo.lane_dir("PR-4").exists());
     assert!(has_branch(&repo, "pr/4-done"), "{:?}", repo.branches());
 }
