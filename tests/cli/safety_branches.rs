@@ -344,3 +344,51 @@ fn removing_a_lane_whose_commits_change_nothing_refuses_to_delete_them() {
     );
     assert_eq!(repo.rev("feature/A-1"), tip);
 }
+
+/// `lanes start args…` with a `git` first on PATH that, the first time lanes asks git to make
+/// or use `develop`, makes `develop` itself first (as the user in another terminal would, in
+/// the instant between lanes' check that the name is free and its making the branch).
+fn start_racing_a_user_making_develop(repo: &TestRepo, args: &[&str]) -> std::process::Output {
+    let which = std::process::Command::new("sh")
+        .args(["-c", "command -v git"])
+        .output()
+        .unwrap();
+    let real_git = String::from_utf8(which.stdout).unwrap().trim().to_string();
+    let bin = repo.base().join("racing-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let mark = repo.base().join("raced");
+    let script = format!(
+        "#!/bin/sh\ncase \"$*\" in\n  *develop*) if [ ! -e '{mark}' ]; then : > '{mark}'; '{git}' -C '{dir}' branch develop main; fi ;;\nesac\nexec '{git}' \"$@\"\n",
+        mark = mark.display(),
+        git = real_git,
+        dir = repo.dir.display(),
+    );
+    let wrapper = bin.join("git");
+    std::fs::write(&wrapper, script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = repo
+        .lanes_cmd()
+        .env("PATH", path)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(mark.exists(), "the race was not run: {}", stderr(&out));
+    out
+}
+
+#[test]
+fn a_branch_the_user_makes_while_a_lane_starts_is_not_deleted_by_the_failed_start() {
+    let repo = TestRepo::new();
+    let main = repo.rev("main");
+    let out = start_racing_a_user_making_develop(&repo, &["start", "D-1", "--branch", "develop"]);
+    assert!(!out.status.success(), "{}", stdout(&out));
+    assert!(has_branch(&repo, "develop"), "{:?}", repo.branches());
+    assert_eq!(repo.rev("develop"), main);
+    assert!(!repo.lane_dir("D-1").exists());
+}
