@@ -239,8 +239,9 @@ pub fn unpack(repo: &Repo, entry: &TrashEntry, dir: &Path) -> Result<()> {
                         links.push((path, blob.content().to_vec()));
                     } else {
                         changes.push(crate::git::write::FileChange {
-                            path,
+                            path: path.into(),
                             content: Some((blob.content().to_vec(), item.filemode() == 0o100755)),
+                            expected: crate::git::write::Expected::AsFound,
                         });
                     }
                 }
@@ -254,8 +255,9 @@ pub fn unpack(repo: &Repo, entry: &TrashEntry, dir: &Path) -> Result<()> {
                     let path = format!("{root}{}", item.name().unwrap_or_default());
                     if saved.get_path(Path::new(&path)).is_err() {
                         changes.push(crate::git::write::FileChange {
-                            path,
+                            path: path.into(),
                             content: None,
+                            expected: crate::git::write::Expected::AsFound,
                         });
                     }
                 }

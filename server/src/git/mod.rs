@@ -7,6 +7,7 @@ pub mod changes;
 pub mod cli;
 pub(crate) mod merged;
 pub mod patch;
+pub mod read;
 pub(crate) mod snapshot;
 pub(crate) mod status;
 pub mod worktrees;
