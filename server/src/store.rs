@@ -50,6 +50,12 @@ pub struct LaneRecord {
     /// (then derived from the ticket).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
+    /// Whether lanes created the branch for this lane (`true`) or found it already there
+    /// (`false`, e.g. `--branch develop`): only a branch lanes created is deleted with its lane.
+    /// Absent in records of older versions; then the branch's reflog decides, conservatively
+    /// (see [`crate::lane::LaneEntry::deletable_branch`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch_created: Option<bool>,
 }
 
 /// The records of one repository.

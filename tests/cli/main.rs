@@ -15,6 +15,7 @@ mod multi;
 mod pr;
 mod remove;
 mod safety;
+mod safety_branches;
 mod safety_check;
 mod safety_dirt;
 mod safety_move;

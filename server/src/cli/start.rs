@@ -66,6 +66,7 @@ pub fn run_many(args: StartArgs) -> Result<ExitCode> {
         pr_state: None,
         approve_setup: args.yes,
         no_setup: args.no_setup,
+        branch_made: false,
     };
     if args.path.is_some() {
         return Err(lanes::Error::Usage(
@@ -113,6 +114,7 @@ pub fn run(ctx: &Context, args: StartArgs) -> Result<ExitCode> {
         pr_state: None,
         approve_setup: approved,
         no_setup: args.no_setup,
+        branch_made: false,
     };
     let started = start(&ctx.repo, &ctx.config, &request, &Stderr)?;
     for warning in &started.warnings {

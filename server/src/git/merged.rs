@@ -11,7 +11,9 @@ use git2::Oid;
 use crate::error::{Error, Result};
 use crate::git::Repo;
 
-/// True when everything `tip` changes since it left `base` is already in `base`.
+/// True when everything `tip` changes since it left `base` is already in `base`: its commits are
+/// in the base, or it changes something and all of it is there (a tip whose commits change
+/// nothing is not).
 pub fn work_in_base(repo: &Repo, tip: Oid, base: Oid) -> Result<bool> {
     let git = repo.git();
     let context = "checking whether the lane is merged";
@@ -43,6 +45,11 @@ pub fn work_in_base(repo: &Repo, tip: Oid, base: Oid) -> Result<bool> {
     let entry = |tree: &git2::Tree<'_>, path: &Path| {
         tree.get_path(path).ok().map(|e| (e.id(), e.filemode()))
     };
+    // A tip that changes nothing has nothing in the base: its commits are only on its branch.
+    // Saying "merged" would let them be deleted as if they were elsewhere.
+    if changed.deltas().len() == 0 {
+        return Ok(false);
+    }
     let mut both_changed = false;
     for delta in changed.deltas() {
         let Some(path) = delta.new_file().path().or(delta.old_file().path()) else {

@@ -203,14 +203,6 @@ pub enum Checkout<'a> {
     Existing(&'a str),
     /// Check out a commit on a detached HEAD.
     Detached(&'a str),
-    /// Create `branch` at `start` (no upstream: lanes compares with the recorded base instead, and
-    /// `git push` then goes to a same-named branch rather than the base).
-    NewBranch {
-        /// New branch name.
-        branch: &'a str,
-        /// Start point.
-        start: &'a str,
-    },
 }
 
 /// `git worktree add`, run from the repository's anchor.
@@ -239,18 +231,6 @@ pub fn add(repo: &Repo, path: &Path, checkout: Checkout<'_>) -> Result<()> {
                     commit.as_ref(),
                 ],
             )?;
-        }
-        Checkout::NewBranch { branch, start } => {
-            let args: [&std::ffi::OsStr; 7] = [
-                "worktree".as_ref(),
-                "add".as_ref(),
-                "--no-track".as_ref(),
-                "-b".as_ref(),
-                branch.as_ref(),
-                path_arg,
-                start.as_ref(),
-            ];
-            cli::run(repo.anchor(), args)?;
         }
     }
     Ok(())

@@ -92,16 +92,53 @@ impl LaneEntry {
         if start.is_none_or(|s| s == tip) {
             return false;
         }
-        let Some(base) = self
+        let Some(own) = self.own_branch() else {
+            return false;
+        };
+        let Some((base_name, base)) = self
             .base(config, repo)
-            .and_then(|b| repo.resolve_commit(&b).ok())
+            .and_then(|b| repo.resolve_commit(&b).ok().map(|id| (b, id)))
         else {
             return false;
         };
-        crate::git::merged::work_in_base(repo, tip, base).unwrap_or_else(|e| {
+        // Merged means the work is somewhere else: never into the lane's own branch (a base
+        // `develop` for a lane on `develop`), nor into a base whose commits only that branch holds.
+        if names_branch(repo, &base_name, own) {
+            return false;
+        }
+        let in_base = crate::git::merged::work_in_base(repo, tip, base).unwrap_or_else(|e| {
             tracing::debug!("{e}");
             false
-        })
+        });
+        // Checked last: it walks every ref, and most lanes are not merged.
+        in_base && elsewhere(repo, tip, base, own)
+    }
+
+    /// The lane's branch, if lanes may delete it with the lane: only a branch lanes created for
+    /// it. Every path that deletes a lane's branch (`remove`, `prune --merged`, `sync --prune`,
+    /// the editors' and agents' remove) takes it from here. Otherwise, why it is kept — a branch
+    /// that existed before the lane (`--branch develop`), a worktree made by hand, or a record of
+    /// an older version that cannot show lanes made the branch.
+    pub fn deletable_branch(&self, repo: &Repo) -> std::result::Result<DeletableBranch, String> {
+        let Some(record) = &self.record else {
+            return Err("lanes did not create it (the worktree has no lane record)".into());
+        };
+        let made = match record.branch_created {
+            Some(made) => made,
+            None => made_with_lane(repo, record),
+        };
+        if made {
+            Ok(DeletableBranch {
+                name: record.branch.clone(),
+            })
+        } else if record.branch_created == Some(false) {
+            Err("it existed before the lane".into())
+        } else {
+            Err(
+                "nothing shows lanes created it for the lane (its record is from an older lanes)"
+                    .into(),
+            )
+        }
     }
 
     /// The base this lane compares with: its record's, else the configured or default base.
@@ -112,6 +149,76 @@ impl LaneEntry {
             .or_else(|| config.base.clone())
             .or_else(|| repo.default_base())
     }
+}
+
+/// A lane's branch that lanes created for the lane and may delete with it. Only
+/// [`LaneEntry::deletable_branch`] makes one, so a branch deletion cannot skip that check.
+#[derive(Debug)]
+pub struct DeletableBranch {
+    name: String,
+}
+
+impl DeletableBranch {
+    /// The branch's name (without `refs/heads/`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// How long before its record a branch may have been made and still count as made by that
+/// lane's start (the checkout happens in between). Beyond it, the branch was already there.
+const MADE_WITH_LANE_WINDOW: i64 = 60;
+
+/// For records of older versions, which did not say: the branch's reflog begins with its
+/// creation at the lane's start commit, from the lane's base (or that commit, as `sync` made
+/// pull-request branches), shortly before the lane was recorded. Anything else — no reflog, a
+/// rewritten one, a branch older than the lane — is the user's.
+fn made_with_lane(repo: &Repo, record: &LaneRecord) -> bool {
+    let Some(start) = record
+        .start
+        .as_deref()
+        .and_then(|s| git2::Oid::from_str(s).ok())
+    else {
+        return false;
+    };
+    let Ok(reflog) = repo.git().reflog(&format!("refs/heads/{}", record.branch)) else {
+        return false;
+    };
+    let Some(first) = reflog.len().checked_sub(1).and_then(|i| reflog.get(i)) else {
+        return false;
+    };
+    let message = first.message().unwrap_or_default();
+    let from_base = message == format!("branch: Created from {}", record.base)
+        || message == format!("branch: Created from {start}");
+    let age = i64::try_from(record.created)
+        .unwrap_or(i64::MAX)
+        .saturating_sub(first.committer().when().seconds());
+    first.id_old().is_zero()
+        && first.id_new() == start
+        && from_base
+        && (0..=MADE_WITH_LANE_WINDOW).contains(&age)
+}
+
+/// True when `base` names the branch `own` itself (`develop`, `refs/heads/develop`, or a
+/// symbolic ref leading to it).
+fn names_branch(repo: &Repo, base: &str, own: &str) -> bool {
+    let own = format!("refs/heads/{own}");
+    match repo.git().revparse_ext(base) {
+        Ok((_, Some(reference))) => reference
+            .resolve()
+            .ok()
+            .and_then(|r| r.name().map(str::to_string))
+            .is_some_and(|name| name == own),
+        _ => false,
+    }
+}
+
+/// True when the base commit exists beyond the lane's own branch: either it is not on that
+/// branch's history at all, or another branch, remote branch, tag or fetched pull request
+/// holds it too. A base made only of the lane's own commits holds nothing "elsewhere".
+fn elsewhere(repo: &Repo, tip: git2::Oid, base: git2::Oid, own: &str) -> bool {
+    let on_own_branch = tip == base || repo.git().graph_descendant_of(tip, base).unwrap_or(true);
+    !on_own_branch || status::unique_commits(repo, base, Some(own), 1).is_ok_and(|c| c.is_empty())
 }
 
 /// Every lane of the repository, without reading their state: the primary checkout first, then

@@ -11,7 +11,7 @@ pub use crate::git::normalize;
 use crate::ticket::TicketKey;
 pub use catalog::{
     containing, deepest, describe, describe_with, find, holding, lanes_of, named, similar,
-    LaneEntry,
+    DeletableBranch, LaneEntry,
 };
 
 pub use crate::protocol::Lane;

@@ -308,6 +308,7 @@ async fn start(
         pr_state: None,
         approve_setup,
         no_setup: args.no_setup,
+        branch_made: false,
     };
     progress::run(ctx, token, title, move |reporter| {
         let (repo, config) = target(&c, repo_dir)?;

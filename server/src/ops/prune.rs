@@ -126,7 +126,8 @@ pub fn prune_merged(repo: &Repo, config: &Config, dry_run: bool) -> Result<Prune
                     branch: entry.own_branch().map(str::to_string),
                     branch_deleted: false,
                     branch_tip: None,
-                    branch_kept: None,
+                    // What the removal would say of a branch lanes did not create.
+                    branch_kept: entry.deletable_branch(repo).err(),
                     merged: true,
                     trash: None,
                     not_kept: Vec::new(),

@@ -221,6 +221,9 @@ fn bring_one(
             pr: Some(pr.number),
             title: Some(pr.title.clone()),
             pr_state: Some(pr.state().to_string()),
+            // Made just above for this pull request: lanes' own. A branch of that name the
+            // user already had stays theirs.
+            branch_made: local.is_none(),
             ..StartRequest::default()
         };
         let started = start(repo, config, &request, progress)?;

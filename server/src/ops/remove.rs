@@ -18,7 +18,7 @@ use crate::failpoint;
 use crate::git::snapshot::{self, Captured};
 use crate::git::worktrees::{self, Head};
 use crate::git::{cli, status, Repo};
-use crate::lane::{find, LaneEntry};
+use crate::lane::{find, DeletableBranch, LaneEntry};
 use crate::store::{now, Store};
 use crate::ticket::TicketKey;
 use crate::trash::{self, TrashMeta};
@@ -164,14 +164,18 @@ pub fn remove(
     let branch = entry.own_branch().map(str::to_string);
     let branch_tip = branch.as_deref().and_then(|b| repo.branch_tip(b));
     let mut branch_kept = None;
-    let mut delete_branch = false;
+    let mut delete_branch = None;
     let mut merged = false;
     if let (Some(name), Some(tip)) = (&branch, branch_tip) {
         let checked_out_elsewhere = worktrees::list(repo)?
             .iter()
             .any(|w| w.branch() == Some(name.as_str()) && Some(w.path.as_path()) != entry.path());
+        // Only a branch lanes created for this lane may go, forced or not.
+        let deletable = entry.deletable_branch(repo);
         if options.keep_branch {
             branch_kept = Some("--keep-branch was given".to_string());
+        } else if let Err(why) = &deletable {
+            branch_kept = Some(why.clone());
         } else if checked_out_elsewhere {
             branch_kept = Some("it is checked out in another worktree".to_string());
         } else {
@@ -180,7 +184,7 @@ pub fn remove(
             // nothing of it would be lost: its changes are in the base.
             merged = !lost.is_empty() && entry.merged(config, repo);
             if lost.is_empty() || merged || options.force {
-                delete_branch = true;
+                delete_branch = deletable.ok();
             } else {
                 return Err(refuse(
                     format!(
@@ -248,8 +252,8 @@ pub fn remove(
     failpoint::hit("remove-before-branch").map_err(Error::io("removing the lane"))?;
 
     let mut branch_deleted = false;
-    if let (true, Some(name), Some(tip)) = (delete_branch, &branch, branch_tip) {
-        match delete_ref_if_unchanged(repo, name, tip) {
+    if let (Some(own), Some(tip)) = (&delete_branch, branch_tip) {
+        match delete_ref_if_unchanged(repo, own, tip) {
             Ok(()) => branch_deleted = true,
             Err(why) => branch_kept = Some(why),
         }
@@ -354,13 +358,13 @@ fn head_of(repo: &Repo, entry: &LaneEntry) -> Option<git2::Oid> {
     }
 }
 
-/// Deletes `refs/heads/<branch>` only if it still points at `expected` (`git update-ref -d`).
+/// Deletes a branch lanes created only if it still points at `expected` (`git update-ref -d`).
 fn delete_ref_if_unchanged(
     repo: &Repo,
-    branch: &str,
+    branch: &DeletableBranch,
     expected: git2::Oid,
 ) -> std::result::Result<(), String> {
-    let refname = format!("refs/heads/{branch}");
+    let refname = format!("refs/heads/{}", branch.name());
     let expected = expected.to_string();
     cli::run(
         repo.anchor(),

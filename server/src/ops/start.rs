@@ -39,6 +39,9 @@ pub struct StartRequest {
     pub approve_setup: bool,
     /// Do not run the setup commands (`--no-setup`; `lanes setup` runs them later).
     pub no_setup: bool,
+    /// The caller created `branch` for this lane just before (`sync` for a pull request): it is
+    /// lanes' own, deleted with the lane, though it already exists when the lane is made.
+    pub branch_made: bool,
 }
 
 pub use crate::protocol::Started;
@@ -164,6 +167,8 @@ pub fn start(
                     .and_then(|b| repo.branch_tip(b))
                     .map(|id| id.to_string()),
                 port: None,
+                // A worktree made by hand: its branch is the user's, never deleted by lanes.
+                branch_created: Some(false),
             };
             store.save(&record)?;
         }
@@ -231,22 +236,17 @@ pub fn start(
     }
 
     progress.step(&format!("creating worktree {}", path.display()));
-    let checkout = if created_branch {
-        Checkout::NewBranch {
-            branch: &branch,
-            start: &base,
-        }
-    } else {
-        Checkout::Existing(&branch)
-    };
+    // The branch is made here, only if the name is still free (compare-and-swap against "no such
+    // branch"): one that appeared since the check above is someone else's, and is neither taken
+    // over nor deleted when this start fails.
     let base_commit = if created_branch {
-        repo.resolve_commit(&base).ok()
+        Some(create_branch(repo, &ticket, &branch, &base)?)
     } else {
         None
     };
+    let checkout = Checkout::Existing(&branch);
     worktrees::add(repo, &path, checkout).inspect_err(|_| {
-        // `git worktree add -b` makes the branch before the checkout: take back a branch this
-        // start made and nothing else moved.
+        // Take back the branch this start made, if nothing else moved or took it.
         if let Some(start) = base_commit {
             let refname = format!("refs/heads/{branch}");
             let untouched = repo.git().refname_to_id(&refname).ok() == Some(start)
@@ -281,6 +281,8 @@ pub fn start(
             ticket.as_str(),
             &store.all().iter().filter_map(|r| r.port).collect(),
         )),
+        // A branch that existed before this start is the user's: `remove` keeps it.
+        branch_created: Some(created_branch || request.branch_made),
     };
     store.save(&record)?;
     let context = match &details {
@@ -318,6 +320,34 @@ pub fn start(
         ticket: details,
         context,
     })
+}
+
+/// Makes `refs/heads/<branch>` at `base` only if no such branch exists (`git update-ref` with an
+/// empty old value); returns the commit. A branch made meanwhile by someone else is a conflict:
+/// nothing is changed and it stays theirs.
+fn create_branch(repo: &Repo, ticket: &TicketKey, branch: &str, base: &str) -> Result<git2::Oid> {
+    let start = repo.resolve_commit(base)?;
+    let refname = format!("refs/heads/{branch}");
+    let message = format!("branch: Created from {base}");
+    let made = cli::run(
+        repo.anchor(),
+        [
+            "update-ref",
+            "-m",
+            message.as_str(),
+            refname.as_str(),
+            start.to_string().as_str(),
+            "",
+        ],
+    );
+    match made {
+        Ok(_) => Ok(start),
+        Err(_) if repo.branch_exists(branch) => Err(Error::Conflict(format!(
+            "cannot create lane {ticket}: branch {branch} was created by someone else while the lane was being made; nothing was changed"
+        ))
+        .with_hint("start it again to make the lane on that branch (it stays yours: removing the lane keeps it), or pass another --branch")),
+        Err(e) => Err(e),
+    }
 }
 
 fn is_empty_dir(path: &Path) -> bool {

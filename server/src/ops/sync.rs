@@ -512,8 +512,12 @@ fn closed_lanes(github: &GitHub, w: &mut Work, prune: bool, progress: &dyn Progr
             ));
             let key = crate::ticket::TicketKey::parse(&ticket)?;
             match remove(repo, config, &key, RemoveOptions::default()) {
-                Ok(_) => {
+                Ok(removed) => {
                     closed.removed = true;
+                    // A branch the user had before the lane stays: say so.
+                    if let (Some(branch), Some(why)) = (&removed.branch, &removed.branch_kept) {
+                        closed.reason = Some(format!("PR {number}: kept branch {branch}: {why}"));
+                    }
                     if let Ok(mut r) = repo
                         .git()
                         .find_reference(&format!("refs/lanes/pull/{number}"))
