@@ -201,6 +201,7 @@ mod tests {
             created: 0,
             start: None,
             port: Some(20_001),
+            branch_created: None,
         }
     }
 
