@@ -174,14 +174,22 @@ fn read(repo: &Repo, refname: &str) -> Result<TrashEntry> {
     })
 }
 
-/// The entry to restore: by id, else the newest of `ticket`, else the newest of all.
+/// The entry to restore: by id, else the newest of `ticket`, else the newest of all. Tickets (and
+/// the ticket part of an id) match in any case, as lanes do (`proj-1` is `PROJ-1`); an exact match
+/// wins.
 pub fn find(repo: &Repo, ticket: Option<&TicketKey>, id: Option<&str>) -> Result<TrashEntry> {
     let entries = list(repo)?;
-    let found = entries.into_iter().find(|e| match (id, ticket) {
-        (Some(id), _) => e.id == id,
-        (None, Some(t)) => e.meta.ticket == t.as_str(),
-        (None, None) => true,
-    });
+    let pick = |same: &dyn Fn(&str, &str) -> bool| {
+        entries
+            .iter()
+            .find(|e| match (id, ticket) {
+                (Some(id), _) => same(&e.id, id),
+                (None, Some(t)) => same(&e.meta.ticket, t.as_str()),
+                (None, None) => true,
+            })
+            .cloned()
+    };
+    let found = pick(&|a, b| a == b).or_else(|| pick(&|a, b| a.to_lowercase() == b.to_lowercase()));
     found.ok_or_else(|| {
         Error::NoSuchLane(match (id, ticket) {
             (Some(id), _) => format!("{id} in the trash"),

@@ -15,6 +15,7 @@ mod multi;
 mod pr;
 mod remove;
 mod safety;
+mod safety_remove;
 mod start;
 mod switch;
 mod sync;

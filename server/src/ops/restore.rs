@@ -52,6 +52,8 @@ pub fn restore(
             ),
         });
     }
+    // What a failed or interrupted removal of this lane left half-deleted is in the trash.
+    crate::ops::remove::sweep_deleted(&path);
     if std::fs::symlink_metadata(&path).is_ok() {
         return Err(Error::Refused {
             action,
