@@ -6,6 +6,7 @@
 pub mod changes;
 pub mod cli;
 pub(crate) mod merged;
+pub mod nested;
 pub mod patch;
 pub(crate) mod snapshot;
 pub(crate) mod status;

@@ -32,11 +32,29 @@ pub fn capture(path: &Path, ignored: &[IgnoredFile]) -> Result<Captured> {
     let index = staged_tree(&repo);
     // The repository's index, loaded into memory and never written back.
     let mut scratch = repo.index().map_err(Error::git(&context))?;
+    // Submodules are kept as the commit the index records: reading one's checkout goes through
+    // its own repository, whose recorded worktree is gone once the lane is taken offline.
+    let submodules: Vec<Vec<u8>> = scratch
+        .iter()
+        .filter(|e| e.mode == 0o160000)
+        .map(|e| e.path)
+        .collect();
+    let mut skip_submodules = |p: &Path, _: &[u8]| -> i32 {
+        let p = p.as_os_str().as_encoded_bytes();
+        i32::from(submodules.iter().any(|s| s.as_slice() == p))
+    };
     scratch
-        .add_all(["*"], IndexAddOption::DEFAULT, None)
+        .add_all(
+            ["*"],
+            IndexAddOption::DEFAULT,
+            Some(&mut skip_submodules as &mut git2::IndexMatchedPath<'_>),
+        )
         .map_err(Error::git(&context))?;
     scratch
-        .update_all(["*"], None)
+        .update_all(
+            ["*"],
+            Some(&mut skip_submodules as &mut git2::IndexMatchedPath<'_>),
+        )
         .map_err(Error::git(&context))?;
     let mut skipped = Vec::new();
     let mut kept: u64 = 0;

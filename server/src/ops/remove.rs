@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::failpoint;
 use crate::git::snapshot::{self, Captured};
 use crate::git::worktrees::{self, Head};
-use crate::git::{cli, status, Repo};
+use crate::git::{cli, nested, status, Repo};
 use crate::lane::{find, LaneEntry};
 use crate::store::{now, Store};
 use crate::ticket::TicketKey;
@@ -113,6 +113,12 @@ pub fn remove(
     }
 
     let mut ignored = Vec::new();
+    let admin = worktree
+        .and_then(|w| w.name.as_deref())
+        .map(|n| worktrees::admin_dir(repo, n));
+    if let (true, Some(admin)) = (present, &admin) {
+        check_nested(&path, admin, options.force).map_err(|(reason, hint)| refuse(reason, hint))?;
+    }
     if present {
         let dirty = status::dirty_files(&path)?;
         if !dirty.is_empty() && !options.force {
@@ -206,9 +212,6 @@ pub fn remove(
     } else {
         None
     };
-    let admin = worktree
-        .and_then(|w| w.name.as_deref())
-        .map(|n| worktrees::admin_dir(repo, n));
     let staged = match (&captured, &admin) {
         (None, Some(admin)) => snapshot::capture_index(repo.git(), admin),
         _ => None,
@@ -282,6 +285,61 @@ pub fn remove(
         trash: Some(saved.id),
         not_kept: saved.meta.skipped,
     })
+}
+
+/// Refuses (reason, hint) when the lane's directory holds a repository that is not the lane's:
+/// another checkout's worktree or a repository of its own — even forced, since the trash does not
+/// keep their history and "too big to keep" is no licence to delete a repository. The lane's own
+/// submodules are its own, but their history goes with the lane's git directory: one with
+/// uncommitted changes or unpushed commits is refused unless forced.
+fn check_nested(
+    dir: &Path,
+    admin: &Path,
+    force: bool,
+) -> std::result::Result<(), (String, String)> {
+    let found = nested::find(dir, admin).map_err(|e| {
+        (
+            format!("it could not be checked for repositories inside it: {e}"),
+            "make its directories readable, then try again".to_string(),
+        )
+    })?;
+    let foreign: Vec<String> = found
+        .iter()
+        .filter(|n| n.kind != nested::NestedKind::Submodule)
+        .map(nested::Nested::describe)
+        .collect();
+    if !foreign.is_empty() {
+        return Err((
+            format!(
+                "{} holds {} git repositor{} that {} not the lane's: {}",
+                dir.display(),
+                foreign.len(),
+                if foreign.len() == 1 { "y" } else { "ies" },
+                if foreign.len() == 1 { "is" } else { "are" },
+                preview(&foreign)
+            ),
+            "move them out of the lane first (another lane's worktree: `git worktree move`); lanes never deletes a repository that is not the lane's, even with --force".into(),
+        ));
+    }
+    if force {
+        return Ok(());
+    }
+    let at_risk: Vec<String> = found
+        .iter()
+        .filter_map(|n| {
+            nested::submodule_work(&dir.join(&n.path)).map(|why| format!("{} ({why})", n.path))
+        })
+        .collect();
+    if at_risk.is_empty() {
+        return Ok(());
+    }
+    Err((
+        format!(
+            "its submodule(s) hold work the trash does not keep: {}",
+            preview(&at_risk)
+        ),
+        "commit and push it in the submodule first, or pass --force to delete it too".into(),
+    ))
 }
 
 /// What was checked and saved before a worktree is taken away.
@@ -393,6 +451,25 @@ fn take_away(
             &aside,
             refused("a commit was made in it while it was being removed".into()),
         ));
+    }
+    // A repository moved in since the checks would be deleted with the lane.
+    match nested::find(&aside, &worktrees::admin_dir(repo, name)) {
+        Ok(found)
+            if found
+                .iter()
+                .all(|n| n.kind == nested::NestedKind::Submodule) => {}
+        Ok(_) => {
+            return Err(put_back(
+                &aside,
+                refused("a repository was put inside it while it was being removed".into()),
+            ))
+        }
+        Err(e) => {
+            return Err(put_back(
+                &aside,
+                refused(format!("it could not be checked again: {e}")),
+            ))
+        }
     }
     let doomed = aside_name(path, DELETING);
     if let Err(e) = std::fs::rename(&aside, &doomed) {
