@@ -284,3 +284,178 @@ fn remove_refuses_before_anything_changes_when_a_nested_repository_is_found() {
     assert_eq!(repo.snapshot(), before);
     assert!(trash_ids(&repo).is_empty());
 }
+
+// Finding 3: restore finishes or takes itself back, brings back what git trees cannot hold, and
+// an entry without work never hides one with work.
+
+#[test]
+fn a_file_name_that_is_not_utf8_is_restored() {
+    use std::os::unix::ffi::OsStrExt;
+    let repo = started(&["R-1"]);
+    let lane = repo.lane_dir("R-1");
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
+    std::fs::write(lane.join(name), "latin-1 name\n").unwrap();
+    repo.lanes_ok(&["remove", "R-1", "--force"]);
+    let out = repo.lanes(&["restore", "R-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(lane.join(name)), "latin-1 name\n");
+}
+
+#[test]
+fn a_restore_that_fails_after_the_checkout_takes_itself_back_and_the_next_one_succeeds() {
+    let repo = started(&["R-1"]);
+    let lane = repo.lane_dir("R-1");
+    repo.write(&lane, "wip.txt", "wip\n");
+    repo.lanes_ok(&["remove", "R-1", "--force"]);
+    let before = repo.snapshot();
+    let out = lanes_with_failpoint(&repo, "restore-after-checkout=error", &["restore", "R-1"]);
+    assert!(!out.status.success(), "the restore was meant to fail");
+    assert!(
+        stderr(&out).contains("still in the trash"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(repo.snapshot(), before);
+    assert!(!lane.exists());
+    let out = repo.lanes(&["restore", "R-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+}
+
+#[test]
+fn a_restore_killed_after_the_checkout_is_taken_back_by_the_next_one() {
+    let repo = started(&["R-1"]);
+    let lane = repo.lane_dir("R-1");
+    repo.write(&lane, "wip.txt", "wip\n");
+    repo.lanes_ok(&["remove", "R-1", "--force"]);
+    let out = lanes_with_failpoint(&repo, "restore-after-checkout=abort", &["restore", "R-1"]);
+    assert!(!out.status.success(), "the process was meant to die");
+    let out = repo.lanes(&["restore", "R-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+    assert_eq!(repo.worktree_count(), 2);
+    assert!(trash_ids(&repo).is_empty());
+}
+
+#[test]
+fn restore_brings_back_empty_directories_and_exact_file_modes() {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = started(&["R-1"]);
+    let lane = repo.lane_dir("R-1");
+    std::fs::create_dir_all(lane.join("empty/inner")).unwrap();
+    repo.write(&lane, "secret.key", "s3cret\n");
+    std::fs::set_permissions(
+        lane.join("secret.key"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    repo.lanes_ok(&["remove", "R-1", "--force"]);
+    repo.lanes_ok(&["restore", "R-1"]);
+    assert!(lane.join("empty/inner").is_dir());
+    let mode = std::fs::metadata(lane.join("secret.key"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn a_newer_entry_without_work_does_not_hide_an_older_one_with_work() {
+    let repo = started(&["R-1"]);
+    let lane = repo.lane_dir("R-1");
+    repo.write(&lane, "wip.txt", "wip\n");
+    repo.lanes_ok(&["remove", "R-1", "--force"]);
+    repo.lanes_ok(&["start", "R-1"]);
+    repo.lanes_ok(&["remove", "R-1"]);
+    assert_eq!(trash_ids(&repo).len(), 2);
+    let out = repo.lanes(&["restore", "r-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+}
+
+// Finding 4: clean entries never push work out of the trash, and work pushed out is announced.
+
+/// Rewrites trash entries in one shell: `retime COMMIT TIME REF` points REF at a copy of the
+/// entry COMMIT saved at TIME (seconds), as if it had been saved then.
+fn retime(repo: &TestRepo, calls: &str) {
+    let script = format!(
+        r#"set -e
+retime() {{
+  blob=$(git cat-file blob "$1:lane.json" | sed "s/\"time\": [0-9]*/\"time\": $2/" | git hash-object -w --stdin)
+  tree=$( (git ls-tree "$1" | grep -v '	lane.json$'; printf '100644 blob %s\tlane.json\n' "$blob") | git mktree)
+  parents=$(git log -1 --format=%P "$1" | sed 's/[^ ][^ ]*/-p &/g')
+  git update-ref "$3" "$(git commit-tree "$tree" $parents -m retimed)"
+}}
+{calls}"#
+    );
+    let out = repo.shell_cmd("sh", &script).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// The only trash entry of `ticket`: (ref, commit, time).
+fn entry_of(repo: &TestRepo, ticket: &str) -> (String, String, u64) {
+    let line = repo.git(&[
+        "for-each-ref",
+        "--format=%(refname) %(objectname)",
+        &format!("refs/lanes/trash/{ticket}/"),
+    ]);
+    let (name, commit) = line.trim().split_once(' ').unwrap();
+    let meta: serde_json::Value =
+        serde_json::from_str(&repo.git(&["cat-file", "blob", &format!("{commit}:lane.json")]))
+            .unwrap();
+    (
+        name.to_string(),
+        commit.to_string(),
+        meta["time"].as_u64().unwrap(),
+    )
+}
+
+#[test]
+fn a_full_trash_of_clean_removals_does_not_push_out_a_forced_entry_with_work() {
+    let repo = started(&["W-1", "C-1", "D-1"]);
+    repo.write(&repo.lane_dir("W-1"), "wip.txt", "wip\n");
+    repo.lanes_ok(&["remove", "W-1", "--force"]);
+    repo.lanes_ok(&["remove", "C-1"]);
+    let (w_ref, w, now) = entry_of(&repo, "W-1");
+    let (_, c, _) = entry_of(&repo, "C-1");
+    // The work is older than a hundred routine removals of clean lanes.
+    let mut calls = format!("retime {w} {} {w_ref}\n", now - 1000);
+    for i in 0..100 {
+        let t = now - 900 + i;
+        calls.push_str(&format!("retime {c} {t} refs/lanes/trash/C-1/{t}\n"));
+    }
+    retime(&repo, &calls);
+    repo.lanes_ok(&["remove", "D-1"]);
+    assert!(
+        trash_ids(&repo).iter().any(|id| id.starts_with("W-1/")),
+        "the entry with work was pushed out"
+    );
+    let out = repo.lanes(&["restore", "W-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(repo.lane_dir("W-1").join("wip.txt")), "wip\n");
+}
+
+#[test]
+fn pushing_work_out_of_a_full_trash_is_announced() {
+    let repo = started(&["W-1", "X-1"]);
+    repo.write(&repo.lane_dir("W-1"), "wip.txt", "wip\n");
+    repo.lanes_ok(&["remove", "W-1", "--force"]);
+    let (w_ref, w, now) = entry_of(&repo, "W-1");
+    let mut calls = format!("retime {w} {} {w_ref}\n", now - 1000);
+    for i in 0..100 {
+        let t = now - 900 + i;
+        calls.push_str(&format!("retime {w} {t} refs/lanes/trash/W-1/{t}\n"));
+    }
+    retime(&repo, &calls);
+    repo.write(&repo.lane_dir("X-1"), "wip.txt", "more work\n");
+    let out = repo.lanes(&["remove", "X-1", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: the trash was full")
+            && stderr(&out).contains(w_ref.trim_start_matches("refs/lanes/trash/")),
+        "{}",
+        stderr(&out)
+    );
+    let json = repo.lanes_json(&["list", "--trash"]);
+    assert_eq!(json.as_array().unwrap().len(), 100);
+}

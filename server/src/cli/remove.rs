@@ -96,6 +96,23 @@ pub fn remove(ctx: &Context, args: RemoveArgs) -> Result<ExitCode> {
             removed.ticket
         );
     }
+    if !removed.evicted.is_empty() {
+        eprintln!(
+            "warning: the trash was full: {} older entr{} holding work {} dropped to make room: {}",
+            removed.evicted.len(),
+            if removed.evicted.len() == 1 {
+                "y"
+            } else {
+                "ies"
+            },
+            if removed.evicted.len() == 1 {
+                "was"
+            } else {
+                "were"
+            },
+            removed.evicted.join(", ")
+        );
+    }
     if !removed.not_kept.is_empty() {
         eprintln!(
             "warning: {} ignored file(s) were too big to keep in the trash: {}",

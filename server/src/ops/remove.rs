@@ -230,8 +230,19 @@ pub fn remove(
             .unwrap_or_default(),
         time: now(),
         reason: "remove".into(),
+        empty_dirs: captured
+            .as_ref()
+            .map(|c| c.empty_dirs.clone())
+            .unwrap_or_default(),
+        modes: captured
+            .as_ref()
+            .map(|c| c.modes.clone())
+            .unwrap_or_default(),
     };
-    let saved = trash::save(repo, meta, captured.as_ref(), staged)?;
+    let trash::Saved {
+        entry: saved,
+        evicted,
+    } = trash::save(repo, meta, captured.as_ref(), staged)?;
     failpoint::hit("remove-after-checks").map_err(Error::io("removing the lane"))?;
 
     if let Some(name) = worktree.and_then(|w| w.name.as_deref()) {
@@ -284,6 +295,7 @@ pub fn remove(
         merged,
         trash: Some(saved.id),
         not_kept: saved.meta.skipped,
+        evicted,
     })
 }
 
