@@ -459,3 +459,27 @@ fn pushing_work_out_of_a_full_trash_is_announced() {
     let json = repo.lanes_json(&["list", "--trash"]);
     assert_eq!(json.as_array().unwrap().len(), 100);
 }
+
+#[test]
+fn a_forced_remove_refuses_a_lane_holding_a_bare_repository() {
+    let repo = started(&["A-1"]);
+    repo.commit(&repo.dir, ".gitignore", "vendor/\n", "ignore");
+    let a = repo.lane_dir("A-1");
+    repo.git_in(&a, &["merge", "-q", "main"]);
+    let bare = a.join("vendor/mirror.git");
+    repo.git_in(
+        &repo.base(),
+        &["init", "-q", "--bare", bare.to_str().unwrap()],
+    );
+    repo.git(&["push", "-q", bare.to_str().unwrap(), "main:only-here"]);
+    let before = repo.snapshot();
+    let out = repo.lanes(&["remove", "A-1", "--force"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("vendor/mirror.git (a repository of its own)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(repo.snapshot(), before);
+    assert!(bare.join("refs/heads/only-here").exists());
+}

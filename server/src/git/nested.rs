@@ -11,7 +11,7 @@ use crate::git::{canonical, cli, normalize};
 /// What a nested `.git` is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NestedKind {
-    /// A `.git` directory: a repository of its own (a clone, a `git init`).
+    /// A `.git` directory, or a bare repository: a repository of its own (a clone, a `git init`).
     Repository,
     /// A `.git` file leading anywhere but the lane's own submodules: another checkout's worktree
     /// (another lane's included).
@@ -73,10 +73,30 @@ pub fn find(dir: &Path, admin: &Path) -> Result<Vec<Nested>> {
             found.push(Nested { path: rel, kind });
             continue;
         }
+        if is_bare_repository(&at) {
+            let rel = at
+                .strip_prefix(dir)
+                .map(crate::git::slash_path)
+                .unwrap_or_else(|_| at.display().to_string());
+            found.push(Nested {
+                path: rel,
+                kind: NestedKind::Repository,
+            });
+            continue;
+        }
         pending.extend(subdirectories(&at)?);
     }
     found.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(found)
+}
+
+/// True when `dir` looks like a bare repository (or a git directory): `HEAD`, `objects/` and
+/// `refs/`, as git itself decides.
+fn is_bare_repository(dir: &Path) -> bool {
+    let is = |name: &str, dir_wanted: bool| {
+        std::fs::symlink_metadata(dir.join(name)).is_ok_and(|m| m.is_dir() == dir_wanted)
+    };
+    is("HEAD", false) && is("objects", true) && is("refs", true)
 }
 
 /// The directories directly inside `dir` (not symlinks), `.git` excluded.
