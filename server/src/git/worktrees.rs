@@ -253,19 +253,6 @@ pub fn add(repo: &Repo, path: &Path, checkout: Checkout<'_>) -> Result<()> {
     Ok(())
 }
 
-/// `git worktree remove`; `force` also discards uncommitted changes and ignores a lock. Callers
-/// check for work at risk first.
-pub fn remove(repo: &Repo, path: &Path, force: bool) -> Result<()> {
-    let mut args: Vec<&std::ffi::OsStr> = vec!["worktree".as_ref(), "remove".as_ref()];
-    if force {
-        // Twice: once for changes, once more for a locked worktree (git's own rule).
-        args.push("--force".as_ref());
-        args.push("--force".as_ref());
-    }
-    args.push(path.as_os_str());
-    cli::run(repo.anchor(), args).map(drop)
-}
-
 /// Forgets one linked worktree: deletes git's record of it (`$GIT_COMMON_DIR/worktrees/<name>`,
 /// what `git worktree prune` deletes for a stale entry) and nothing else. Callers have saved what
 /// the record held (the index) first. All or nothing: the record is renamed out of git's sight
