@@ -273,6 +273,10 @@ pub fn forget(repo: &Repo, name: &str) -> Result<()> {
     let attic = repo.common_dir().join("lanes");
     std::fs::create_dir_all(&attic).map_err(Error::io(&context))?;
     let doomed = attic.join(format!(".forgotten-{name}-{}", std::process::id()));
+    // Clutter from an earlier process of the same id would stop the rename.
+    if std::fs::symlink_metadata(&doomed).is_ok() {
+        delete_dir(&doomed, None).map_err(Error::io(&context))?;
+    }
     std::fs::rename(&admin, &doomed).map_err(Error::io(&context))?;
     // The record is gone from git's view; what is left of it is only clutter.
     if let Err(e) = delete_dir(&doomed, None) {
