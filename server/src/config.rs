@@ -171,7 +171,7 @@ impl Config {
     pub fn load(repo_root: &Path) -> Result<Config> {
         let mut config = Config::load_user()?;
         let repo_file = repo_root.join(REPO_CONFIG_FILE);
-        if let Some(layer) = read_layer(&repo_file)? {
+        if let Some(layer) = read_layer(&repo_file, Placed::ByRepository)? {
             // Where credentials go is the user's decision only: a repository cannot point the
             // GitHub token or the Jira credentials at a host of its choosing.
             let names_hosts = layer
@@ -214,7 +214,7 @@ impl Config {
     pub fn load_user() -> Result<Config> {
         let mut config = Config::default();
         if let Some(user) = user_config_path() {
-            if let Some(layer) = read_layer(&user)? {
+            if let Some(layer) = read_layer(&user, Placed::ByUser)? {
                 config.apply(layer);
             }
         }
@@ -400,11 +400,24 @@ pub fn home_dir() -> Option<PathBuf> {
         .filter(|h| !h.as_os_str().is_empty())
 }
 
-fn read_layer(path: &Path) -> Result<Option<ConfigLayer>> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(Error::io(format!("reading {}", path.display()))(e)),
+/// Who put a config file where it is: a repository's `lanes.toml` may be a symlink to anything
+/// (`/dev/zero`, a secret), the user's own config may be linked by their dotfile manager.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Placed {
+    ByRepository,
+    ByUser,
+}
+
+fn read_layer(path: &Path, placed: Placed) -> Result<Option<ConfigLayer>> {
+    use crate::git::read;
+    let bytes = match placed {
+        Placed::ByRepository => read::read_regular(path, read::MANAGED_CAP),
+        Placed::ByUser => read::read_user_file(path, read::MANAGED_CAP),
+    };
+    let text = match bytes.map_err(Error::io(format!("reading {}", path.display())))? {
+        Some(bytes) => String::from_utf8(bytes)
+            .map_err(|_| Error::Config(format!("config {}: not UTF-8 text", path.display())))?,
+        None => return Ok(None),
     };
     toml::from_str(&text)
         .map(Some)

@@ -33,7 +33,15 @@ pub struct Judged {
 /// committing, else the file in the lane's commit. None when it does not exist.
 pub fn lane_version(judge: &Judge, lane: &LaneChanges, path: &str) -> Option<Vec<u8>> {
     if uncommitted(lane, path) {
-        return std::fs::read(lane.source.path.join(path)).ok();
+        // As git sees it: never through a symlink, never waiting on a FIFO.
+        return crate::git::read::worktree_content(
+            &lane.source.path,
+            path,
+            crate::git::read::CONTENT_CAP,
+        )
+        .ok()
+        .flatten()
+        .map(crate::git::read::Content::into_bytes);
     }
     judge.content_at(lane.source.head?, path)
 }
@@ -301,7 +309,90 @@ pub fn for_files(
         entry.conflict = entry.pairs.iter().any(|p| p.kind == Verdict::Conflict);
     }
     report.retain(|entry| !entry.pairs.is_empty());
+    // A file the asking lane has not edited yet is exactly when an agent asks: what others change
+    // in it is what its edit will meet.
+    for (lane, path) in wanted {
+        let Some(asking) = index.lane(lane).filter(|l| !l.files.contains_key(path)) else {
+            continue;
+        };
+        let Some(found) = before_editing(index, judge, asking, path)? else {
+            continue;
+        };
+        match report.iter_mut().find(|e| e.path == found.path) {
+            Some(entry) => {
+                entry.pairs.extend(found.pairs);
+                entry.pairs.sort_by_key(|p| p.kind);
+                entry.conflict = entry.pairs.iter().any(|p| p.kind == Verdict::Conflict);
+            }
+            None => report.push(found),
+        }
+    }
     Ok(report)
+}
+
+/// What editing `path` in `lane`, which does not change it yet, would meet: each other lane (or
+/// pull request) changing it, and the base when it changed it since the lane branched, with
+/// git's verdict on the lane's version as it is now. None when nobody else changes it.
+fn before_editing(
+    index: &OverlapIndex,
+    judge: &Judge,
+    lane: &LaneChanges,
+    path: &str,
+) -> Result<Option<PathOverlap>> {
+    let ours = lane_version(judge, lane, path);
+    let mut pairs = Vec::new();
+    let mut sides = Vec::new();
+    for other in index.lanes() {
+        let Some(change) = other.files.get(path) else {
+            continue;
+        };
+        if other.source.path == lane.source.path {
+            continue;
+        }
+        let theirs = lane_version(judge, other, path);
+        let judged = lane_against_lane(
+            judge,
+            lane,
+            ours.as_deref(),
+            true,
+            other,
+            theirs.as_deref(),
+            path,
+        )?;
+        if let Some(judged) = judged {
+            pairs.push(pair(
+                lane_side(&lane.source),
+                lane_side(&other.source),
+                judged,
+            ));
+            sides.push(OverlapSide {
+                ticket: other.source.ticket.clone(),
+                branch: other.source.branch.clone(),
+                path: other.source.path.clone(),
+                change: change.into(),
+            });
+        }
+    }
+    if !lane.source.remote {
+        if let Some(judged) = lane_against_base(judge, lane, ours.as_deref(), true, path)? {
+            pairs.push(pair(
+                lane_side(&lane.source),
+                base_side(&lane.source),
+                judged,
+            ));
+        }
+    }
+    if pairs.is_empty() {
+        return Ok(None);
+    }
+    pairs.sort_by_key(|p| p.kind);
+    Ok(Some(PathOverlap {
+        path: path.to_string(),
+        overlapping: false,
+        conflict: pairs.iter().any(|p| p.kind == Verdict::Conflict),
+        lanes: sides,
+        pairs,
+    }))
 }
 
 /// The names of the sides whose merge with the lane at `lane` (its worktree) would conflict,

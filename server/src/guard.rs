@@ -94,7 +94,15 @@ pub fn findings(
         .collect();
     let ours = match buffer {
         Some(text) => Some(text.to_vec()),
-        None => std::fs::read(file).ok(),
+        // As git sees it: never through a symlink, never waiting on a FIFO.
+        None => crate::git::read::worktree_content(
+            &own.source.path,
+            &relative,
+            crate::git::read::CONTENT_CAP,
+        )
+        .ok()
+        .flatten()
+        .map(crate::git::read::Content::into_bytes),
     };
     let committed = own
         .source

@@ -1,6 +1,8 @@
 //! Lanes core: one ticket → one branch → one git worktree. Everything here is independent of the
 //! language server and the CLI, which both call into it and so behave the same.
 
+#![deny(clippy::disallowed_methods)]
+
 pub(crate) mod atomic;
 pub mod config;
 pub mod conflicts;

@@ -2,6 +2,8 @@
 //! language server (`lanes lsp`) and the MCP server for agents (`lanes mcp`). Logs go to stderr;
 //! stdout carries only results (text or `--json`) or protocol frames.
 
+#![deny(clippy::disallowed_methods)]
+
 mod cli;
 mod lsp;
 mod mcp;

@@ -160,7 +160,9 @@ impl Store {
 }
 
 fn read_record(path: &Path) -> Option<LaneRecord> {
-    let text = std::fs::read(path).ok()?;
+    let text = crate::git::read::read_regular(path, crate::git::read::MANAGED_CAP)
+        .ok()
+        .flatten()?;
     match serde_json::from_slice::<LaneRecord>(&text) {
         // A record is only trusted whole: a relative or empty path would be read against
         // whatever the current directory is.

@@ -328,8 +328,6 @@ pub fn unpack(repo: &Repo, entry: &TrashEntry, dir: &Path) -> Result<()> {
             blobs.iter().map(|(p, _, _)| p.as_path()).collect();
         let mut changes = Vec::new();
         let mut links = Vec::new();
-        // Names git2's `&str` paths cannot carry: written one by one, as carefully.
-        let mut raw: Vec<(PathBuf, Option<Content>)> = Vec::new();
         for (path, id, mode) in &blobs {
             let blob = git.find_blob(*id).map_err(Error::git(&context))?;
             let content = blob.content().to_vec();
@@ -337,14 +335,11 @@ pub fn unpack(repo: &Repo, entry: &TrashEntry, dir: &Path) -> Result<()> {
                 links.push((path.clone(), content));
                 continue;
             }
-            let content = Some((content, *mode == 0o100755));
-            match path.to_str() {
-                Some(p) => changes.push(crate::git::write::FileChange {
-                    path: p.to_string(),
-                    content,
-                }),
-                None => raw.push((path.clone(), content)),
-            }
+            changes.push(crate::git::write::FileChange {
+                path: path.clone(),
+                content: Some((content, *mode == 0o100755)),
+                expected: crate::git::write::Expected::AsFound,
+            });
         }
         // Tracked files absent from the saved files had been deleted.
         if let Ok(head) = worktree.head().and_then(|h| h.peel_to_tree()) {
@@ -354,13 +349,11 @@ pub fn unpack(repo: &Repo, entry: &TrashEntry, dir: &Path) -> Result<()> {
                 if kept.contains(path.as_path()) {
                     continue;
                 }
-                match path.to_str() {
-                    Some(p) => changes.push(crate::git::write::FileChange {
-                        path: p.to_string(),
-                        content: None,
-                    }),
-                    None => raw.push((path, None)),
-                }
+                changes.push(crate::git::write::FileChange {
+                    path,
+                    content: None,
+                    expected: crate::git::write::Expected::AsFound,
+                });
             }
         }
         for (path, _) in &links {
@@ -368,24 +361,6 @@ pub fn unpack(repo: &Repo, entry: &TrashEntry, dir: &Path) -> Result<()> {
             let _ = std::fs::remove_file(&target);
         }
         crate::git::write::apply(dir, &changes)?;
-        for (path, content) in raw {
-            let at = checked_raw_path(dir, &path)?;
-            match content {
-                None => match std::fs::remove_file(&at) {
-                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                        return Err(Error::io(&context)(e))
-                    }
-                    _ => {}
-                },
-                Some((bytes, executable)) => {
-                    use std::os::unix::fs::PermissionsExt;
-                    crate::atomic::write(&at, &bytes).map_err(Error::io(&context))?;
-                    let mode = if executable { 0o755 } else { 0o644 };
-                    std::fs::set_permissions(&at, std::fs::Permissions::from_mode(mode))
-                        .map_err(Error::io(&context))?;
-                }
-            }
-        }
         for (path, target) in links {
             let at = checked_raw_path(dir, &path)?;
             let target = PathBuf::from(std::ffi::OsStr::from_bytes(&target));
@@ -412,9 +387,6 @@ pub fn unpack(repo: &Repo, entry: &TrashEntry, dir: &Path) -> Result<()> {
     }
     Ok(())
 }
-
-/// A file's bytes and whether it is executable.
-type Content = (Vec<u8>, bool);
 
 /// Every blob of `tree` with its path (bytes as they are, not only UTF-8), id and mode.
 fn tree_blobs(

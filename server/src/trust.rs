@@ -89,7 +89,11 @@ fn approvals_path() -> Option<PathBuf> {
 
 fn load() -> BTreeMap<String, String> {
     approvals_path()
-        .and_then(|p| std::fs::read(p).ok())
+        .and_then(|p| {
+            crate::git::read::read_regular(&p, crate::git::read::MANAGED_CAP)
+                .ok()
+                .flatten()
+        })
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default()
 }

@@ -166,14 +166,14 @@ fn three_way_writes_conflict_markers_in_the_target_and_takes_the_change_out_of_t
 }
 
 #[test]
-fn an_interrupted_move_leaves_the_change_in_at_least_one_place() {
+fn an_interrupted_move_leaves_the_change_in_exactly_one_place_after_the_next_command() {
     let repo = two_lanes();
     let a = repo.lane_dir("A-1");
     repo.write(&a, "src/app.txt", &edited_lines(20, &[8], "precious"));
     let out = repo
         .lanes_cmd()
         .current_dir(&a)
-        .env("LANES_FAILPOINTS", "move-after-target=abort")
+        .env("LANES_FAILPOINTS", "worktree-commit=abort")
         .args(["move", "--to", "B-1", "src/app.txt"])
         .output()
         .unwrap();
@@ -184,10 +184,15 @@ fn an_interrupted_move_leaves_the_change_in_at_least_one_place() {
     let in_source = read(a.join("src/app.txt")).contains("precious 8");
     let in_target = read(repo.lane_dir("B-1").join("src/app.txt")).contains("precious 8");
     assert!(in_source || in_target, "the change was lost");
-    let kept: Vec<_> = std::fs::read_dir(repo.dir.join(".git/lanes/moves"))
-        .unwrap()
-        .collect();
-    assert_eq!(kept.len(), 1, "the recovery patch is kept");
+    repo.lanes_ok(&["status"]);
+    assert_eq!(
+        read(a.join("src/app.txt")),
+        edited_lines(20, &[8], "precious")
+    );
+    assert_eq!(
+        read(repo.lane_dir("B-1").join("src/app.txt")),
+        numbered_lines(20)
+    );
 }
 
 #[test]

@@ -8,5 +8,6 @@ mod commands;
 mod diagnostics;
 mod protocol;
 mod robustness;
+mod safety_reads;
 mod status;
 mod watching;

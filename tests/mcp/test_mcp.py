@@ -160,10 +160,29 @@ async def test_check_sees_edits_and_commits_made_after_the_server_started() -> N
         (repo.lane("B-1") / "src/app.txt").write_text(lines({5: "typed in B"}))
         second = structured(await session.call_tool("lanes_check", {"path": "src/app.txt"}))
         assert second["conflict"] is True, second
-        # Taken back: safe again.
+        # Taken back: no conflict, but not "safe" either: A-1's committed change to line 5 is
+        # what B-1's next edit will meet.
         (repo.lane("B-1") / "src/app.txt").write_text(lines())
         third = structured(await session.call_tool("lanes_check", {"path": "src/app.txt"}))
-        assert third["safe"] is True, third
+        assert third["safe"] is False and third["conflict"] is False, third
+        assert third["overlaps"][0]["pairs"][0]["b"]["name"] == "A-1", third
+
+    await session_in(repo, repo.lane("B-1"), body)
+
+
+async def test_check_before_editing_names_another_lanes_committed_change() -> None:
+    repo = Repo()
+    repo.lanes("start", "A-1")
+    repo.lanes("start", "B-1")
+    (repo.lane("A-1") / "src/app.txt").write_text(lines({7: "committed by A"}))
+    repo.git("commit", "-q", "-am", "A edits line 7", cwd=repo.lane("A-1"))
+
+    async def body(session: ClientSession) -> None:
+        # B-1 has not touched the file: exactly when an agent asks.
+        result = await session.call_tool("lanes_check", {"path": "src/app.txt"})
+        checked = structured(result)
+        assert checked["safe"] is False and checked["conflict"] is False, checked
+        assert "A-1 changes line 7" in text(result), text(result)
 
     await session_in(repo, repo.lane("B-1"), body)
 

@@ -20,7 +20,7 @@ pub struct MoveArgs {
     /// What to move: files, or lines of a file (`src/app.rs:10-20`, `src/app.rs:12`); everything
     /// uncommitted when omitted.
     #[arg(value_name = "PATH[:LINES]")]
-    pub paths: Vec<String>,
+    pub paths: Vec<PathBuf>,
     /// When the change does not apply cleanly, write conflict markers in the target lane instead
     /// of refusing.
     #[arg(long = "3way")]
@@ -46,31 +46,48 @@ fn current_worktree(ctx: &Context) -> Result<PathBuf> {
     Ok(lane.path)
 }
 
-fn parse_selection(ctx: &Context, worktree: &std::path::Path, arg: &str) -> Result<Selection> {
-    let (path, lines) = match arg.rsplit_once(':') {
-        Some((p, l)) if !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
-            let (a, b) = l.split_once('-').unwrap_or((l, l));
+fn parse_selection(
+    ctx: &Context,
+    worktree: &std::path::Path,
+    arg: &std::path::Path,
+) -> Result<Selection> {
+    use std::os::unix::ffi::OsStrExt;
+    // File names may hold any bytes (not only UTF-8): the `:LINES` suffix is split off as bytes.
+    let bytes = arg.as_os_str().as_bytes();
+    let split = bytes
+        .iter()
+        .rposition(|b| *b == b':')
+        .map(|i| (&bytes[..i], &bytes[i + 1..]));
+    let (path, lines) = match split {
+        Some((p, l)) if !l.is_empty() && l.iter().all(|b| b.is_ascii_digit() || *b == b'-') => {
+            let l = String::from_utf8_lossy(l);
+            let (a, b) = l.split_once('-').unwrap_or((&l, &l));
             let parse = |s: &str| {
                 s.parse::<u32>().map_err(|_| {
                     Error::Usage(format!(
-                        "invalid line range {l:?} in {arg:?}; use 10-20 or 12"
+                        "invalid line range {l:?} in {:?}; use 10-20 or 12",
+                        arg.display()
                     ))
                 })
             };
             let (a, b) = (parse(a)?, parse(b)?);
-            (p, Some((a.min(b), a.max(b))))
+            (
+                std::path::Path::new(std::ffi::OsStr::from_bytes(p)),
+                Some((a.min(b), a.max(b))),
+            )
         }
         _ => (arg, None),
     };
     let absolute = lanes::lane::normalize(&ctx.cwd.join(path));
     let relative = absolute.strip_prefix(worktree).map_err(|_| {
         Error::Usage(format!(
-            "{path} is not inside this lane ({})",
+            "{} is not inside this lane ({})",
+            path.display(),
             worktree.display()
         ))
     })?;
     Ok(Selection {
-        path: lanes::git::slash_path(relative),
+        path: relative.to_path_buf(),
         lines,
     })
 }
@@ -112,6 +129,8 @@ pub fn run_untangle(ctx: &Context, args: UntangleArgs) -> Result<ExitCode> {
             std::io::read_to_string(std::io::stdin())
                 .map_err(Error::io("reading standard input"))?
         } else {
+            // A file the user named on the command line, perhaps a pipe (`<(…)`): read as asked.
+            #[allow(clippy::disallowed_methods)]
             std::fs::read_to_string(&file)
                 .map_err(Error::io(format!("reading {}", file.display())))?
         };

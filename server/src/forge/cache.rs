@@ -15,6 +15,8 @@ use http::{header, HeaderMap, HeaderValue, Uri};
 use octocrab::service::middleware::cache::{CacheKey, CacheStorage, CacheWriter, CachedResponse};
 use serde::{Deserialize, Serialize};
 
+use crate::git::read::{read_regular, MANAGED_CAP};
+
 /// Entries unused for this long are dropped when the file is saved.
 const MAX_AGE_SECS: u64 = 14 * 24 * 3600;
 
@@ -41,7 +43,7 @@ impl EtagCache {
         let file = cache_dir().map(|dir| dir.join(format!("{}.json", file_name(api_root))));
         let entries = file
             .as_deref()
-            .and_then(|f| std::fs::read(f).ok())
+            .and_then(|f| read_regular(f, MANAGED_CAP).ok().flatten())
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .unwrap_or_default();
         EtagCache {
@@ -70,8 +72,9 @@ impl EtagCache {
     pub fn save(&self) {
         let Some(file) = &self.file else { return };
         let now = now();
-        let mut merged: HashMap<String, Entry> = std::fs::read(file)
+        let mut merged: HashMap<String, Entry> = read_regular(file, MANAGED_CAP)
             .ok()
+            .flatten()
             .and_then(|bytes| serde_json::from_slice(&bytes).ok())
             .unwrap_or_default();
         if let Ok(entries) = self.entries.lock() {

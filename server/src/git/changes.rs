@@ -286,7 +286,34 @@ pub fn uncommitted(path: &Path) -> Result<FileChanges> {
             "reading the changes in {}",
             path.display()
         )))?;
-    collect(&diff)
+    let mut changes = collect(&diff)?;
+    forget_sparse_absences(&repo, &mut changes);
+    Ok(changes)
+}
+
+/// A sparse checkout leaves the files outside its cone off the disk on purpose (git marks them
+/// skip-worktree); libgit2 does not know that and sees them deleted. They are not changes.
+fn forget_sparse_absences(repo: &Repository, changes: &mut FileChanges) {
+    /// `GIT_INDEX_ENTRY_SKIP_WORKTREE`, in an index entry's extended flags.
+    const SKIP_WORKTREE: u16 = 1 << 14;
+    if changes.is_empty() {
+        return;
+    }
+    let Ok(index) = repo.index() else {
+        return;
+    };
+    let Some(workdir) = repo.workdir() else {
+        return;
+    };
+    for entry in index.iter() {
+        if entry.flags_extended & SKIP_WORKTREE == 0 {
+            continue;
+        }
+        let path = String::from_utf8_lossy(&entry.path).into_owned();
+        if changes.contains_key(&path) && std::fs::symlink_metadata(workdir.join(&path)).is_err() {
+            changes.remove(&path);
+        }
+    }
 }
 
 /// Uncommitted changes of only these repository-relative files of the worktree at `path`, whose
@@ -321,15 +348,10 @@ pub fn uncommitted_files(
                 .map_err(Error::git(format!("reading {file}")))?,
             None => None,
         };
-        let on_disk = match std::fs::read(path.join(file)) {
-            Ok(bytes) => Some(bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => {
-                return Err(Error::io(format!("reading {}", path.join(file).display()))(
-                    e,
-                ))
-            }
-        };
+        // As git sees it: a symlink is its target path, a FIFO or device is no content.
+        let on_disk = super::read::worktree_content(path, file, super::read::CONTENT_CAP)
+            .map_err(Error::io(format!("reading {}", path.join(file).display())))?
+            .map(super::read::Content::into_bytes);
         if committed.is_none() && on_disk.is_some() {
             if worktree.is_none() {
                 worktree = Some(open_worktree(path)?);

@@ -45,6 +45,62 @@ where
     outcome(output.status, &output.stdout, &output.stderr, shown)
 }
 
+/// Runs a local git command as a reader of a worktree, never a writer of its index: git's
+/// optional locks are off (`--no-optional-locks`, so a `status` does not refresh and rewrite the
+/// index under an agent's own git command), `input` is fed to its standard input, and its standard
+/// output is returned as bytes (paths that are not UTF-8 stay intact).
+pub fn run_reader<I, S>(
+    dir: &Path,
+    args: I,
+    env: &[(&str, &OsStr)],
+    input: Option<&[u8]>,
+) -> Result<Vec<u8>>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    use std::io::Write;
+    ensure_usable()?;
+    let (args, shown) = collect_args(args);
+    tracing::debug!(dir = %dir.display(), "git {shown}");
+    let mut child = Command::new("git")
+        .arg("--no-optional-locks")
+        .arg("-C")
+        .arg(dir)
+        .args(&args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::GitUnavailable(format!("could not run git: {e}")))?;
+    // Fed from a thread: git may write its output before it has read all of its input.
+    let feeder = match (input, child.stdin.take()) {
+        (Some(bytes), Some(mut stdin)) => {
+            let bytes = bytes.to_vec();
+            Some(std::thread::spawn(move || stdin.write_all(&bytes)))
+        }
+        _ => None,
+    };
+    let output = child
+        .wait_with_output()
+        .map_err(|e| Error::GitUnavailable(format!("waiting for git: {e}")))?;
+    if let Some(feeder) = feeder {
+        // A git that exits early closes the pipe; its exit status says why.
+        let _ = feeder.join();
+    }
+    if output.status.success() {
+        Ok(output.stdout)
+    } else {
+        outcome(output.status, &output.stdout, &output.stderr, shown).map(|_| Vec::new())
+    }
+}
+
 /// The arguments as strings for git, and as one line for messages.
 fn collect_args<I, S>(args: I) -> (Vec<std::ffi::OsString>, String)
 where

@@ -8,6 +8,7 @@ pub mod cli;
 pub(crate) mod merged;
 pub mod nested;
 pub mod patch;
+pub mod read;
 pub(crate) mod snapshot;
 pub(crate) mod status;
 pub mod worktrees;

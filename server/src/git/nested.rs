@@ -117,7 +117,10 @@ fn subdirectories(dir: &Path) -> Result<Vec<PathBuf>> {
 
 /// Where the `.git` file of `dir` leads (`gitdir: <path>`, relative to `dir`), canonical.
 fn gitfile_target(dir: &Path) -> Option<PathBuf> {
-    let text = std::fs::read_to_string(dir.join(".git")).ok()?;
+    // A FIFO or a symlink named `.git` is not followed: it leads nowhere known, so it is refused.
+    let text = super::read::read_regular_string(&dir.join(".git"), super::read::MANAGED_CAP)
+        .ok()
+        .flatten()?;
     let target = text.lines().find_map(|l| l.strip_prefix("gitdir:"))?.trim();
     let target = if Path::new(target).is_absolute() {
         PathBuf::from(target)

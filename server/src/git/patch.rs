@@ -1,12 +1,13 @@
 //! Uncommitted changes as git patches, split into hunks that can be selected, moved and applied
 //! with `git apply` (git's own patch machinery, binary files included).
 
-use std::path::Path;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 
 use git2::{DiffOptions, Index, IndexEntry, IndexTime, Oid};
 
 use crate::error::{Error, Result};
-use crate::git::write::FileChange;
+use crate::git::write::{Expected, FileChange};
 
 /// One hunk of an uncommitted change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,8 +35,10 @@ pub struct PatchHunk {
 /// The uncommitted change of one file as a patch.
 #[derive(Debug, Clone)]
 pub struct FilePatch {
-    /// Repository-relative path.
+    /// Repository-relative path, for people (bytes that are not UTF-8 shown replaced).
     pub path: String,
+    /// Repository-relative path exactly as the file is named (any bytes).
+    pub name: PathBuf,
     /// Everything before the first hunk (`diff --git`, mode and index lines, `---`/`+++`).
     header: Vec<u8>,
     /// Hunks; empty for changes without lines (binary files, mode changes, empty files).
@@ -72,7 +75,7 @@ impl FilePatch {
 
 /// The uncommitted changes of the worktree at `path` (staged, unstaged, untracked), one patch per
 /// file, optionally only for `files`.
-pub fn uncommitted_patches(path: &Path, files: &[String]) -> Result<Vec<FilePatch>> {
+pub fn uncommitted_patches(path: &Path, files: &[PathBuf]) -> Result<Vec<FilePatch>> {
     let repo = super::changes::open_worktree(path)?;
     let head = super::changes::head_tree(&repo, path)?;
     let mut opts = DiffOptions::new();
@@ -103,6 +106,7 @@ pub fn uncommitted_patches(path: &Path, files: &[String]) -> Result<Vec<FilePatc
         let Some(file) = delta.new_file().path().or(delta.old_file().path()) else {
             continue;
         };
+        let name = file.to_path_buf();
         let file = super::slash_path(file);
         // The hunks' line ranges as libgit2 computed them; the printed patch supplies the bytes.
         let ranges: Vec<Range> = (0..patch.num_hunks())
@@ -115,7 +119,9 @@ pub fn uncommitted_patches(path: &Path, files: &[String]) -> Result<Vec<FilePatc
             })
             .collect();
         let buf = patch.to_buf().map_err(Error::git("printing a patch"))?;
-        out.push(split(&file, &buf, &ranges));
+        let mut patch = split(&file, &buf, &ranges);
+        patch.name = name;
+        out.push(patch);
     }
     Ok(out)
 }
@@ -123,11 +129,12 @@ pub fn uncommitted_patches(path: &Path, files: &[String]) -> Result<Vec<FilePatc
 /// The files `patch` touches as they would be after applying it (reversed with `reverse`) to the
 /// worktree at `worktree` — computed with `git apply --cached` on a scratch index holding the
 /// worktree's current versions of `files`, so git's own patch rules decide, and no file of the
-/// worktree (nor its index) is touched. An error means the patch does not apply there.
+/// worktree (nor its index) is touched. An error means the patch does not apply there. Each
+/// change expects its file to be still the version read here (see `git::write`).
 pub fn applied(
     worktree: &Path,
     patch: &[u8],
-    files: &[String],
+    files: &[PathBuf],
     reverse: bool,
 ) -> Result<Vec<FileChange>> {
     let repo = super::changes::open_worktree(worktree)?;
@@ -137,20 +144,25 @@ pub fn applied(
     std::fs::write(&patch_path, patch)
         .map_err(Error::io(format!("writing {}", patch_path.display())))?;
     let mut index = Index::open(&index_path).map_err(Error::git("creating a scratch index"))?;
+    let mut expected = Vec::new();
     for file in files {
         let on_disk = super::write::checked_path(worktree, file)?;
-        let Ok(bytes) = std::fs::read(&on_disk) else {
+        let shown = file.display();
+        let bytes = super::read::read_regular(&on_disk, super::read::CONTENT_CAP)
+            .map_err(Error::io(format!("reading {}", on_disk.display())))?;
+        expected.push(Expected::of(bytes.as_deref())?);
+        let Some(bytes) = bytes else {
             continue;
         };
-        let executable = std::fs::metadata(&on_disk)
+        let executable = std::fs::symlink_metadata(&on_disk)
             .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0)
             .unwrap_or(false);
         let id = repo
             .blob(&bytes)
-            .map_err(Error::git(format!("reading {file}")))?;
+            .map_err(Error::git(format!("reading {shown}")))?;
         index
             .add(&index_entry(file, id, executable, bytes.len()))
-            .map_err(Error::git(format!("staging {file} in a scratch index")))?;
+            .map_err(Error::git(format!("staging {shown} in a scratch index")))?;
     }
     index
         .write()
@@ -168,30 +180,36 @@ pub fn applied(
     let index = Index::open(&index_path).map_err(Error::git("reading a scratch index"))?;
     files
         .iter()
-        .map(|file| {
-            let Some(entry) = index.get_path(Path::new(file), 0) else {
+        .zip(expected)
+        .map(|(file, expected)| {
+            let Some(entry) = index.get_path(file, 0) else {
                 return Ok(FileChange {
                     path: file.clone(),
                     content: None,
+                    expected,
                 });
             };
             if entry.mode == 0o120000 {
                 return Err(Error::Conflict(format!(
-                    "{file} would become a symbolic link; lanes does not write links into a lane"
+                    "{} would become a symbolic link; lanes does not write links into a lane",
+                    file.display()
                 )));
             }
-            let blob = repo
-                .find_blob(entry.id)
-                .map_err(Error::git(format!("reading the new version of {file}")))?;
+            let blob = repo.find_blob(entry.id).map_err(Error::git(format!(
+                "reading the new version of {}",
+                file.display()
+            )))?;
             Ok(FileChange {
                 path: file.clone(),
                 content: Some((blob.content().to_vec(), entry.mode == 0o100755)),
+                expected,
             })
         })
         .collect()
 }
 
-fn index_entry(path: &str, id: Oid, executable: bool, size: usize) -> IndexEntry {
+fn index_entry(path: &Path, id: Oid, executable: bool, size: usize) -> IndexEntry {
+    let path = path.as_os_str().as_bytes();
     IndexEntry {
         ctime: IndexTime::new(0, 0),
         mtime: IndexTime::new(0, 0),
@@ -204,7 +222,7 @@ fn index_entry(path: &str, id: Oid, executable: bool, size: usize) -> IndexEntry
         id,
         flags: u16::try_from(path.len().min(0xfff)).unwrap_or(0xfff),
         flags_extended: 0,
-        path: path.as_bytes().to_vec(),
+        path: path.to_vec(),
     }
 }
 
@@ -253,6 +271,7 @@ fn split(path: &str, patch: &[u8], ranges: &[Range]) -> FilePatch {
     }
     FilePatch {
         path: path.to_string(),
+        name: PathBuf::from(path),
         header,
         hunks: parsed,
         bytes: patch.to_vec(),

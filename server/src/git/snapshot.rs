@@ -4,9 +4,10 @@
 
 use std::path::Path;
 
-use git2::{IndexAddOption, Oid, Repository};
+use git2::{Oid, Repository};
 
 use crate::error::{Error, Result};
+use crate::git::cli;
 use crate::git::status::IgnoredFile;
 
 /// Ignored files are kept up to this many bytes in all; past it they are listed, not kept.
@@ -31,68 +32,90 @@ pub struct Captured {
 
 /// Captures the worktree at `path`. Writes objects only: neither the worktree's files nor its
 /// index change.
+///
+/// The files are staged by git itself (`git add -A` into a scratch copy of the worktree's index),
+/// so that what it keeps is what git would commit: LFS files as their pointers, a sparse
+/// checkout's files outside the cone as they are in HEAD (not as deleted), a submodule as the
+/// commit it has checked out. libgit2 knows none of these, and judged such lanes changed — or
+/// could not read them at all once their directory was renamed aside.
 pub fn capture(path: &Path, ignored: &[IgnoredFile]) -> Result<Captured> {
     let context = format!("saving the contents of {}", path.display());
     let repo = super::changes::open_worktree(path)?;
     let index = staged_tree(&repo);
-    // The repository's index, loaded into memory and never written back.
-    let mut scratch = repo.index().map_err(Error::git(&context))?;
-    // Submodules are kept as the commit the index records: reading one's checkout goes through
-    // its own repository, whose recorded worktree is gone once the lane is taken offline.
-    let submodules: Vec<Vec<u8>> = scratch
-        .iter()
-        .filter(|e| e.mode == 0o160000)
-        .map(|e| e.path)
-        .collect();
-    let mut skip_submodules = |p: &Path, _: &[u8]| -> i32 {
-        let p = p.as_os_str().as_encoded_bytes();
-        i32::from(submodules.iter().any(|s| s.as_slice() == p))
-    };
-    scratch
-        .add_all(
-            ["*"],
-            IndexAddOption::DEFAULT,
-            Some(&mut skip_submodules as &mut git2::IndexMatchedPath<'_>),
-        )
-        .map_err(Error::git(&context))?;
-    scratch
-        .update_all(
-            ["*"],
-            Some(&mut skip_submodules as &mut git2::IndexMatchedPath<'_>),
-        )
-        .map_err(Error::git(&context))?;
+    let scratch_dir = tempfile::tempdir().map_err(Error::io(&context))?;
+    let scratch = scratch_dir.path().join("index");
+    let real = repo.path().join("index");
+    // The index is git's own file in the admin directory: regular, but not bounded in size.
+    if let Some(mut from) = super::read::open_regular(&real).map_err(Error::io(&context))? {
+        let mut to = std::fs::File::create(&scratch).map_err(Error::io(&context))?;
+        std::io::copy(&mut from, &mut to).map_err(Error::io(&context))?;
+    }
+    let env = [("GIT_INDEX_FILE", scratch.as_os_str())];
+    // A submodule is kept as the commit its entry records; git would ask the submodule about its
+    // files, which fails once the lane is renamed aside (its recorded work tree is the old place).
+    // Whether it holds work of its own was checked before (`status::dirty_files`).
+    let mut add_all = vec!["add".to_string(), "-A".into(), "--".into(), ".".into()];
+    add_all.extend(
+        submodules(&repo)
+            .iter()
+            .map(|p| format!(":(exclude,literal){p}")),
+    );
+    cli::run_reader(path, &add_all, &env, None)?;
     let mut skipped = Vec::new();
     let mut kept: u64 = 0;
+    let mut chosen = Vec::new();
     for file in ignored {
         if file.path.ends_with('/') || kept + file.size > IGNORED_CAP {
             skipped.push(file.path.clone());
             continue;
         }
-        match scratch.add_path(Path::new(&file.path)) {
-            Ok(()) => kept += file.size,
-            Err(e) => {
-                tracing::warn!("not keeping {}: {}", file.path, e.message());
-                skipped.push(file.path.clone());
+        kept += file.size;
+        chosen.push(file.path.as_str());
+    }
+    // Names are names, not patterns (`[1].txt`); batches keep the command line short.
+    let literal = [
+        ("GIT_INDEX_FILE", scratch.as_os_str()),
+        ("GIT_LITERAL_PATHSPECS", std::ffi::OsStr::new("1")),
+    ];
+    for batch in chosen.chunks(500) {
+        let add = |paths: &[&str]| {
+            let args = ["add", "-f", "--"].iter().chain(paths.iter());
+            cli::run_reader(path, args, &literal, None)
+        };
+        if add(batch).is_err() {
+            // One file git cannot index (a socket, a file that vanished) costs only that file.
+            for file in batch {
+                if let Err(e) = add(&[file]) {
+                    tracing::warn!("not keeping {file}: {e}");
+                    skipped.push((*file).to_string());
+                }
             }
         }
     }
-    let files = scratch.write_tree_to(&repo).map_err(Error::git(&context))?;
+    let tree = cli::run_reader(path, ["write-tree"], &env, None)?;
+    let files =
+        Oid::from_str(String::from_utf8_lossy(&tree).trim()).map_err(Error::git(&context))?;
     let mut modes = Vec::new();
-    for entry in scratch.iter() {
-        let Ok(rel) = String::from_utf8(entry.path) else {
-            continue;
-        };
-        let expected = match entry.mode {
-            0o100644 => 0o644,
-            0o100755 => 0o755,
-            _ => continue,
-        };
-        if let Ok(meta) = std::fs::symlink_metadata(path.join(&rel)) {
-            let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o7777;
-            if meta.is_file() && mode != expected {
-                modes.push((rel, mode));
+    if let Ok(tree) = repo.find_tree(files) {
+        let _ = tree.walk(git2::TreeWalkMode::PreOrder, |root, item| {
+            let expected = match item.filemode() {
+                0o100644 => 0o644,
+                0o100755 => 0o755,
+                _ => return git2::TreeWalkResult::Ok,
+            };
+            // Names that are not UTF-8 keep only the executable bit.
+            let Some(name) = item.name() else {
+                return git2::TreeWalkResult::Ok;
+            };
+            let rel = format!("{root}{name}");
+            if let Ok(meta) = std::fs::symlink_metadata(path.join(&rel)) {
+                let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o7777;
+                if meta.is_file() && mode != expected {
+                    modes.push((rel, mode));
+                }
             }
-        }
+            git2::TreeWalkResult::Ok
+        });
     }
     let mut empty_dirs = Vec::new();
     empty_directories(&repo, path, Path::new(""), &mut empty_dirs);
@@ -129,6 +152,19 @@ fn empty_directories(repo: &Repository, root: &Path, rel: &Path, out: &mut Vec<S
         }
         empty_directories(repo, root, &sub, out);
     }
+}
+
+/// The paths of the submodules (gitlink entries) in a worktree's index.
+fn submodules(repo: &Repository) -> Vec<String> {
+    repo.index()
+        .map(|index| {
+            index
+                .iter()
+                .filter(|e| e.mode == 0o160000)
+                .map(|e| String::from_utf8_lossy(&e.path).into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The tree of what is staged (None when the index is missing or has conflicts).

@@ -9,23 +9,41 @@ use crate::error::{Error, Result};
 use crate::git::Repo;
 
 /// Files with uncommitted changes in the worktree at `path`, untracked files included and ignored
-/// files not (what `git status --porcelain` lists).
+/// files not: what `git status --porcelain` lists, asked of git itself so that what git knows and
+/// libgit2 does not — clean/smudge filters such as LFS, a sparse checkout's skip-worktree files, a
+/// submodule's own state — is judged exactly as git judges it. A submodule with changes of its
+/// own (modified files, untracked files, another commit checked out) counts as changed.
 pub fn dirty_files(path: &Path) -> Result<Vec<String>> {
-    let repo = super::changes::open_worktree(path)?;
-    let mut opts = StatusOptions::new();
-    opts.include_untracked(true)
-        .recurse_untracked_dirs(false)
-        .include_ignored(false)
-        .exclude_submodules(false);
-    let statuses = repo.statuses(Some(&mut opts)).map_err(Error::git(format!(
-        "reading the status of {}",
-        path.display()
-    )))?;
-    Ok(statuses
-        .iter()
-        .filter(|s| !s.status().is_ignored())
-        .map(|s| String::from_utf8_lossy(s.path_bytes()).into_owned())
-        .collect())
+    let out = super::cli::run_reader(
+        path,
+        [
+            "status",
+            "--porcelain=v1",
+            "-z",
+            "--untracked-files=normal",
+            "--ignore-submodules=none",
+        ],
+        &[],
+        None,
+    )?;
+    Ok(porcelain_paths(&out))
+}
+
+/// The paths of `git status --porcelain=v1 -z` output: `XY path\0`, with a second `orig\0`
+/// after a rename or copy.
+fn porcelain_paths(out: &[u8]) -> Vec<String> {
+    let mut paths = Vec::new();
+    let mut records = out.split(|b| *b == 0).filter(|r| !r.is_empty());
+    while let Some(record) = records.next() {
+        let (Some(code), Some(path)) = (record.get(..2), record.get(3..)) else {
+            continue;
+        };
+        paths.push(String::from_utf8_lossy(path).into_owned());
+        if code.contains(&b'R') || code.contains(&b'C') {
+            records.next();
+        }
+    }
+    paths
 }
 
 /// (ahead, behind) of `head` relative to `base`.
@@ -127,8 +145,20 @@ fn same_content(a: &Path, b: &Path) -> bool {
     if !ma.is_file() || !mb.is_file() || ma.len() != mb.len() {
         return false;
     }
-    match (std::fs::read(a), std::fs::read(b)) {
-        (Ok(x), Ok(y)) => x == y,
+    let read = |p: &Path| super::read::read_regular(p, super::read::CONTENT_CAP);
+    match (read(a), read(b)) {
+        (Ok(Some(x)), Ok(Some(y))) => x == y,
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rename_in_porcelain_output_is_one_path_not_two() {
+        let out = b"R  new.txt\0old.txt\0 M a.txt\0?? dir/\0";
+        assert_eq!(porcelain_paths(out), vec!["new.txt", "a.txt", "dir/"]);
     }
 }

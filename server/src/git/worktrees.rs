@@ -107,7 +107,8 @@ pub fn list(repo: &Repo) -> Result<Vec<Worktree>> {
 /// saying why when the record is empty, truncated or unreadable — never a guess.
 fn recorded_dir(admin: &Path) -> std::result::Result<PathBuf, String> {
     let file = admin.join("gitdir");
-    let text = std::fs::read_to_string(&file)
+    let text = super::read::read_regular_string(&file, super::read::MANAGED_CAP)
+        .and_then(|t| t.ok_or_else(|| std::io::ErrorKind::NotFound.into()))
         .map_err(|e| format!("git's record {} cannot be read ({e})", file.display()))?;
     let recorded = text.trim_end_matches(['\n', '\r']);
     let dot_git = Path::new(recorded);
@@ -136,13 +137,15 @@ pub fn leads_back(dir: &Path, admin: &Path) -> bool {
 /// was replaced by another checkout must not be taken for this worktree.
 fn points_back(dir: &Path, admin: &Path) -> std::result::Result<(), String> {
     let file = dir.join(".git");
-    let text = std::fs::read_to_string(&file).map_err(|e| {
-        format!(
-            "{} is not this worktree's checkout ({} cannot be read: {e})",
-            dir.display(),
-            file.display()
-        )
-    })?;
+    let text = super::read::read_regular_string(&file, super::read::MANAGED_CAP)
+        .and_then(|t| t.ok_or_else(|| std::io::ErrorKind::NotFound.into()))
+        .map_err(|e| {
+            format!(
+                "{} is not this worktree's checkout ({} cannot be read: {e})",
+                dir.display(),
+                file.display()
+            )
+        })?;
     let target = text
         .lines()
         .find_map(|l| l.strip_prefix("gitdir:"))
@@ -176,7 +179,7 @@ pub fn head_commit(repo: &Repo, name: &str) -> Option<git2::Oid> {
 
 /// Reads a HEAD file directly, so that the worktree's directory need not exist.
 fn read_head(file: &Path) -> Head {
-    let Ok(text) = std::fs::read_to_string(file) else {
+    let Ok(Some(text)) = super::read::read_regular_string(file, super::read::MANAGED_CAP) else {
         return Head::Unknown;
     };
     let text = text.trim();

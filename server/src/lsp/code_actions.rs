@@ -25,7 +25,7 @@ pub async fn move_actions(ctx: &Ctx, params: &CodeActionParams) -> Vec<CodeActio
         let session = state.session_for(&path)?;
         let session = session.lock().ok()?;
         let own = session.lane_of(&path)?.path()?.to_path_buf();
-        let relative = lanes::git::slash_path(path.strip_prefix(&own).ok()?);
+        let relative = path.strip_prefix(&own).ok()?.to_path_buf();
         let patches = lanes::git::patch::uncommitted_patches(&own, &[relative]).ok()?;
         let touched = patches.iter().any(|p| {
             p.hunks.is_empty()

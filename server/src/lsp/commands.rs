@@ -681,7 +681,10 @@ async fn move_change(ctx: &Ctx, args: MoveChangeArgs) -> RpcResult<Value> {
     blocking(move || {
         let (repo, config) = target(&c, path.parent().map(Path::to_path_buf))?;
         let lane = ops::status(&repo, &config, &path).map_err(core_error)?;
-        let relative = lanes::git::slash_path(path.strip_prefix(&lane.path).map_err(internal)?);
+        let relative = path
+            .strip_prefix(&lane.path)
+            .map_err(internal)?
+            .to_path_buf();
         let lines = args
             .range
             .map(|r| (r.start.line + 1, r.end.line.max(r.start.line) + 1));

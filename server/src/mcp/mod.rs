@@ -7,6 +7,7 @@
 //! annotations (`destructiveHint`, `openWorldHint`). Bad arguments come back as tool errors
 //! (`isError`), never as a crash; stdout carries only protocol messages.
 
+mod lines;
 mod summary;
 mod tools;
 
@@ -28,11 +29,18 @@ pub fn run(dir: Option<PathBuf>) -> lanes::Result<ExitCode> {
         .enable_all()
         .build()
         .map_err(lanes::Error::io("starting the MCP server"))?;
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         let server = tools::LanesMcp::new(dir);
         server.warm_up();
+        // stdin through a bounded line reader: a line too long for rmcp is answered, not lost.
+        let (input, feed) = tokio::io::duplex(1 << 16);
+        tokio::spawn(async move {
+            if let Err(e) = lines::pump(tokio::io::stdin(), feed, lines::MAX_LINE).await {
+                tracing::debug!("MCP input ended: {e}");
+            }
+        });
         let service = server
-            .serve(rmcp::transport::stdio())
+            .serve((input, tokio::io::stdout()))
             .await
             .map_err(|e| lanes::Error::Internal(format!("the MCP session did not start: {e}")))?;
         service
@@ -40,5 +48,8 @@ pub fn run(dir: Option<PathBuf>) -> lanes::Result<ExitCode> {
             .await
             .map_err(|e| lanes::Error::Internal(format!("the MCP session ended badly: {e}")))?;
         Ok(ExitCode::SUCCESS)
-    })
+    });
+    // The reader may still wait on stdin: do not wait for it.
+    runtime.shutdown_background();
+    served
 }

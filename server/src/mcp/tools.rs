@@ -7,9 +7,10 @@ use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::IntoCallToolResult;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{
-    CallToolResponse, CallToolResult, ContentBlock, Implementation, ListResourcesResult,
-    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult,
-    Resource, ResourceContents, ServerCapabilities, ServerConfig,
+    CallToolResponse, CallToolResult, ContentBlock, CustomRequest, CustomResult, ErrorCode,
+    Implementation, ListResourcesResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, ReadResourceResult, Resource, ResourceContents, ServerCapabilities,
+    ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{tool, tool_handler, tool_router, ErrorData, RoleServer, ServerHandler};
@@ -334,7 +335,7 @@ impl LanesMcp {
                 })?;
             let relative = lanes::git::canonical(&file)
                 .strip_prefix(&from)
-                .map(lanes::git::slash_path)
+                .map(Path::to_path_buf)
                 .map_err(|_| {
                     lanes::Error::Usage(format!("{} is not inside its lane", args.path))
                 })?;
@@ -443,6 +444,36 @@ impl ServerHandler for LanesMcp {
         .with_instructions(INSTRUCTIONS)
     }
 
+    /// The stand-in for a request line too long to take (see `lines`): answered "Invalid
+    /// request" under the request's id, so the client is not left waiting; any other unknown
+    /// method is not found.
+    async fn on_custom_request(
+        &self,
+        request: CustomRequest,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<CustomResult, ErrorData> {
+        if request.method != super::lines::TOO_LONG_METHOD {
+            return Err(ErrorData::new(
+                ErrorCode::METHOD_NOT_FOUND,
+                request.method,
+                None,
+            ));
+        }
+        let bytes = request
+            .params
+            .as_ref()
+            .and_then(|p| p.get("bytes"))
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or_default();
+        Err(ErrorData::invalid_request(
+            format!(
+                "the request line is {bytes} bytes, over the limit of {} MiB: it was not read",
+                super::lines::MAX_LINE / (1024 * 1024)
+            ),
+            None,
+        ))
+    }
+
     /// Each lane's ticket context, as `lanes://TICKET/ticket.md`.
     async fn list_resources(
         &self,
@@ -458,7 +489,9 @@ impl ServerHandler for LanesMcp {
             .filter_map(|lane| {
                 let ticket = lane.ticket.as_ref()?;
                 let file = lane.path.join(".lanes").join("ticket.md");
-                file.is_file().then(|| {
+                // Only a regular file is a lane's context (a committed link is not listed).
+                let regular = std::fs::symlink_metadata(&file).is_ok_and(|m| m.is_file());
+                regular.then(|| {
                     Resource::new(
                         format!("lanes://{ticket}/ticket.md"),
                         format!("{ticket} ticket"),

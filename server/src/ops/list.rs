@@ -14,6 +14,7 @@ use crate::verdict::Judge;
 /// worktrees are scanned once, in parallel (the overlap index), and their dirty counts read from
 /// that scan.
 pub fn list(repo: &Repo, config: &Config) -> Result<Vec<Lane>> {
+    crate::ops::moves::finish_interrupted_writes(repo);
     let index = crate::ops::check::index(repo, config)?;
     let judge = Judge::open(repo.common_dir())?;
     conflicts::described(repo, config, &lanes_of(repo, config)?, &index, &judge)
@@ -21,6 +22,7 @@ pub fn list(repo: &Repo, config: &Config) -> Result<Vec<Lane>> {
 
 /// The lane whose worktree contains `dir`.
 pub fn status(repo: &Repo, config: &Config, dir: &Path) -> Result<Lane> {
+    crate::ops::moves::finish_interrupted_writes(repo);
     let dir = canonical(dir);
     let entries = lanes_of(repo, config)?;
     holding(&entries, &dir)

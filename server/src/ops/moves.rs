@@ -1,7 +1,8 @@
 //! `lanes move` and `lanes untangle`: move uncommitted changes (whole files or single hunks) from
-//! one lane to another. The change is written to the target first and removed from the source
-//! second, so an interruption at any point leaves it in at least one place, never in none; a
-//! recovery copy of the patch stays in `$GIT_COMMON_DIR/lanes/moves/` until both steps are done.
+//! one lane to another. Both sides (the target with the change, the source without it) are
+//! computed and checked first, then written as one journaled write: all of it or none of it, with
+//! every file compare-and-swapped against the version the move was computed from, so an edit
+//! saved meanwhile is never lost; a move killed half-way is undone by the next `lanes` command.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -9,7 +10,8 @@ use std::path::{Path, PathBuf};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::git::patch::{applied, uncommitted_patches, FilePatch, PatchHunk};
-use crate::git::write::{self, FileChange};
+use crate::git::read;
+use crate::git::write::{self, Expected, FileChange};
 use crate::git::{cli, Repo};
 use crate::lane::find;
 use crate::protocol;
@@ -20,8 +22,8 @@ use crate::ticket::TicketKey;
 /// worktree's version), or the whole file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selection {
-    /// Repository-relative path.
-    pub path: String,
+    /// Repository-relative path (any bytes a file name may hold).
+    pub path: PathBuf,
     /// Lines, or None for the whole file.
     pub lines: Option<(u32, u32)>,
 }
@@ -88,43 +90,69 @@ pub fn untangle_list(worktree: &Path) -> Result<Vec<UntangleEntry>> {
     Ok(out)
 }
 
-/// Applies an assignment (hunk id → ticket): one move per target lane, in ticket order. Every
-/// hunk id and every target lane is checked before the first change moves.
+/// Applies an assignment (hunk id → ticket) as one move: every hunk id, every target lane and
+/// every hunk's fit in its lane is checked before anything is written, and then all of it moves or
+/// none of it does (one write across the lanes, see `git::write::apply_all`).
 pub fn untangle_apply(
     repo: &Repo,
     config: &Config,
     worktree: &Path,
     assignment: &BTreeMap<String, String>,
 ) -> Result<Vec<Moved>> {
+    finish_interrupted_writes(repo);
     let known: Vec<String> = untangle_list(worktree)?.into_iter().map(|e| e.id).collect();
     if let Some(missing) = assignment.keys().find(|id| !known.contains(id)) {
         return Err(Error::Conflict(format!("hunk {missing} is not among the uncommitted changes of {} (any more); nothing was moved", worktree.display())).with_hint("run `lanes untangle` again for the current ids"));
     }
-    let mut by_ticket: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // One target per lane directory, however its ticket was spelt.
+    let mut by_lane: BTreeMap<PathBuf, (TicketKey, Vec<String>)> = BTreeMap::new();
     for (id, ticket) in assignment {
-        by_ticket
-            .entry(ticket.clone())
-            .or_default()
+        let key = TicketKey::parse(ticket)?;
+        let dir = target_dir(repo, config, &key)?;
+        by_lane
+            .entry(dir)
+            .or_insert_with(|| (key, Vec::new()))
+            .1
             .push(id.clone());
     }
-    let mut targets = Vec::new();
-    for ticket in by_ticket.keys() {
-        let key = TicketKey::parse(ticket)?;
-        target_dir(repo, config, &key)?;
-        targets.push(key);
-    }
-    let mut done = Vec::new();
-    for (ticket, ids) in targets.into_iter().zip(by_ticket.into_values()) {
+    // Locks in one global order (as `Store::lock` names them), so two untangles cannot deadlock.
+    let mut keys: Vec<&TicketKey> = by_lane.values().map(|(key, _)| key).collect();
+    keys.sort_by_key(|k| k.as_str().to_lowercase());
+    let store = Store::new(repo);
+    let _locks = keys
+        .iter()
+        .map(|key| store.lock(key))
+        .collect::<Result<Vec<_>>>()?;
+    let patches = uncommitted_patches(worktree, &[])?;
+    let mut plans = Vec::new();
+    let mut all_ids = Vec::new();
+    for (key, ids) in by_lane.into_values() {
         let request = MoveRequest {
             from: worktree.to_path_buf(),
-            to: ticket,
+            to: key,
             selections: Vec::new(),
             hunk_ids: ids,
             three_way: false,
         };
-        done.push(move_changes(repo, config, &request)?);
+        plans.push(plan(repo, config, &request, &patches)?);
+        all_ids.extend(request.hunk_ids);
     }
-    Ok(done)
+    let Some(first) = plans.first() else {
+        // An empty assignment moves nothing.
+        return Ok(Vec::new());
+    };
+    let everything = MoveRequest {
+        from: worktree.to_path_buf(),
+        to: first.to.clone(),
+        selections: Vec::new(),
+        hunk_ids: all_ids,
+        three_way: false,
+    };
+    let (patch, files, _) = select(&patches, &everything);
+    let out_of_source = take_out(worktree, &patch, &files)?;
+    write_moves(worktree, &plans, &out_of_source)?;
+    unstage_reverted(worktree, &files);
+    Ok(plans.into_iter().map(|p| p.moved(worktree)).collect())
 }
 
 /// The worktree directory of the lane a change moves to; an error when it has none on disk.
@@ -141,12 +169,70 @@ fn target_dir(repo: &Repo, config: &Config, ticket: &TicketKey) -> Result<PathBu
         })
 }
 
+/// Finishes what writes into worktrees interrupted by a crash (a killed `lanes move`) left
+/// behind — undone, or completed past their point of no return — and says so on the log.
+/// `list`, `status`, `move` and `untangle` call it first.
+pub fn finish_interrupted_writes(repo: &Repo) {
+    for said in write::recover(repo.common_dir()) {
+        tracing::warn!("{said}");
+    }
+}
+
+/// A move computed and checked, nothing written yet.
+struct Plan {
+    to: TicketKey,
+    to_path: PathBuf,
+    /// The target's files with the change in (each expecting the version it was computed from).
+    into_target: Vec<FileChange>,
+    /// The patch and the files it touches.
+    patch: Vec<u8>,
+    files: Vec<PathBuf>,
+    hunks: usize,
+    conflicts: Vec<String>,
+}
+
+impl Plan {
+    fn moved(self, from: &Path) -> Moved {
+        Moved {
+            from: from.to_path_buf(),
+            to: self.to.to_string(),
+            to_path: self.to_path,
+            files: self
+                .files
+                .iter()
+                .map(|f| crate::git::slash_path(f))
+                .collect(),
+            hunks: self.hunks,
+            conflicts: self.conflicts,
+        }
+    }
+}
+
 /// Moves the selected uncommitted changes to another lane. Both sides are computed before either
-/// is written; each side is written all or nothing (see `git::write`), the target first.
+/// is written, and written as one: both or neither (see `git::write::apply_all`). A file that
+/// changes while it is being written (an editor or an agent saving it) stops the move, with every
+/// file left as it was.
 pub fn move_changes(repo: &Repo, config: &Config, request: &MoveRequest) -> Result<Moved> {
+    finish_interrupted_writes(repo);
     let store = Store::new(repo);
     // Nobody removes or rewrites the target lane while the change goes in.
     let _lock = store.lock(&request.to)?;
+    let files: Vec<PathBuf> = request.selections.iter().map(|s| s.path.clone()).collect();
+    let patches = uncommitted_patches(&request.from, &files)?;
+    let plan = plan(repo, config, request, &patches)?;
+    let out_of_source = take_out(&request.from, &plan.patch, &plan.files)?;
+    write_moves(&request.from, std::slice::from_ref(&plan), &out_of_source)?;
+    unstage_reverted(&request.from, &plan.files);
+    Ok(plan.moved(&request.from))
+}
+
+/// Computes what the target's files become with the selected change in; writes nothing.
+fn plan(
+    repo: &Repo,
+    config: &Config,
+    request: &MoveRequest,
+    patches: &[FilePatch],
+) -> Result<Plan> {
     let to_path = target_dir(repo, config, &request.to)?;
     if to_path == request.from {
         return Err(Error::Conflict(format!(
@@ -154,17 +240,13 @@ pub fn move_changes(repo: &Repo, config: &Config, request: &MoveRequest) -> Resu
             request.to
         )));
     }
-    let files: Vec<String> = request.selections.iter().map(|s| s.path.clone()).collect();
-    let patches = uncommitted_patches(&request.from, &files)?;
-    let (patch, files, hunks) = select(&patches, request);
+    let (patch, files, hunks) = select(patches, request);
     if patch.is_empty() {
         return Err(Error::Conflict(format!(
             "nothing to move: no uncommitted change in {} matches the selection",
             request.from.display()
         )));
     }
-
-    // Every check, and every new file version, before anything is written.
     let (into_target, conflicts) = match applied(&to_path, &patch, &files, false) {
         Ok(changes) => (changes, Vec::new()),
         Err(e @ Error::Refused { .. }) => return Err(e),
@@ -174,7 +256,7 @@ pub fn move_changes(repo: &Repo, config: &Config, request: &MoveRequest) -> Resu
         }
         Err(e) => {
             return Err(Error::Conflict(format!(
-                "the change does not apply cleanly in lane {} ({}); nothing was changed\n{}",
+                "the change does not apply cleanly in lane {} ({}); nothing was moved\n{}",
                 request.to,
                 to_path.display(),
                 git_message(&e)
@@ -184,63 +266,67 @@ pub fn move_changes(repo: &Repo, config: &Config, request: &MoveRequest) -> Resu
             ))
         }
     };
-    let out_of_source = applied(&request.from, &patch, &files, true).map_err(|e| {
-        Error::Conflict(format!(
-            "the change cannot be taken out of {}: {}; nothing was changed",
-            request.from.display(),
-            git_message(&e)
-        ))
-    })?;
-
-    // The recovery copy: if anything stops between the two writes, the change is still here.
-    let moves = repo.common_dir().join("lanes").join("moves");
-    std::fs::create_dir_all(&moves).map_err(Error::io(format!("creating {}", moves.display())))?;
-    let recovery = moves.join(format!(
-        "{}-{}-to-{}.patch",
-        crate::store::now(),
-        std::process::id(),
-        request.to
-    ));
-    std::fs::write(&recovery, &patch)
-        .map_err(Error::io(format!("writing {}", recovery.display())))?;
-
-    // 1. Write to the target: all of it or none.
-    if let Err(e) = write::apply(&to_path, &into_target) {
-        let _ = std::fs::remove_file(&recovery);
-        return Err(Error::Conflict(format!(
-            "writing the change to lane {} failed, and nothing was changed: {}",
-            request.to,
-            git_message(&e)
-        )));
-    }
-    crate::failpoint::hit("move-after-target").map_err(Error::io("moving the change"))?;
-    // 2. Take it out of the source.
-    write::apply(&request.from, &out_of_source).map_err(|e| {
-        Error::Conflict(format!(
-            "the change was written to lane {} but could not be taken out of {}: {}",
-            request.to,
-            request.from.display(),
-            git_message(&e),
-        ))
-        .with_hint(format!(
-            "it is now in both; the patch is kept at {}",
-            recovery.display()
-        ))
-    })?;
-    unstage_reverted(&request.from, &files);
-    let _ = std::fs::remove_file(&recovery);
-    Ok(Moved {
-        from: request.from.clone(),
-        to: request.to.to_string(),
+    Ok(Plan {
+        to: request.to.clone(),
         to_path,
+        into_target,
+        patch,
         files,
         hunks,
         conflicts,
     })
 }
 
+/// The source's files with the change taken out; writes nothing.
+fn take_out(from: &Path, patch: &[u8], files: &[PathBuf]) -> Result<Vec<FileChange>> {
+    applied(from, patch, files, true).map_err(|e| {
+        Error::Conflict(format!(
+            "the change cannot be taken out of {}: {}; nothing was moved",
+            from.display(),
+            git_message(&e)
+        ))
+    })
+}
+
+/// Writes the targets' new files and the source's as one write: all of them or none.
+fn write_moves(from: &Path, plans: &[Plan], out_of_source: &[FileChange]) -> Result<()> {
+    let lanes = plans
+        .iter()
+        .map(|p| p.to.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut batches: Vec<(&Path, &[FileChange])> = plans
+        .iter()
+        .map(|p| (p.to_path.as_path(), p.into_target.as_slice()))
+        .collect();
+    batches.push((from, out_of_source));
+    let what = format!("moving a change from {} to lane {lanes}", from.display());
+    write::apply_all(&what, &batches).map_err(|e| nothing_moved(e, &lanes))
+}
+
+/// A failed write of a move, in the move's terms: it moved nothing.
+fn nothing_moved(e: Error, lanes: &str) -> Error {
+    match e {
+        Error::Hinted { error, hints } => hints
+            .into_iter()
+            .fold(nothing_moved(*error, lanes), Error::with_hint),
+        Error::Refused { reason, hint, .. } => Error::Refused {
+            action: format!("move the change to lane {lanes}"),
+            reason: format!(
+                "{}; nothing was moved",
+                reason.trim_end_matches(", so nothing was written")
+            ),
+            hint,
+        },
+        other => Error::Conflict(format!(
+            "writing the change to lane {lanes} failed, and nothing was changed: {}",
+            git_message(&other)
+        )),
+    }
+}
+
 /// The patch, the files it touches and its hunk count.
-fn select(patches: &[FilePatch], request: &MoveRequest) -> (Vec<u8>, Vec<String>, usize) {
+fn select(patches: &[FilePatch], request: &MoveRequest) -> (Vec<u8>, Vec<PathBuf>, usize) {
     let mut text = Vec::new();
     let mut files = Vec::new();
     let mut count = 0;
@@ -263,7 +349,7 @@ fn select(patches: &[FilePatch], request: &MoveRequest) -> (Vec<u8>, Vec<String>
             let picks: Vec<&Selection> = request
                 .selections
                 .iter()
-                .filter(|s| s.path == file.path)
+                .filter(|s| s.path == file.name)
                 .collect();
             if picks.is_empty() {
                 None
@@ -296,7 +382,7 @@ fn select(patches: &[FilePatch], request: &MoveRequest) -> (Vec<u8>, Vec<String>
             text.extend_from_slice(&file.with_hunks(&idx));
             count += idx.len();
         }
-        files.push(file.path.clone());
+        files.push(file.name.clone());
     }
     (text, files, count)
 }
@@ -309,7 +395,7 @@ fn three_way_merge(
     source: &Path,
     target: &Path,
     patch: &[u8],
-    files: &[String],
+    files: &[PathBuf],
 ) -> Result<(Vec<FileChange>, Vec<String>)> {
     let repo = git2::Repository::open(source)
         .map_err(Error::git(format!("opening {}", source.display())))?;
@@ -325,26 +411,30 @@ fn three_way_merge(
     let mut out = Vec::new();
     let mut conflicted = Vec::new();
     for file in files {
+        let shown = file.display();
         let base = head
-            .get_path(Path::new(file))
+            .get_path(file)
             .ok()
             .and_then(|e| repo.find_blob(e.id()).ok());
         let theirs = applied
-            .get_path(Path::new(file), 0)
+            .get_path(file, 0)
             .and_then(|e| repo.find_blob(e.id).ok());
         let (Some(base), Some(theirs)) = (base, theirs) else {
             return Err(Error::Conflict(format!(
-                "{file} is added or deleted by the change and differs in the target: it cannot be merged line by line; nothing was changed"
+                "{shown} is added or deleted by the change and differs in the target: it cannot be merged line by line; nothing was moved"
             )));
         };
         let on_disk = write::checked_path(target, file)?;
-        let ours = std::fs::read(&on_disk).unwrap_or_default();
-        let executable = std::fs::metadata(&on_disk)
+        let found = read::read_regular(&on_disk, read::CONTENT_CAP)
+            .map_err(Error::io(format!("reading {}", on_disk.display())))?;
+        let expected = Expected::of(found.as_deref())?;
+        let ours = found.unwrap_or_default();
+        let executable = std::fs::symlink_metadata(&on_disk)
             .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0)
             .unwrap_or(false);
         if base.is_binary() || theirs.is_binary() || ours.contains(&0) {
             return Err(Error::Conflict(format!(
-                "{file} is binary and differs in the target; nothing was changed"
+                "{shown} is binary and differs in the target; nothing was moved"
             )));
         }
         let write = |name: &str, bytes: &[u8]| -> Result<PathBuf> {
@@ -373,15 +463,16 @@ fn three_way_merge(
         ];
         let (code, merged) = cli::run_with_status(target, args)?;
         if !(0..=127).contains(&code) {
-            return Err(Error::Internal(format!("git merge-file failed on {file}")));
+            return Err(Error::Internal(format!("git merge-file failed on {shown}")));
         }
         // merge-file's exit code is the number of conflicts: git's own verdict.
         if code > 0 {
-            conflicted.push(file.clone());
+            conflicted.push(crate::git::slash_path(file));
         }
         out.push(FileChange {
             path: file.clone(),
             content: Some((merged, executable)),
+            expected,
         });
     }
     Ok((out, conflicted))
@@ -389,7 +480,7 @@ fn three_way_merge(
 
 /// After the change left the source: files whose worktree copy is back to HEAD but whose staged
 /// version still holds the change are unstaged, so `git status` shows no trace of it.
-fn unstage_reverted(worktree: &Path, files: &[String]) {
+fn unstage_reverted(worktree: &Path, files: &[PathBuf]) {
     let Ok(repo) = git2::Repository::open(worktree) else {
         return;
     };
@@ -397,12 +488,22 @@ fn unstage_reverted(worktree: &Path, files: &[String]) {
     for file in files {
         let committed = head
             .as_ref()
-            .and_then(|t| t.get_path(Path::new(file)).ok())
+            .and_then(|t| t.get_path(file).ok())
             .and_then(|e| repo.find_blob(e.id()).ok())
             .map(|b| b.content().to_vec());
-        let on_disk = std::fs::read(worktree.join(file)).ok();
+        let on_disk = read::read_regular(&worktree.join(file), read::CONTENT_CAP)
+            .ok()
+            .flatten();
         if committed == on_disk {
-            let _ = cli::run(worktree, ["reset", "-q", "--", file.as_str()]);
+            let _ = cli::run(
+                worktree,
+                [
+                    "reset".as_ref(),
+                    "-q".as_ref(),
+                    "--".as_ref(),
+                    file.as_os_str(),
+                ],
+            );
         }
     }
 }

@@ -114,9 +114,15 @@ pub fn open_pull_request(
         .as_ref()
         .and_then(|t| t.acceptance.clone())
         .or_else(|| {
-            std::fs::read_to_string(path.join(crate::ticket::CONTEXT_FILE))
-                .ok()
-                .and_then(|context| crate::ticket::acceptance_criteria(&context))
+            // Never through a link the repository committed there (it would go into the PR).
+            crate::git::read::read_regular_string_in(
+                &path,
+                crate::ticket::CONTEXT_FILE,
+                crate::git::read::MANAGED_CAP,
+            )
+            .ok()
+            .flatten()
+            .and_then(|context| crate::ticket::acceptance_criteria(&context))
         });
     let block = ticket_block(&ticket, url.as_deref(), acceptance.as_deref());
 

@@ -171,7 +171,8 @@ impl Made {
 /// never dropped, so nothing is lost.
 fn take_back_interrupted(repo: &Repo, key: &TicketKey) {
     let file = Made::file(repo, key);
-    let Ok(text) = std::fs::read(&file) else {
+    let Ok(Some(text)) = crate::git::read::read_regular(&file, crate::git::read::MANAGED_CAP)
+    else {
         return;
     };
     match serde_json::from_slice::<Made>(&text) {

@@ -10,7 +10,7 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::git::Repo;
+use crate::git::{read, Repo};
 use crate::lane::env::{environment, render};
 use crate::lane::{containing, lanes_of};
 use crate::progress::Progress;
@@ -88,7 +88,16 @@ pub(crate) fn copy_files(
     let lane_dir = record.path.as_path();
     let primary = repo.anchor();
     let mut patterns: Vec<String> = config.copy.clone();
-    if let Ok(text) = std::fs::read_to_string(primary.join(WORKTREE_INCLUDE)) {
+    // A regular file of the checkout only: a repository could link it to `/dev/zero`.
+    let include =
+        match read::read_regular_string(&primary.join(WORKTREE_INCLUDE), read::MANAGED_CAP) {
+            Ok(text) => text,
+            Err(e) => {
+                warnings.push(format!("did not read {WORKTREE_INCLUDE}: {e}"));
+                None
+            }
+        };
+    if let Some(text) = include {
         patterns.extend(
             text.lines()
                 .map(str::trim)
@@ -138,8 +147,7 @@ pub(crate) fn copy_files(
         let result = to
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::copy(primary.join(&rel), &to))
-            .and_then(|_| fill_placeholders(&to, record));
+            .and_then(|()| copy_entry(&primary.join(&rel), &to, record));
         match result {
             Ok(_) => copied.push(file),
             Err(e) => warnings.push(format!("could not copy {file}: {e}")),
@@ -148,10 +156,41 @@ pub(crate) fn copy_files(
     copied
 }
 
+/// Copies one entry of the primary checkout to `to` (which does not exist) without reading
+/// through anything: a symlink is copied as a symlink (its target is never read — it may lead to
+/// `~/.ssh`), a regular file byte for byte with its permissions (then its placeholders filled),
+/// and anything else (a FIFO, a socket, a device) is refused.
+fn copy_entry(from: &Path, to: &Path, record: &LaneRecord) -> std::io::Result<()> {
+    let meta = std::fs::symlink_metadata(from)?;
+    if meta.file_type().is_symlink() {
+        return std::os::unix::fs::symlink(std::fs::read_link(from)?, to);
+    }
+    // Opened without following a link and judged by the opened file: a swap in between is
+    // caught, a FIFO does not block.
+    let Some(mut source) = read::open_regular(from)? else {
+        return Err(std::io::ErrorKind::NotFound.into());
+    };
+    let mode = source.metadata()?.permissions();
+    let mut target = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(to)?;
+    let copied = std::io::copy(&mut source, &mut target)
+        .and_then(|_| target.set_permissions(mode))
+        .and_then(|()| fill_placeholders(to, record));
+    if copied.is_err() {
+        let _ = std::fs::remove_file(to);
+    }
+    copied
+}
+
 /// A copied text file that names the lane's placeholders (`{port}`, `{ticket}`, `{branch}`,
 /// `{path}`: a `.env` with `PORT={port}`) gets them filled in; any other file stays byte for byte.
 fn fill_placeholders(file: &Path, record: &LaneRecord) -> std::io::Result<()> {
-    let bytes = std::fs::read(file)?;
+    // Larger than any configuration file: not a template, left byte for byte.
+    let Ok(Some(bytes)) = read::read_regular(file, read::MANAGED_CAP) else {
+        return Ok(());
+    };
     let Ok(text) = std::str::from_utf8(&bytes) else {
         return Ok(());
     };
@@ -200,8 +239,17 @@ fn matching_files(primary: &Path, roots: &[PathBuf], matcher: &Gitignore) -> Vec
     let mut out = Vec::new();
     for root in roots {
         let start = primary.join(root);
-        if !start.exists() {
-            continue;
+        // Never walk through a symlink of the checkout (`keys -> ~/.ssh`): a root behind one is
+        // skipped, a root that is one is a candidate itself (copied as a link, never read).
+        match symlinked(primary, root) {
+            Symlinked::No => {}
+            Symlinked::Behind | Symlinked::Missing => continue,
+            Symlinked::Itself => {
+                if matcher.matched_path_or_any_parents(root, false).is_ignore() {
+                    out.push(root.clone());
+                }
+                continue;
+            }
         }
         let walk = ignore::WalkBuilder::new(&start)
             .standard_filters(false)
@@ -210,7 +258,7 @@ fn matching_files(primary: &Path, roots: &[PathBuf], matcher: &Gitignore) -> Vec
             .build();
         out.extend(
             walk.filter_map(|e| e.ok())
-                .filter(|e| e.file_type().is_some_and(|t| t.is_file()))
+                .filter(|e| e.file_type().is_some_and(|t| t.is_file() || t.is_symlink()))
                 .filter_map(|e| e.path().strip_prefix(primary).ok().map(Path::to_path_buf))
                 .filter(|rel| matcher.matched_path_or_any_parents(rel, false).is_ignore()),
         );
@@ -218,6 +266,34 @@ fn matching_files(primary: &Path, roots: &[PathBuf], matcher: &Gitignore) -> Vec
     out.sort();
     out.dedup();
     out
+}
+
+enum Symlinked {
+    No,
+    Itself,
+    Behind,
+    Missing,
+}
+
+/// Whether `root` (relative to `primary`) is a symlink, lies behind one, or is plain.
+fn symlinked(primary: &Path, root: &Path) -> Symlinked {
+    let mut at = primary.to_path_buf();
+    let parts: Vec<_> = root.components().collect();
+    for (i, part) in parts.iter().enumerate() {
+        at.push(part.as_os_str());
+        match std::fs::symlink_metadata(&at) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return if i + 1 == parts.len() {
+                    Symlinked::Itself
+                } else {
+                    Symlinked::Behind
+                };
+            }
+            Ok(_) => {}
+            Err(_) => return Symlinked::Missing,
+        }
+    }
+    Symlinked::No
 }
 
 /// Runs the configured setup commands in the lane, with its environment and placeholders. Their

@@ -48,8 +48,12 @@ pub fn switch(repo: &Repo, config: &Config, from: &Path, target: &Target) -> Res
                 ))
             })?,
         Target::Previous => {
-            let previous = std::fs::read_to_string(previous_file(repo))
-                .ok()
+            let previous = crate::git::read::read_regular_string(
+                &previous_file(repo),
+                crate::git::read::MANAGED_CAP,
+            )
+            .ok()
+            .flatten()
                 .map(|p| PathBuf::from(p.trim_end_matches('\n')))
                 .ok_or_else(|| {
                     Error::Usage("no previous lane yet: `lanes switch -` goes back to the lane you switched away from".into())

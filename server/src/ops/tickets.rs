@@ -35,7 +35,22 @@ pub fn context(repo: &Repo, config: &Config, name: &str) -> Result<TicketContext
         Error::Conflict(format!("lane {ticket} has no worktree directory any more"))
     })?;
     let path = lane.join(crate::ticket::CONTEXT_FILE);
-    let markdown = std::fs::read_to_string(&path).map_err(|_| {
+    // A repository can commit `.lanes/ticket.md` as a link to anything (`/proc/self/environ`,
+    // `~/.ssh/id_rsa`): only a regular file of the lane's own is its context.
+    let read = crate::git::read::read_regular_string_in(
+        lane,
+        crate::ticket::CONTEXT_FILE,
+        crate::git::read::MANAGED_CAP,
+    )
+    .map_err(|e| Error::Refused {
+        action: format!("read the ticket context of lane {ticket}"),
+        reason: e.to_string(),
+        hint: format!(
+            "{} must be a regular file: `lanes start` writes it from the ticket provider",
+            crate::ticket::CONTEXT_FILE
+        ),
+    })?;
+    let markdown = read.ok_or_else(|| {
         Error::Conflict(format!(
             "lane {ticket} has no ticket context: it was started without a ticket provider or with --offline"
         ))

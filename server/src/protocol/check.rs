@@ -197,10 +197,12 @@ impl Pair {
     /// "A-1 × B-1 conflict at lines 5-6", as people read it.
     pub fn describe(&self) -> String {
         let lines = describe_lines(&self.lines);
-        let at = if lines.is_empty() {
-            String::new()
-        } else {
-            format!(" at {lines}")
+        let theirs = describe_lines(&self.other_lines);
+        let at = match (lines.is_empty(), theirs.is_empty()) {
+            (false, _) => format!(" at {lines}"),
+            // `a` has not changed the file (yet): where `b` changes it is what to keep clear of.
+            (true, false) => format!(" ({} changes {theirs})", self.b.name),
+            (true, true) => String::new(),
         };
         format!("{} × {} {}{at}", self.a.name, self.b.name, self.kind.word())
     }

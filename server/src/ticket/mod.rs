@@ -143,13 +143,17 @@ pub fn write_context(lane: &Path, common_dir: &Path, ticket: &Ticket) -> Result<
     crate::git::write::apply(
         lane,
         &[crate::git::write::FileChange {
-            path: CONTEXT_FILE.to_string(),
+            path: CONTEXT_FILE.into(),
             content: Some((text.into_bytes(), false)),
+            expected: crate::git::write::Expected::AsFound,
         }],
     )?;
     let path = lane.join(CONTEXT_FILE);
     let exclude = common_dir.join("info").join("exclude");
-    let current = std::fs::read_to_string(&exclude).unwrap_or_default();
+    // git's own file, in the common dir: never a link a checkout planted, never unbounded.
+    let current = crate::git::read::read_regular_string(&exclude, crate::git::read::MANAGED_CAP)
+        .map_err(Error::io(format!("reading {}", exclude.display())))?
+        .unwrap_or_default();
     if !current.lines().any(|l| l.trim() == "/.lanes/") {
         if let Some(parent) = exclude.parent() {
             std::fs::create_dir_all(parent)

@@ -1,0 +1,122 @@
+//! Dirtiness is judged as git judges it: what git knows and libgit2 does not — a submodule, a
+//! sparse checkout, an LFS filter — never makes a clean lane look changed, nor blocks its removal.
+
+use crate::support::{stderr, TestRepo};
+
+/// A repository whose `main` has a submodule `lib` (another local repository), and a lane `S-1`
+/// with the submodule initialised in it.
+fn lane_with_submodule() -> TestRepo {
+    let repo = TestRepo::new();
+    let lib = repo.base().join("lib");
+    std::fs::create_dir(&lib).unwrap();
+    repo.git_in(&lib, &["init", "-q", "-b", "main"]);
+    repo.commit(&lib, "lib.txt", "lib\n", "lib");
+    let url = lib.to_str().unwrap();
+    repo.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        url,
+        "lib",
+    ]);
+    repo.git(&["commit", "-q", "-m", "add lib"]);
+    repo.git(&["push", "-q", "origin", "main"]);
+    repo.lanes_ok(&["start", "S-1"]);
+    let lane = repo.lane_dir("S-1");
+    repo.git_in(
+        &lane,
+        &[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "update",
+            "-q",
+            "--init",
+        ],
+    );
+    repo
+}
+
+#[test]
+fn a_lane_with_an_initialised_submodule_can_be_removed() {
+    let repo = lane_with_submodule();
+    let out = repo.lanes(&["remove", "S-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!repo.lane_dir("S-1").exists());
+    assert_eq!(repo.worktree_count(), 1);
+}
+
+#[test]
+fn a_file_changed_inside_a_submodule_still_blocks_removal() {
+    let repo = lane_with_submodule();
+    let lane = repo.lane_dir("S-1");
+    repo.write(&lane, "lib/lib.txt", "changed in the submodule\n");
+    let out = repo.lanes(&["remove", "S-1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("lib"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(lane.join("lib/lib.txt")).unwrap(),
+        "changed in the submodule\n"
+    );
+}
+
+/// A lane `P-1` whose sparse checkout leaves `docs/` off the disk.
+fn sparse_lane() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.commit(&repo.dir, "docs/guide.txt", "guide\n", "docs");
+    repo.git(&["push", "-q", "origin", "main"]);
+    repo.lanes_ok(&["start", "P-1"]);
+    let lane = repo.lane_dir("P-1");
+    repo.git_in(&lane, &["sparse-checkout", "set", "src"]);
+    assert!(!lane.join("docs/guide.txt").exists());
+    assert_eq!(repo.git_in(&lane, &["status", "--porcelain"]), "");
+    repo
+}
+
+#[test]
+fn a_sparse_checkout_lane_lists_as_clean() {
+    let repo = sparse_lane();
+    let list = repo.lanes_json(&["list"]);
+    let lane = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["ticket"] == "P-1")
+        .cloned()
+        .unwrap();
+    assert_eq!(lane["dirty"], 0, "{lane}");
+}
+
+#[test]
+fn a_sparse_checkout_lane_can_be_removed_without_force() {
+    let repo = sparse_lane();
+    let out = repo.lanes(&["remove", "P-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!repo.lane_dir("P-1").exists());
+}
+
+#[test]
+fn an_lfs_file_only_touched_leaves_the_lane_removable() {
+    let repo = TestRepo::new();
+    // tests/run installs git-lfs; without it this specification cannot be checked, and fails.
+    repo.git(&["lfs", "install", "--local"]);
+    repo.git(&["lfs", "track", "*.bin"]);
+    repo.write(&repo.dir, "model.bin", &"weights\n".repeat(1000));
+    repo.git(&["add", ".gitattributes", "model.bin"]);
+    repo.git(&["commit", "-q", "-m", "model"]);
+    repo.git(&["push", "-q", "origin", "main"]);
+    repo.lanes_ok(&["start", "L-1"]);
+    let model = repo.lane_dir("L-1").join("model.bin");
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&model)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    let out = repo.lanes(&["remove", "L-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!model.exists());
+}
