@@ -5,6 +5,7 @@
 //! wrong `--force` costs one command, not the work. Entries are kept 30 days, and at most
 //! [`KEEP_ENTRIES`].
 
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use git2::{Oid, Signature};
@@ -46,6 +47,13 @@ pub struct TrashMeta {
     pub time: u64,
     /// Why it was saved: "remove", "prune", …
     pub reason: String,
+    /// Empty directories of the worktree (git trees cannot hold them), `/`-separated.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub empty_dirs: Vec<String>,
+    /// Files whose permission bits are not what a checkout gives them (0600, 0640, …): path and
+    /// mode (git trees keep only the executable bit).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modes: Vec<(String, u32)>,
 }
 
 /// One restorable entry.
@@ -65,13 +73,23 @@ pub struct TrashEntry {
     pub index: Option<Oid>,
 }
 
-/// Saves a lane into the trash; returns the entry.
+/// A lane just saved into the trash.
+#[derive(Debug, Clone)]
+pub struct Saved {
+    /// Its entry.
+    pub entry: TrashEntry,
+    /// Older entries holding work that saving it pushed out of the trash (past
+    /// [`KEEP_ENTRIES`] entries with work): announced, never silent.
+    pub evicted: Vec<String>,
+}
+
+/// Saves a lane into the trash; returns the entry, and what it pushed out.
 pub fn save(
     repo: &Repo,
     meta: TrashMeta,
     captured: Option<&Captured>,
     index: Option<Oid>,
-) -> Result<TrashEntry> {
+) -> Result<Saved> {
     let git = repo.git();
     let context = format!("saving lane {} to the trash", meta.ticket);
     let json =
@@ -123,8 +141,12 @@ pub fn save(
     let refname = format!("{PREFIX}{id}");
     git.reference(&refname, commit, false, &message)
         .map_err(Error::git(&context))?;
-    expire(repo);
-    read(repo, &refname)
+    let entry = read(repo, &refname)?;
+    let evicted = expire(repo)
+        .into_iter()
+        .filter(|id| *id != entry.id)
+        .collect();
+    Ok(Saved { entry, evicted })
 }
 
 /// Every entry, newest first.
@@ -174,14 +196,34 @@ fn read(repo: &Repo, refname: &str) -> Result<TrashEntry> {
     })
 }
 
-/// The entry to restore: by id, else the newest of `ticket`, else the newest of all.
+/// The entry to restore: by id, else the newest of `ticket`, else the newest of all (`undo`).
+/// Tickets (and the ticket part of an id) match in any case, as lanes do (`proj-1` is
+/// `PROJ-1`); an exact match wins. Without an id, an entry that holds no work (see
+/// [`holds_work`]) never hides an older one of the same ticket that does.
 pub fn find(repo: &Repo, ticket: Option<&TicketKey>, id: Option<&str>) -> Result<TrashEntry> {
     let entries = list(repo)?;
-    let found = entries.into_iter().find(|e| match (id, ticket) {
-        (Some(id), _) => e.id == id,
-        (None, Some(t)) => e.meta.ticket == t.as_str(),
-        (None, None) => true,
-    });
+    let pick = |same: &dyn Fn(&str, &str) -> bool| {
+        entries
+            .iter()
+            .find(|e| match (id, ticket) {
+                (Some(id), _) => same(&e.id, id),
+                (None, Some(t)) => same(&e.meta.ticket, t.as_str()),
+                (None, None) => true,
+            })
+            .cloned()
+    };
+    let found = pick(&|a, b| a == b).or_else(|| pick(&|a, b| a.to_lowercase() == b.to_lowercase()));
+    let found = match (found, id) {
+        (Some(newest), None) if !holds_work(repo, &newest) => Some(
+            entries
+                .iter()
+                .filter(|e| e.meta.ticket == newest.meta.ticket)
+                .find(|e| holds_work(repo, e))
+                .cloned()
+                .unwrap_or(newest),
+        ),
+        (found, _) => found,
+    };
     found.ok_or_else(|| {
         Error::NoSuchLane(match (id, ticket) {
             (Some(id), _) => format!("{id} in the trash"),
@@ -189,6 +231,40 @@ pub fn find(repo: &Repo, ticket: Option<&TicketKey>, id: Option<&str>) -> Result
             (None, None) => "in the trash (it is empty)".to_string(),
         })
     })
+}
+
+/// True when an entry holds something that exists nowhere else: files or staged changes that
+/// differ from the commit it had checked out (untracked and kept ignored files included), or
+/// commits on no branch, remote-tracking branch or tag. An entry of a clean lane whose branch is
+/// merged or still there holds none. In doubt (a commit that cannot be read), it holds work.
+pub fn holds_work(repo: &Repo, entry: &TrashEntry) -> bool {
+    let git = repo.git();
+    let head = entry
+        .meta
+        .head
+        .as_deref()
+        .or(entry.meta.branch_tip.as_deref());
+    let head_tree = head
+        .and_then(|h| Oid::from_str(h).ok())
+        .and_then(|h| git.find_commit(h).ok())
+        .map(|c| c.tree_id());
+    let Some(head_tree) = head_tree else {
+        return true;
+    };
+    if entry.files.is_some_and(|f| f != head_tree) || entry.index.is_some_and(|i| i != head_tree) {
+        return true;
+    }
+    if !entry.meta.empty_dirs.is_empty() || !entry.meta.modes.is_empty() {
+        return true;
+    }
+    [&entry.meta.head, &entry.meta.branch_tip]
+        .into_iter()
+        .flatten()
+        .any(|tip| match Oid::from_str(tip) {
+            Ok(tip) => crate::git::status::unique_commits(repo, tip, None, 1)
+                .map_or(true, |lost| !lost.is_empty()),
+            Err(_) => true,
+        })
 }
 
 /// Deletes an entry (after it was restored).
@@ -202,81 +278,105 @@ pub fn drop_entry(repo: &Repo, entry: &TrashEntry) -> Result<()> {
         .map_err(Error::git(format!("deleting {}", entry.refname)))
 }
 
-/// Deletes entries older than [`KEEP_SECONDS`] and all but the newest [`KEEP_ENTRIES`].
-pub fn expire(repo: &Repo) {
+/// Deletes entries older than [`KEEP_SECONDS`], and past [`KEEP_ENTRIES`] the oldest — counted
+/// apart for entries that hold work and entries that hold none, so that routine removals of clean
+/// lanes never push out work. Returns the ids of entries holding work that were pushed out for
+/// room (their owners must be told).
+pub fn expire(repo: &Repo) -> Vec<String> {
     let Ok(entries) = list(repo) else {
-        return;
+        return Vec::new();
     };
     let cutoff = now().saturating_sub(KEEP_SECONDS);
-    for (i, entry) in entries.iter().enumerate() {
-        if i >= KEEP_ENTRIES || entry.meta.time < cutoff {
+    // Telling work apart walks history: only worth it once the trash is over its size.
+    let crowded = entries.len() > KEEP_ENTRIES;
+    let (mut with_work, mut without) = (0, 0);
+    let mut evicted = Vec::new();
+    for entry in &entries {
+        let expired = entry.meta.time < cutoff;
+        let over = crowded && {
+            let work = holds_work(repo, entry);
+            let kept = if work { &mut with_work } else { &mut without };
+            *kept += 1;
+            let over = *kept > KEEP_ENTRIES;
+            if over && work && !expired {
+                evicted.push(entry.id.clone());
+            }
+            over
+        };
+        if expired || over {
             if let Err(e) = drop_entry(repo, entry) {
                 tracing::warn!("could not expire {}: {e}", entry.refname);
             }
         }
     }
+    evicted
 }
 
 /// Writes the files of a trash entry into a fresh checkout of its commit at `dir`: files as they
-/// were on disk (symlinks and executable bits included), tracked files that had been deleted
-/// deleted again, and the staged state put back into the index.
+/// were on disk (symlinks, executable bits and exact permissions included, names that are not
+/// UTF-8 too), empty directories, tracked files that had been deleted deleted again, and the
+/// staged state put back into the index.
 pub fn unpack(repo: &Repo, entry: &TrashEntry, dir: &Path) -> Result<()> {
     let git = repo.git();
     let context = format!("restoring {} into {}", entry.id, dir.display());
     let worktree = git2::Repository::open(dir).map_err(Error::git(&context))?;
     if let Some(files) = entry.files {
         let saved = git.find_tree(files).map_err(Error::git(&context))?;
+        let mut blobs = Vec::new();
+        tree_blobs(git, &saved, Path::new(""), &mut blobs).map_err(Error::git(&context))?;
+        let kept: std::collections::HashSet<&Path> =
+            blobs.iter().map(|(p, _, _)| p.as_path()).collect();
         let mut changes = Vec::new();
         let mut links = Vec::new();
-        saved
-            .walk(git2::TreeWalkMode::PreOrder, |root, item| {
-                if item.kind() != Some(git2::ObjectType::Blob) {
-                    return git2::TreeWalkResult::Ok;
-                }
-                let path = format!("{root}{}", item.name().unwrap_or_default());
-                if let Ok(blob) = git.find_blob(item.id()) {
-                    if item.filemode() == 0o120000 {
-                        links.push((path, blob.content().to_vec()));
-                    } else {
-                        changes.push(crate::git::write::FileChange {
-                            path: path.into(),
-                            content: Some((blob.content().to_vec(), item.filemode() == 0o100755)),
-                            expected: crate::git::write::Expected::AsFound,
-                        });
-                    }
-                }
-                git2::TreeWalkResult::Ok
-            })
-            .map_err(Error::git(&context))?;
+        for (path, id, mode) in &blobs {
+            let blob = git.find_blob(*id).map_err(Error::git(&context))?;
+            let content = blob.content().to_vec();
+            if *mode == 0o120000 {
+                links.push((path.clone(), content));
+                continue;
+            }
+            changes.push(crate::git::write::FileChange {
+                path: path.clone(),
+                content: Some((content, *mode == 0o100755)),
+                expected: crate::git::write::Expected::AsFound,
+            });
+        }
         // Tracked files absent from the saved files had been deleted.
         if let Ok(head) = worktree.head().and_then(|h| h.peel_to_tree()) {
-            head.walk(git2::TreeWalkMode::PreOrder, |root, item| {
-                if item.kind() == Some(git2::ObjectType::Blob) {
-                    let path = format!("{root}{}", item.name().unwrap_or_default());
-                    if saved.get_path(Path::new(&path)).is_err() {
-                        changes.push(crate::git::write::FileChange {
-                            path: path.into(),
-                            content: None,
-                            expected: crate::git::write::Expected::AsFound,
-                        });
-                    }
+            let mut tracked = Vec::new();
+            tree_blobs(git, &head, Path::new(""), &mut tracked).map_err(Error::git(&context))?;
+            for (path, _, _) in tracked {
+                if kept.contains(path.as_path()) {
+                    continue;
                 }
-                git2::TreeWalkResult::Ok
-            })
-            .map_err(Error::git(&context))?;
+                changes.push(crate::git::write::FileChange {
+                    path,
+                    content: None,
+                    expected: crate::git::write::Expected::AsFound,
+                });
+            }
         }
         for (path, _) in &links {
-            let target = crate::git::write::checked_path(dir, path)?;
+            let target = checked_raw_path(dir, path)?;
             let _ = std::fs::remove_file(&target);
         }
         crate::git::write::apply(dir, &changes)?;
         for (path, target) in links {
-            let at = crate::git::write::checked_path(dir, &path)?;
-            if let Some(parent) = at.parent() {
-                std::fs::create_dir_all(parent).map_err(Error::io(&context))?;
-            }
-            let target = PathBuf::from(String::from_utf8_lossy(&target).into_owned());
+            let at = checked_raw_path(dir, &path)?;
+            let target = PathBuf::from(std::ffi::OsStr::from_bytes(&target));
             std::os::unix::fs::symlink(&target, &at).map_err(Error::io(&context))?;
+        }
+    }
+    for empty in &entry.meta.empty_dirs {
+        let at = checked_raw_path(dir, Path::new(empty))?;
+        std::fs::create_dir_all(&at).map_err(Error::io(&context))?;
+    }
+    for (path, mode) in &entry.meta.modes {
+        use std::os::unix::fs::PermissionsExt;
+        let at = checked_raw_path(dir, Path::new(path))?;
+        if std::fs::symlink_metadata(&at).is_ok_and(|m| m.is_file()) {
+            std::fs::set_permissions(&at, std::fs::Permissions::from_mode(*mode))
+                .map_err(Error::io(&context))?;
         }
     }
     if let Some(index) = entry.index {
@@ -286,4 +386,65 @@ pub fn unpack(repo: &Repo, entry: &TrashEntry, dir: &Path) -> Result<()> {
         staged.write().map_err(Error::git(&context))?;
     }
     Ok(())
+}
+
+/// Every blob of `tree` with its path (bytes as they are, not only UTF-8), id and mode.
+fn tree_blobs(
+    git: &git2::Repository,
+    tree: &git2::Tree<'_>,
+    prefix: &Path,
+    out: &mut Vec<(PathBuf, Oid, i32)>,
+) -> std::result::Result<(), git2::Error> {
+    for item in tree.iter() {
+        let path = prefix.join(std::ffi::OsStr::from_bytes(item.name_bytes()));
+        match item.kind() {
+            Some(git2::ObjectType::Tree) => {
+                let sub = git.find_tree(item.id())?;
+                tree_blobs(git, &sub, &path, out)?;
+            }
+            Some(git2::ObjectType::Blob) => out.push((path, item.id(), item.filemode())),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// `git::write::checked_path` for any file name: inside `root`, not in `.git`, no symlink on the
+/// way (nor as the file itself) and no directory in its place; missing directories are created.
+fn checked_raw_path(root: &Path, rel: &Path) -> Result<PathBuf> {
+    use std::path::Component;
+    let refuse = |why: String| Error::Refused {
+        action: format!("write {} in {}", rel.display(), root.display()),
+        reason: why,
+        hint: "lanes only writes regular files inside a lane's own directory".into(),
+    };
+    let parts: Vec<Component<'_>> = rel.components().collect();
+    if parts.is_empty() || parts.iter().any(|c| !matches!(c, Component::Normal(_))) {
+        return Err(refuse("the path leaves the worktree".into()));
+    }
+    if parts[0].as_os_str() == ".git" {
+        return Err(refuse("the path is inside git's own directory".into()));
+    }
+    let mut at = root.to_path_buf();
+    for (i, part) in parts.iter().enumerate() {
+        at.push(part.as_os_str());
+        let last = i + 1 == parts.len();
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(refuse(format!("{} is a symbolic link", at.display())))
+            }
+            Ok(m) if !last && !m.is_dir() => {
+                return Err(refuse(format!("{} is not a directory", at.display())))
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if !last {
+                    std::fs::create_dir(&at)
+                        .map_err(Error::io(format!("creating {}", at.display())))?;
+                }
+            }
+            Err(e) => return Err(Error::io(format!("inspecting {}", at.display()))(e)),
+        }
+    }
+    Ok(at)
 }

@@ -20,6 +20,7 @@ mod safety_check;
 mod safety_dirt;
 mod safety_move;
 mod safety_reads;
+mod safety_remove;
 mod safety_trust;
 mod start;
 mod switch;

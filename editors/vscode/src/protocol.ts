@@ -701,6 +701,10 @@ export interface Removed {
    */
   branch_tip?: string | null;
   /**
+   * Older trash entries holding work that this removal pushed out of the full trash (ids).
+   */
+  evicted?: string[];
+  /**
    * The branch's commits were on no other branch, but its work is in the base (squash-merged
    * or rebased), so it was deleted without --force.
    */

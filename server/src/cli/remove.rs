@@ -96,6 +96,15 @@ pub fn remove(ctx: &Context, args: RemoveArgs) -> Result<ExitCode> {
             removed.ticket
         );
     }
+    if let [one] = removed.evicted.as_slice() {
+        tell!("warning: the trash was full: an older entry holding work was dropped to make room: {one}");
+    } else if !removed.evicted.is_empty() {
+        tell!(
+            "warning: the trash was full: {} older entries holding work were dropped to make room: {}",
+            removed.evicted.len(),
+            removed.evicted.join(", ")
+        );
+    }
     if !removed.not_kept.is_empty() {
         tell!(
             "warning: {} ignored file(s) were too big to keep in the trash: {}",

@@ -6,6 +6,7 @@
 pub mod changes;
 pub mod cli;
 pub(crate) mod merged;
+pub mod nested;
 pub mod patch;
 pub mod read;
 pub(crate) mod snapshot;

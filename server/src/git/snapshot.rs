@@ -23,6 +23,11 @@ pub struct Captured {
     pub index: Option<Oid>,
     /// Ignored files that were not kept (past the cap, or nested repositories).
     pub skipped: Vec<String>,
+    /// Empty directories (not ignored), which git trees cannot hold.
+    pub empty_dirs: Vec<String>,
+    /// Files kept whose permission bits are not what a checkout gives (0644, or 0755 when
+    /// executable): path and mode.
+    pub modes: Vec<(String, u32)>,
 }
 
 /// Captures the worktree at `path`. Writes objects only: neither the worktree's files nor its
@@ -90,11 +95,63 @@ pub fn capture(path: &Path, ignored: &[IgnoredFile]) -> Result<Captured> {
     let tree = cli::run_reader(path, ["write-tree"], &env, None)?;
     let files =
         Oid::from_str(String::from_utf8_lossy(&tree).trim()).map_err(Error::git(&context))?;
+    let mut modes = Vec::new();
+    if let Ok(tree) = repo.find_tree(files) {
+        let _ = tree.walk(git2::TreeWalkMode::PreOrder, |root, item| {
+            let expected = match item.filemode() {
+                0o100644 => 0o644,
+                0o100755 => 0o755,
+                _ => return git2::TreeWalkResult::Ok,
+            };
+            // Names that are not UTF-8 keep only the executable bit.
+            let Some(name) = item.name() else {
+                return git2::TreeWalkResult::Ok;
+            };
+            let rel = format!("{root}{name}");
+            if let Ok(meta) = std::fs::symlink_metadata(path.join(&rel)) {
+                let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o7777;
+                if meta.is_file() && mode != expected {
+                    modes.push((rel, mode));
+                }
+            }
+            git2::TreeWalkResult::Ok
+        });
+    }
+    let mut empty_dirs = Vec::new();
+    empty_directories(&repo, path, Path::new(""), &mut empty_dirs);
     Ok(Captured {
         files,
         index,
         skipped,
+        empty_dirs,
+        modes,
     })
+}
+
+/// Collects the empty directories under `root/rel` that git does not ignore, symlinks never
+/// followed and nested repositories never entered.
+fn empty_directories(repo: &Repository, root: &Path, rel: &Path, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(root.join(rel)) else {
+        return;
+    };
+    let entries: Vec<_> = entries.flatten().collect();
+    if entries.is_empty() && !rel.as_os_str().is_empty() {
+        if let Some(rel) = rel.to_str() {
+            out.push(rel.to_string());
+        }
+        return;
+    }
+    if !rel.as_os_str().is_empty() && entries.iter().any(|e| e.file_name() == ".git") {
+        return;
+    }
+    for entry in entries {
+        let sub = rel.join(entry.file_name());
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if !is_dir || sub == Path::new(".git") || repo.is_path_ignored(&sub).unwrap_or(true) {
+            continue;
+        }
+        empty_directories(repo, root, &sub, out);
+    }
 }
 
 /// The paths of the submodules (gitlink entries) in a worktree's index.

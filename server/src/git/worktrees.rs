@@ -236,32 +236,68 @@ pub fn add(repo: &Repo, path: &Path, checkout: Checkout<'_>) -> Result<()> {
     Ok(())
 }
 
-/// `git worktree remove`; `force` also discards uncommitted changes and ignores a lock. Callers
-/// check for work at risk first.
-pub fn remove(repo: &Repo, path: &Path, force: bool) -> Result<()> {
-    let mut args: Vec<&std::ffi::OsStr> = vec!["worktree".as_ref(), "remove".as_ref()];
-    if force {
-        // Twice: once for changes, once more for a locked worktree (git's own rule).
-        args.push("--force".as_ref());
-        args.push("--force".as_ref());
-    }
-    args.push(path.as_os_str());
-    cli::run(repo.anchor(), args).map(drop)
-}
-
 /// Forgets one linked worktree: deletes git's record of it (`$GIT_COMMON_DIR/worktrees/<name>`,
 /// what `git worktree prune` deletes for a stale entry) and nothing else. Callers have saved what
-/// the record held (the index) first.
+/// the record held (the index) first. All or nothing: the record is renamed out of git's sight
+/// in one step and only then deleted, so a failure leaves it whole or gone, never half there.
 pub fn forget(repo: &Repo, name: &str) -> Result<()> {
     if name.is_empty() || name.contains('/') || name == "." || name == ".." {
         return Err(Error::Internal(format!("not a worktree name: {name:?}")));
     }
-    let admin = repo.common_dir().join("worktrees").join(name);
-    match std::fs::remove_dir_all(&admin) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::io(format!("deleting {}", admin.display()))(e)),
+    let admin = admin_dir(repo, name);
+    let context = format!(
+        "deleting git's record of worktree {name} ({})",
+        admin.display()
+    );
+    crate::failpoint::hit("forget-worktree").map_err(Error::io(&context))?;
+    if std::fs::symlink_metadata(&admin).is_err() {
+        return Ok(());
     }
+    let attic = repo.common_dir().join("lanes");
+    std::fs::create_dir_all(&attic).map_err(Error::io(&context))?;
+    let doomed = attic.join(format!(".forgotten-{name}-{}", std::process::id()));
+    // Clutter from an earlier process of the same id would stop the rename.
+    if std::fs::symlink_metadata(&doomed).is_ok() {
+        delete_dir(&doomed, None).map_err(Error::io(&context))?;
+    }
+    std::fs::rename(&admin, &doomed).map_err(Error::io(&context))?;
+    // The record is gone from git's view; what is left of it is only clutter.
+    if let Err(e) = delete_dir(&doomed, None) {
+        tracing::warn!("could not delete {}: {e}", doomed.display());
+    }
+    Ok(())
+}
+
+/// Deletes a directory tree that lanes owns and has saved (a lane's renamed-aside checkout, a
+/// forgotten record): never follows a symlink, and makes read-only directories inside it
+/// writable first (Go's module cache is read-only, and would stop a plain `remove_dir_all`
+/// half-way for anyone but root). `failpoint` is hit after the first entry is gone, so the
+/// adversarial suite can stop a deletion half-way.
+pub fn delete_dir(dir: &Path, failpoint: Option<&str>) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::symlink_metadata(dir)?;
+    if !meta.is_dir() {
+        return std::fs::remove_file(dir);
+    }
+    let mode = meta.permissions().mode();
+    if mode & 0o700 != 0o700 {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode | 0o700))?;
+    }
+    let mut first = true;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            delete_dir(&entry.path(), None)?;
+        } else {
+            std::fs::remove_file(entry.path())?;
+        }
+        if std::mem::take(&mut first) {
+            if let Some(point) = failpoint {
+                crate::failpoint::hit(point)?;
+            }
+        }
+    }
+    std::fs::remove_dir(dir)
 }
 
 /// The directory of git's record of a linked worktree.

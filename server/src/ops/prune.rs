@@ -64,8 +64,10 @@ pub fn prune(repo: &Repo, config: &Config) -> Result<Vec<Pruned>> {
                 skipped: Vec::new(),
                 time: now(),
                 reason: "prune".into(),
+                empty_dirs: Vec::new(),
+                modes: Vec::new(),
             };
-            saved = Some(trash::save(repo, meta, None, staged)?.id);
+            saved = Some(trash::save(repo, meta, None, staged)?.entry.id);
             worktrees::forget(repo, name)?;
         }
         if let Some(ticket) = &entry.ticket {
@@ -131,6 +133,7 @@ pub fn prune_merged(repo: &Repo, config: &Config, dry_run: bool) -> Result<Prune
                     merged: true,
                     trash: None,
                     not_kept: Vec::new(),
+                    evicted: Vec::new(),
                 }),
             }
             continue;

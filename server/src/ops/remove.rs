@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 use crate::failpoint;
 use crate::git::snapshot::{self, Captured};
 use crate::git::worktrees::{self, Head};
-use crate::git::{cli, status, Repo};
+use crate::git::{cli, nested, status, Repo};
 use crate::lane::{find, DeletableBranch, LaneEntry};
 use crate::store::{now, Store};
 use crate::ticket::TicketKey;
@@ -113,6 +113,12 @@ pub fn remove(
     }
 
     let mut ignored = Vec::new();
+    let admin = worktree
+        .and_then(|w| w.name.as_deref())
+        .map(|n| worktrees::admin_dir(repo, n));
+    if let (true, Some(admin)) = (present, &admin) {
+        check_nested(&path, admin, options.force).map_err(|(reason, hint)| refuse(reason, hint))?;
+    }
     if present {
         let dirty = status::dirty_files(&path)?;
         if !dirty.is_empty() && !options.force {
@@ -210,9 +216,6 @@ pub fn remove(
     } else {
         None
     };
-    let admin = worktree
-        .and_then(|w| w.name.as_deref())
-        .map(|n| worktrees::admin_dir(repo, n));
     let staged = match (&captured, &admin) {
         (None, Some(admin)) => snapshot::capture_index(repo.git(), admin),
         _ => None,
@@ -231,8 +234,19 @@ pub fn remove(
             .unwrap_or_default(),
         time: now(),
         reason: "remove".into(),
+        empty_dirs: captured
+            .as_ref()
+            .map(|c| c.empty_dirs.clone())
+            .unwrap_or_default(),
+        modes: captured
+            .as_ref()
+            .map(|c| c.modes.clone())
+            .unwrap_or_default(),
     };
-    let saved = trash::save(repo, meta, captured.as_ref(), staged)?;
+    let trash::Saved {
+        entry: saved,
+        evicted,
+    } = trash::save(repo, meta, captured.as_ref(), staged)?;
     failpoint::hit("remove-after-checks").map_err(Error::io("removing the lane"))?;
 
     if let Some(name) = worktree.and_then(|w| w.name.as_deref()) {
@@ -242,11 +256,25 @@ pub fn remove(
                 ignored: &ignored,
                 saved: captured.as_ref(),
             };
-            take_away(repo, ticket, &path, name, &before).inspect_err(|_| {
-                let _ = trash::drop_entry(repo, &saved);
-            })?;
+            match take_away(repo, ticket, &path, name, &before) {
+                Ok(()) => sweep_deleted(&path),
+                // Nothing was deleted and the lane is back in place: the entry is a copy of it.
+                Err(Failed::Whole(e)) => {
+                    if let Err(why) = trash::drop_entry(repo, &saved) {
+                        tracing::warn!("could not drop {}: {why}", saved.id);
+                    }
+                    return Err(e);
+                }
+                // Once deleting began, the entry is all there is: it is kept, and said so.
+                Err(Failed::Restorable(e)) => return Err(restorable(e, ticket, &saved.id)),
+            }
         } else {
-            worktrees::forget(repo, name)?;
+            worktrees::forget(repo, name).map_err(|e| {
+                e.with_hint(format!(
+                    "nothing was removed; a copy of what the lane held is in the trash as {}",
+                    saved.id
+                ))
+            })?;
         }
     }
     failpoint::hit("remove-before-branch").map_err(Error::io("removing the lane"))?;
@@ -271,7 +299,63 @@ pub fn remove(
         merged,
         trash: Some(saved.id),
         not_kept: saved.meta.skipped,
+        evicted,
     })
+}
+
+/// Refuses (reason, hint) when the lane's directory holds a repository that is not the lane's:
+/// another checkout's worktree or a repository of its own — even forced, since the trash does not
+/// keep their history and "too big to keep" is no licence to delete a repository. The lane's own
+/// submodules are its own, but their history goes with the lane's git directory: one with
+/// uncommitted changes or unpushed commits is refused unless forced.
+fn check_nested(
+    dir: &Path,
+    admin: &Path,
+    force: bool,
+) -> std::result::Result<(), (String, String)> {
+    let found = nested::find(dir, admin).map_err(|e| {
+        (
+            format!("it could not be checked for repositories inside it: {e}"),
+            "make its directories readable, then try again".to_string(),
+        )
+    })?;
+    let foreign: Vec<String> = found
+        .iter()
+        .filter(|n| n.kind != nested::NestedKind::Submodule)
+        .map(nested::Nested::describe)
+        .collect();
+    if !foreign.is_empty() {
+        return Err((
+            format!(
+                "{} holds {} git repositor{} that {} not the lane's: {}",
+                dir.display(),
+                foreign.len(),
+                if foreign.len() == 1 { "y" } else { "ies" },
+                if foreign.len() == 1 { "is" } else { "are" },
+                preview(&foreign)
+            ),
+            "move them out of the lane first (another lane's worktree: `git worktree move`); lanes never deletes a repository that is not the lane's, even with --force".into(),
+        ));
+    }
+    if force {
+        return Ok(());
+    }
+    let at_risk: Vec<String> = found
+        .iter()
+        .filter_map(|n| {
+            nested::submodule_work(&dir.join(&n.path)).map(|why| format!("{} ({why})", n.path))
+        })
+        .collect();
+    if at_risk.is_empty() {
+        return Ok(());
+    }
+    Err((
+        format!(
+            "its submodule(s) hold work the trash does not keep: {}",
+            preview(&at_risk)
+        ),
+        "commit and push it in the submodule first, or pass --force to delete it too".into(),
+    ))
 }
 
 /// What was checked and saved before a worktree is taken away.
@@ -281,37 +365,67 @@ struct Checked<'a> {
     saved: Option<&'a Captured>,
 }
 
-/// Renames the worktree aside, checks that nothing changed since it was saved, then deletes it
-/// and git's record of it. Puts it back and refuses when anything changed.
+/// Why taking a worktree away stopped, and in what state it left the lane.
+enum Failed {
+    /// The lane is in place as it was; nothing of it was deleted.
+    Whole(Error),
+    /// Deleting began: the lane is gone or partly gone, and only the trash entry holds it all.
+    Restorable(Error),
+}
+
+/// The error of a removal that stopped after it began deleting: says where the lane is now.
+fn restorable(error: Error, ticket: &TicketKey, id: &str) -> Error {
+    error.with_hint(format!(
+        "the lane was partly removed; everything it held is saved in the trash as {id}: `lanes restore {ticket}` brings it back"
+    ))
+}
+
+/// Renames the worktree aside, checks that nothing changed since it was saved, then deletes git's
+/// record of it and the directory. Puts it back and refuses when anything changed. A directory
+/// being deleted is first renamed `.<dir>.lanes-deleting-*`: a name that says "saved in the
+/// trash, finish deleting me" and that nothing ever puts back as the lane.
 fn take_away(
     repo: &Repo,
     ticket: &TicketKey,
     path: &Path,
     name: &str,
     before: &Checked<'_>,
-) -> Result<()> {
-    let aside = aside_name(path);
-    std::fs::rename(path, &aside).map_err(Error::io(format!(
-        "taking {} offline (renaming it to {})",
-        path.display(),
-        aside.display()
-    )))?;
-    let put_back = |why: String| -> Error {
-        if let Err(e) = std::fs::rename(&aside, path) {
-            tracing::error!(
-                "could not put {} back from {}: {e}",
-                path.display(),
-                aside.display()
-            );
-        }
-        Error::Refused {
-            action: format!("remove lane {ticket}"),
-            reason: why,
-            hint: "the lane is as it was; look at what changed and try again".into(),
+) -> std::result::Result<(), Failed> {
+    let aside = aside_name(path, REMOVING);
+    std::fs::rename(path, &aside)
+        .map_err(Error::io(format!(
+            "taking {} offline (renaming it to {})",
+            path.display(),
+            aside.display()
+        )))
+        .map_err(Failed::Whole)?;
+    let put_back = |from: &Path, why: Error| -> Failed {
+        match std::fs::rename(from, path) {
+            Ok(()) => Failed::Whole(why),
+            Err(e) => {
+                tracing::error!(
+                    "could not put {} back from {}: {e}",
+                    path.display(),
+                    from.display()
+                );
+                Failed::Restorable(why.with_hint(format!(
+                    "the lane's directory is at {}; move it back to {}",
+                    from.display(),
+                    path.display()
+                )))
+            }
         }
     };
+    let refused = |why: String| Error::Refused {
+        action: format!("remove lane {ticket}"),
+        reason: why,
+        hint: "the lane is as it was; look at what changed and try again".into(),
+    };
     if let Err(e) = failpoint::hit("remove-after-offline") {
-        return Err(put_back(format!("stopped after taking it offline: {e}")));
+        return Err(put_back(
+            &aside,
+            refused(format!("stopped after taking it offline: {e}")),
+        ));
     }
     // Anything written or staged between the checks and the rename is in the directory now.
     let primary = (!repo.is_bare()).then(|| repo.anchor());
@@ -320,33 +434,103 @@ fn take_away(
             files.retain(|f| f.path != crate::ticket::CONTEXT_FILE);
             files
         }
-        Err(e) => return Err(put_back(format!("it could not be checked again: {e}"))),
+        Err(e) => {
+            return Err(put_back(
+                &aside,
+                refused(format!("it could not be checked again: {e}")),
+            ))
+        }
     };
     if now_ignored != before.ignored {
         return Err(put_back(
-            "ignored files were written in it while it was being removed".into(),
+            &aside,
+            refused("ignored files were written in it while it was being removed".into()),
         ));
     }
     match (snapshot::capture(&aside, &now_ignored), before.saved) {
         (Ok(now), Some(before)) if now.files == before.files && now.index == before.index => {}
         (Ok(_), _) => {
             return Err(put_back(
-                "its files or staged changes changed while it was being removed".into(),
+                &aside,
+                refused("its files or staged changes changed while it was being removed".into()),
             ))
         }
-        (Err(e), _) => return Err(put_back(format!("it could not be checked again: {e}"))),
+        (Err(e), _) => {
+            return Err(put_back(
+                &aside,
+                refused(format!("it could not be checked again: {e}")),
+            ))
+        }
     }
     if before.head != worktrees::head_commit(repo, name) {
         return Err(put_back(
-            "a commit was made in it while it was being removed".into(),
+            &aside,
+            refused("a commit was made in it while it was being removed".into()),
         ));
     }
-    std::fs::remove_dir_all(&aside).map_err(Error::io(format!(
-        "deleting {} (what is left of it is at {}; everything it held is in the trash)",
-        path.display(),
-        aside.display()
-    )))?;
-    worktrees::forget(repo, name)
+    // A repository moved in since the checks would be deleted with the lane.
+    match nested::find(&aside, &worktrees::admin_dir(repo, name)) {
+        Ok(found)
+            if found
+                .iter()
+                .all(|n| n.kind == nested::NestedKind::Submodule) => {}
+        Ok(_) => {
+            return Err(put_back(
+                &aside,
+                refused("a repository was put inside it while it was being removed".into()),
+            ))
+        }
+        Err(e) => {
+            return Err(put_back(
+                &aside,
+                refused(format!("it could not be checked again: {e}")),
+            ))
+        }
+    }
+    let doomed = aside_name(path, DELETING);
+    if let Err(e) = std::fs::rename(&aside, &doomed) {
+        return Err(put_back(
+            &aside,
+            Error::io(format!(
+                "renaming {} to {}",
+                aside.display(),
+                doomed.display()
+            ))(e),
+        ));
+    }
+    if let Err(e) = worktrees::forget(repo, name) {
+        return Err(put_back(
+            &doomed,
+            e.with_hint("the lane is as it was (git's record of it could not be deleted)"),
+        ));
+    }
+    worktrees::delete_dir(&doomed, Some("remove-while-deleting"))
+        .map_err(Error::io(format!(
+            "deleting {} (what is left of it is at {})",
+            path.display(),
+            doomed.display()
+        )))
+        .map_err(Failed::Restorable)
+}
+
+/// Deletes what interrupted or failed removals left of the lane at `path` once it was saved in
+/// the trash (`.<dir>.lanes-deleting-*` beside it). Best effort: what cannot be deleted stays,
+/// and is only clutter.
+pub fn sweep_deleted(path: &Path) {
+    let (Some(parent), Some(dir_name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let prefix = format!(".{}.{DELETING}", dir_name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            if let Err(e) = worktrees::delete_dir(&entry.path(), None) {
+                tracing::warn!("could not delete {}: {e}", entry.path().display());
+            }
+        }
+    }
 }
 
 /// The commit checked out in a lane, as known when it was listed.
@@ -401,7 +585,7 @@ pub fn recover_interrupted(repo: &Repo, worktree: &worktrees::Worktree) -> Resul
     ) else {
         return Ok(false);
     };
-    let prefix = format!(".{dir_name}.lanes-removing-");
+    let prefix = format!(".{dir_name}.{REMOVING}");
     let admin = worktrees::admin_dir(repo, name);
     let candidates: Vec<PathBuf> = std::fs::read_dir(parent)
         .map(|d| {
@@ -428,12 +612,18 @@ pub fn recover_interrupted(repo: &Repo, worktree: &worktrees::Worktree) -> Resul
     Ok(true)
 }
 
-fn aside_name(path: &Path) -> PathBuf {
+/// The name of a lane's directory taken offline while it is checked again (put back when a
+/// removal is interrupted).
+const REMOVING: &str = "lanes-removing-";
+/// The name of a lane's directory that is saved in the trash and being deleted (never put back).
+const DELETING: &str = "lanes-deleting-";
+
+fn aside_name(path: &Path, kind: &str) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    path.with_file_name(format!(".{name}.lanes-removing-{}", std::process::id()))
+    path.with_file_name(format!(".{name}.{kind}{}", std::process::id()))
 }
 
 /// Paths grouped by their top directory when a directory holds many (`target/ (1,234 files)`).

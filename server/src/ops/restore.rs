@@ -2,8 +2,11 @@
 //! its branch at the saved tip, its worktree at the same place, its files (untracked and saved
 //! ignored ones included), what was staged, and its record.
 
+use std::path::PathBuf;
+
 use crate::config::Config;
 use crate::error::{Error, Result};
+use crate::failpoint;
 use crate::git::worktrees::{self, Checkout};
 use crate::git::{cli, Repo};
 use crate::store::Store;
@@ -40,6 +43,7 @@ pub fn restore(
     let key = TicketKey::parse(&entry.meta.ticket)?;
     let store = Store::new(repo);
     let _lock = store.lock(&key)?;
+    take_back_interrupted(repo, &key);
     let action = format!("restore lane {}", entry.meta.ticket);
     let path = entry.meta.path.clone();
     if !path.is_absolute() {
@@ -52,6 +56,8 @@ pub fn restore(
             ),
         });
     }
+    // What a failed or interrupted removal of this lane left half-deleted is in the trash.
+    crate::ops::remove::sweep_deleted(&path);
     if std::fs::symlink_metadata(&path).is_ok() {
         return Err(Error::Refused {
             action,
@@ -59,14 +65,39 @@ pub fn restore(
             hint: "move it away first; the trash entry is kept".into(),
         });
     }
-    let checkout = checkout_of(repo, &entry, &action)?;
-    worktrees::add(repo, &path, checkout)?;
-    let path = crate::git::canonical(&path);
-    trash::unpack(repo, &entry, &path)?;
-    if let Some(mut record) = entry.meta.record.clone() {
-        record.path = path.clone();
-        store.save(&record)?;
+    // Any worktree git knows at that path afterwards is then the one this restore made.
+    let known = worktrees::list(repo)?
+        .into_iter()
+        .any(|w| crate::git::canonical(&w.path) == crate::git::canonical(&path));
+    if known {
+        return Err(Error::Refused {
+            action,
+            reason: format!(
+                "git still has a record of a worktree at {} (its directory is missing)",
+                path.display()
+            ),
+            hint: "`lanes prune` forgets it (keeping its staged changes in the trash); the trash entry is kept".into(),
+        });
     }
+    // What this restore makes is written down first, so that a restore killed half-way is taken
+    // back by the next one (above) instead of blocking it.
+    let mut made = Made {
+        entry: entry.id.clone(),
+        path: path.clone(),
+        branch: None,
+    };
+    made.record(repo, &key)?;
+    let result = make(repo, &store, &entry, &action, &mut made, &key);
+    if let Err(e) = result {
+        take_back(repo, &made);
+        made.forget(repo, &key);
+        return Err(e.with_hint(format!(
+            "nothing was restored; the lane is still in the trash as {}",
+            entry.id
+        )));
+    }
+    made.forget(repo, &key);
+    let path = crate::git::canonical(&path);
     trash::drop_entry(repo, &entry)?;
     Ok(Restored {
         id: entry.id,
@@ -76,10 +107,133 @@ pub fn restore(
     })
 }
 
+/// The steps of a restore that change things; `made` says how far they got.
+fn make(
+    repo: &Repo,
+    store: &Store,
+    entry: &TrashEntry,
+    action: &str,
+    made: &mut Made,
+    key: &TicketKey,
+) -> Result<()> {
+    let (checkout, created) = checkout_of(repo, entry, action)?;
+    if let Some(created) = created {
+        made.branch = Some(created);
+        made.record(repo, key)?;
+    }
+    worktrees::add(repo, &made.path, checkout)?;
+    failpoint::hit("restore-after-checkout").map_err(Error::io("restoring the lane"))?;
+    let path = crate::git::canonical(&made.path);
+    trash::unpack(repo, entry, &path)?;
+    if let Some(mut record) = entry.meta.record.clone() {
+        record.path = path;
+        store.save(&record)?;
+    }
+    Ok(())
+}
+
+/// What a restore under way has made: written beside the lane records (`<ticket>.restoring`)
+/// before it changes anything, deleted when it is done.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct Made {
+    /// The trash entry being restored.
+    entry: String,
+    /// The lane's directory (made by `git worktree add`).
+    path: PathBuf,
+    /// A branch the restore created, with the tip it created it at.
+    branch: Option<(String, String)>,
+}
+
+impl Made {
+    fn file(repo: &Repo, key: &TicketKey) -> PathBuf {
+        repo.common_dir()
+            .join("lanes")
+            .join(format!("{key}.restoring"))
+    }
+
+    fn record(&self, repo: &Repo, key: &TicketKey) -> Result<()> {
+        let file = Self::file(repo, key);
+        let json = serde_json::to_vec(self).map_err(|e| Error::Internal(e.to_string()))?;
+        crate::atomic::write(&file, &json).map_err(Error::io(format!("writing {}", file.display())))
+    }
+
+    fn forget(&self, repo: &Repo, key: &TicketKey) {
+        let file = Self::file(repo, key);
+        if let Err(e) = std::fs::remove_file(&file) {
+            tracing::warn!("could not delete {}: {e}", file.display());
+        }
+    }
+}
+
+/// Takes back a restore of `key` that was interrupted (killed, or its rollback cut short): only
+/// what it wrote down that it made — the worktree at its path, when it still leads back to git's
+/// record, and a branch it created, when it is still where it was created. Its trash entry was
+/// never dropped, so nothing is lost.
+fn take_back_interrupted(repo: &Repo, key: &TicketKey) {
+    let file = Made::file(repo, key);
+    let Ok(Some(text)) = crate::git::read::read_regular(&file, crate::git::read::MANAGED_CAP)
+    else {
+        return;
+    };
+    match serde_json::from_slice::<Made>(&text) {
+        Ok(made) => {
+            tracing::info!(
+                "taking back an interrupted restore of {} at {}",
+                made.entry,
+                made.path.display()
+            );
+            take_back(repo, &made);
+        }
+        Err(e) => tracing::warn!("ignoring unreadable {}: {e}", file.display()),
+    }
+    if let Err(e) = std::fs::remove_file(&file) {
+        tracing::warn!("could not delete {}: {e}", file.display());
+    }
+}
+
+/// Undoes what `made` says a restore made. Best effort: what it cannot undo is logged.
+fn take_back(repo: &Repo, made: &Made) {
+    let path = crate::git::canonical(&made.path);
+    let record = worktrees::list(repo).ok().and_then(|all| {
+        all.into_iter()
+            .find(|w| !w.is_primary() && crate::git::canonical(&w.path) == path)
+    });
+    if let Some(name) = record.and_then(|w| w.name) {
+        let admin = worktrees::admin_dir(repo, &name);
+        let ours =
+            std::fs::symlink_metadata(&path).is_err() || worktrees::leads_back(&path, &admin);
+        if ours {
+            if let Err(e) = worktrees::delete_dir(&path, None) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!("could not delete {}: {e}", path.display());
+                }
+            }
+            if let Err(e) = worktrees::forget(repo, &name) {
+                tracing::warn!("could not forget worktree {name}: {e}");
+            }
+        }
+    }
+    if let Some((branch, tip)) = &made.branch {
+        let refname = format!("refs/heads/{branch}");
+        if let Err(e) = cli::run(
+            repo.anchor(),
+            ["update-ref", "-d", refname.as_str(), tip.as_str()],
+        ) {
+            tracing::warn!("could not delete branch {branch} again: {e}");
+        }
+    }
+}
+
 /// How the worktree comes back: on its branch (recreated at the saved tip when it was deleted),
 /// or detached at the saved HEAD.
-fn checkout_of<'e>(repo: &Repo, entry: &'e TrashEntry, action: &str) -> Result<Checkout<'e>> {
+/// Also returns the branch it created (name, tip), if it did.
+fn checkout_of<'e>(
+    repo: &Repo,
+    entry: &'e TrashEntry,
+    action: &str,
+) -> Result<(Checkout<'e>, Option<(String, String)>)> {
     let meta = &entry.meta;
+    let mut created = None;
     if let (Some(branch), Some(tip)) = (&meta.branch, &meta.branch_tip) {
         match repo.git().refname_to_id(&format!("refs/heads/{branch}")) {
             Err(_) => {
@@ -87,6 +241,7 @@ fn checkout_of<'e>(repo: &Repo, entry: &'e TrashEntry, action: &str) -> Result<C
                     repo.anchor(),
                     ["branch", "--no-track", branch.as_str(), tip.as_str()],
                 )?;
+                created = Some((branch.clone(), tip.clone()));
             }
             Ok(now) if now.to_string() == *tip => {}
             Ok(now) => {
@@ -106,15 +261,18 @@ fn checkout_of<'e>(repo: &Repo, entry: &'e TrashEntry, action: &str) -> Result<C
             }
         }
     }
-    match (&meta.head_branch, &meta.head) {
-        (Some(branch), _) => Ok(Checkout::Existing(branch.as_str())),
-        (None, Some(head)) => Ok(Checkout::Detached(head.as_str())),
+    let checkout = match (&meta.head_branch, &meta.head) {
+        (Some(branch), _) => Checkout::Existing(branch.as_str()),
+        (None, Some(head)) => Checkout::Detached(head.as_str()),
         (None, None) => match &meta.branch {
-            Some(branch) => Ok(Checkout::Existing(branch.as_str())),
-            None => Err(Error::Conflict(format!(
-                "trash entry {} names no commit to check out",
-                entry.id
-            ))),
+            Some(branch) => Checkout::Existing(branch.as_str()),
+            None => {
+                return Err(Error::Conflict(format!(
+                    "trash entry {} names no commit to check out",
+                    entry.id
+                )))
+            }
         },
-    }
+    };
+    Ok((checkout, created))
 }

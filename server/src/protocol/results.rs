@@ -89,6 +89,9 @@ pub struct Removed {
     pub trash: Option<String>,
     /// Ignored files too big to be kept in the trash.
     pub not_kept: Vec<String>,
+    /// Older trash entries holding work that this removal pushed out of the full trash (ids).
+    #[serde(default)]
+    pub evicted: Vec<String>,
 }
 impl Wire for Removed {}
 

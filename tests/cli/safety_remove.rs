@@ -1,0 +1,485 @@
+//! The adversarial suite of `remove --force` and the trash: whatever a removal saved outlives every
+//! later failure, a removal never deletes a repository that is not the lane's, `restore` finishes
+//! or takes itself back, and the trash never lets clean entries push out work.
+
+use std::path::{Path, PathBuf};
+
+use crate::support::{stderr, TestRepo};
+
+fn started(tickets: &[&str]) -> TestRepo {
+    let repo = TestRepo::new();
+    for t in tickets {
+        repo.lanes_ok(&["start", t]);
+    }
+    repo
+}
+
+fn read(path: PathBuf) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+/// `lanes args…` with a failpoint armed.
+fn lanes_with_failpoint(repo: &TestRepo, point: &str, args: &[&str]) -> std::process::Output {
+    repo.lanes_cmd()
+        .env("LANES_FAILPOINTS", point)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// The ids of the trash entries, newest first.
+fn trash_ids(repo: &TestRepo) -> Vec<String> {
+    repo.lanes_json(&["list", "--trash"])
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".lanes-"))
+        .collect()
+}
+
+// Finding 5: the trash is found by ticket in any case, as lanes are.
+
+#[test]
+fn restore_finds_a_removed_lane_by_its_ticket_in_any_case() {
+    let repo = started(&["PROJ-1"]);
+    repo.write(&repo.lane_dir("PROJ-1"), "wip.txt", "wip\n");
+    repo.lanes_ok(&["remove", "proj-1", "--force"]);
+    let out = repo.lanes(&["restore", "proj-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(repo.lane_dir("PROJ-1").join("wip.txt")), "wip\n");
+}
+
+// Finding 1: once the snapshot exists it outlives every later failure.
+
+#[test]
+fn a_removal_that_fails_half_way_through_deleting_keeps_the_lane_restorable() {
+    let repo = started(&["V-1"]);
+    let lane = repo.lane_dir("V-1");
+    repo.write(&lane, "wip.txt", "wip\n");
+    repo.write(&lane, "more/notes.md", "notes\n");
+    let out = lanes_with_failpoint(
+        &repo,
+        "remove-while-deleting=error",
+        &["remove", "V-1", "--force"],
+    );
+    assert!(!out.status.success(), "the deletion was meant to fail");
+    assert!(
+        stderr(&out).contains("lanes restore V-1"),
+        "the error says the lane is restorable: {}",
+        stderr(&out)
+    );
+    assert_eq!(trash_ids(&repo).len(), 1, "{}", stderr(&out));
+    let out = repo.lanes(&["restore", "V-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+    assert_eq!(read(lane.join("more/notes.md")), "notes\n");
+    assert!(
+        leftovers(&repo.base()).is_empty(),
+        "{:?}",
+        leftovers(&repo.base())
+    );
+}
+
+#[test]
+fn a_removal_whose_worktree_record_cannot_be_deleted_leaves_the_lane_whole_and_says_so() {
+    let repo = started(&["V-1"]);
+    let lane = repo.lane_dir("V-1");
+    repo.write(&lane, "wip.txt", "wip\n");
+    let out = lanes_with_failpoint(
+        &repo,
+        "forget-worktree=error",
+        &["remove", "V-1", "--force"],
+    );
+    assert!(
+        !out.status.success(),
+        "forgetting the record was meant to fail"
+    );
+    assert!(stderr(&out).contains("as it was"), "{}", stderr(&out));
+    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+    assert_eq!(repo.worktree_count(), 2);
+    assert!(
+        leftovers(&repo.base()).is_empty(),
+        "{:?}",
+        leftovers(&repo.base())
+    );
+    let out = repo.lanes(&["remove", "V-1", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    repo.lanes_ok(&["restore", "V-1"]);
+    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+}
+
+#[test]
+fn a_removal_killed_while_deleting_leaves_the_lane_restorable_and_restore_sweeps_the_rest() {
+    let repo = started(&["V-1"]);
+    let lane = repo.lane_dir("V-1");
+    repo.write(&lane, "wip.txt", "wip\n");
+    repo.write(&lane, "more/notes.md", "notes\n");
+    let out = lanes_with_failpoint(
+        &repo,
+        "remove-while-deleting=abort",
+        &["remove", "V-1", "--force"],
+    );
+    assert!(!out.status.success(), "the process was meant to die");
+    let out = repo.lanes(&["restore", "V-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+    assert_eq!(read(lane.join("more/notes.md")), "notes\n");
+    assert!(
+        leftovers(&repo.base()).is_empty(),
+        "{:?}",
+        leftovers(&repo.base())
+    );
+}
+// Finding 2: a removal never deletes a repository that is not the lane's.
+
+#[test]
+fn a_forced_remove_refuses_a_lane_holding_another_lanes_worktree() {
+    let repo = started(&["A-1"]);
+    repo.commit(&repo.dir, ".gitignore", "target/\n", "ignore");
+    let a = repo.lane_dir("A-1");
+    repo.git_in(&a, &["merge", "-q", "main"]);
+    let b = a.join("target/wt-b");
+    repo.lanes_ok(&["start", "B-1", "--path", b.to_str().unwrap()]);
+    repo.write(&b, "b-work.txt", "b's work\n");
+    let before = repo.snapshot();
+    let out = repo.lanes(&["remove", "A-1", "--force"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("target/wt-b (another checkout"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(repo.snapshot(), before);
+    assert_eq!(read(b.join("b-work.txt")), "b's work\n");
+}
+
+#[test]
+fn a_forced_remove_refuses_a_lane_holding_an_independent_clone() {
+    let repo = started(&["A-1"]);
+    repo.commit(&repo.dir, ".gitignore", "vendor/\n", "ignore");
+    let a = repo.lane_dir("A-1");
+    repo.git_in(&a, &["merge", "-q", "main"]);
+    let clone = a.join("vendor/lib");
+    repo.git_in(
+        &repo.base(),
+        &[
+            "clone",
+            "-q",
+            repo.remote.to_str().unwrap(),
+            clone.to_str().unwrap(),
+        ],
+    );
+    repo.commit(&clone, "unpushed.txt", "mine\n", "unpushed");
+    let before = repo.snapshot();
+    let out = repo.lanes(&["remove", "A-1", "--force"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("vendor/lib (a repository of its own)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(repo.snapshot(), before);
+    assert!(repo
+        .git_in(&clone, &["log", "--format=%s"])
+        .contains("unpushed"));
+}
+
+/// A repository whose `main` has the submodule `lib`, and lane S-1 with it checked out.
+fn lane_with_a_submodule() -> TestRepo {
+    let repo = TestRepo::new();
+    let lib = repo.base().join("lib.git");
+    repo.git_in(
+        &repo.base(),
+        &["init", "-q", "--bare", "-b", "main", "lib.git"],
+    );
+    let seed = repo.base().join("lib-seed");
+    repo.git_in(
+        &repo.base(),
+        &["clone", "-q", lib.to_str().unwrap(), "lib-seed"],
+    );
+    repo.commit(&seed, "lib.txt", "lib\n", "lib");
+    repo.git_in(&seed, &["push", "-q", "origin", "HEAD:main"]);
+    let allow = ["-c", "protocol.file.allow=always"];
+    repo.git(&[
+        allow[0],
+        allow[1],
+        "submodule",
+        "add",
+        "-q",
+        lib.to_str().unwrap(),
+        "lib",
+    ]);
+    repo.git(&["commit", "-q", "-m", "submodule"]);
+    repo.git(&["push", "-q", "origin", "main"]);
+    repo.lanes_ok(&["start", "S-1"]);
+    let lane = repo.lane_dir("S-1");
+    repo.git_in(
+        &lane,
+        &[allow[0], allow[1], "submodule", "update", "-q", "--init"],
+    );
+    repo
+}
+
+#[test]
+fn remove_without_force_refuses_a_submodule_with_unpushed_commits() {
+    let repo = lane_with_a_submodule();
+    let lane = repo.lane_dir("S-1");
+    let sub = lane.join("lib");
+    repo.git_in(&sub, &["switch", "-q", "-c", "local"]);
+    repo.commit(&sub, "sub-work.txt", "mine\n", "submodule work");
+    // The superproject's pointer is committed and pushed too: only the submodule holds the work.
+    repo.git_in(&lane, &["commit", "-q", "-am", "bump lib"]);
+    repo.git_in(
+        &lane,
+        &["push", "-q", "origin", "HEAD:refs/heads/feature/S-1"],
+    );
+    let out = repo.lanes(&["remove", "S-1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("lib (commits that are not pushed)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(repo
+        .git_in(&sub, &["log", "--format=%s"])
+        .contains("submodule work"));
+}
+
+#[test]
+fn a_lane_with_a_clean_submodule_is_removed_and_restored() {
+    let repo = lane_with_a_submodule();
+    let lane = repo.lane_dir("S-1");
+    repo.write(&lane, "wip.txt", "wip\n");
+    let out = repo.lanes(&["remove", "S-1", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!lane.exists());
+    repo.lanes_ok(&["restore", "S-1"]);
+    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+}
+
+#[test]
+fn remove_refuses_before_anything_changes_when_a_nested_repository_is_found() {
+    let repo = started(&["A-1"]);
+    let a = repo.lane_dir("A-1");
+    // Untracked and not ignored: --force would otherwise take it as the lane's own files.
+    repo.git_in(&a, &["init", "-q", "scratch"]);
+    repo.commit(&a.join("scratch"), "x.txt", "x\n", "only here");
+    let before = repo.snapshot();
+    let out = repo.lanes(&["remove", "A-1", "--force"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("scratch (a repository of its own)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(repo.snapshot(), before);
+    assert!(trash_ids(&repo).is_empty());
+}
+
+// Finding 3: restore finishes or takes itself back, brings back what git trees cannot hold, and
+// an entry without work never hides one with work.
+
+#[test]
+fn a_file_name_that_is_not_utf8_is_restored() {
+    use std::os::unix::ffi::OsStrExt;
+    let repo = started(&["R-1"]);
+    let lane = repo.lane_dir("R-1");
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
+    std::fs::write(lane.join(name), "latin-1 name\n").unwrap();
+    repo.lanes_ok(&["remove", "R-1", "--force"]);
+    let out = repo.lanes(&["restore", "R-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(lane.join(name)), "latin-1 name\n");
+}
+
+#[test]
+fn a_restore_that_fails_after_the_checkout_takes_itself_back_and_the_next_one_succeeds() {
+    let repo = started(&["R-1"]);
+    let lane = repo.lane_dir("R-1");
+    repo.write(&lane, "wip.txt", "wip\n");
+    repo.lanes_ok(&["remove", "R-1", "--force"]);
+    let before = repo.snapshot();
+    let out = lanes_with_failpoint(&repo, "restore-after-checkout=error", &["restore", "R-1"]);
+    assert!(!out.status.success(), "the restore was meant to fail");
+    assert!(
+        stderr(&out).contains("still in the trash"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(repo.snapshot(), before);
+    assert!(!lane.exists());
+    let out = repo.lanes(&["restore", "R-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+}
+
+#[test]
+fn a_restore_killed_after_the_checkout_is_taken_back_by_the_next_one() {
+    let repo = started(&["R-1"]);
+    let lane = repo.lane_dir("R-1");
+    repo.write(&lane, "wip.txt", "wip\n");
+    repo.lanes_ok(&["remove", "R-1", "--force"]);
+    let out = lanes_with_failpoint(&repo, "restore-after-checkout=abort", &["restore", "R-1"]);
+    assert!(!out.status.success(), "the process was meant to die");
+    let out = repo.lanes(&["restore", "R-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+    assert_eq!(repo.worktree_count(), 2);
+    assert!(trash_ids(&repo).is_empty());
+}
+
+#[test]
+fn restore_brings_back_empty_directories_and_exact_file_modes() {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = started(&["R-1"]);
+    let lane = repo.lane_dir("R-1");
+    std::fs::create_dir_all(lane.join("empty/inner")).unwrap();
+    repo.write(&lane, "secret.key", "s3cret\n");
+    std::fs::set_permissions(
+        lane.join("secret.key"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    repo.lanes_ok(&["remove", "R-1", "--force"]);
+    repo.lanes_ok(&["restore", "R-1"]);
+    assert!(lane.join("empty/inner").is_dir());
+    let mode = std::fs::metadata(lane.join("secret.key"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn a_newer_entry_without_work_does_not_hide_an_older_one_with_work() {
+    let repo = started(&["R-1"]);
+    let lane = repo.lane_dir("R-1");
+    repo.write(&lane, "wip.txt", "wip\n");
+    repo.lanes_ok(&["remove", "R-1", "--force"]);
+    repo.lanes_ok(&["start", "R-1"]);
+    repo.lanes_ok(&["remove", "R-1"]);
+    assert_eq!(trash_ids(&repo).len(), 2);
+    let out = repo.lanes(&["restore", "r-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+}
+
+// Finding 4: clean entries never push work out of the trash, and work pushed out is announced.
+
+/// Rewrites trash entries in one shell: `retime COMMIT TIME REF` points REF at a copy of the
+/// entry COMMIT saved at TIME (seconds), as if it had been saved then.
+fn retime(repo: &TestRepo, calls: &str) {
+    let script = format!(
+        r#"set -e
+retime() {{
+  blob=$(git cat-file blob "$1:lane.json" | sed "s/\"time\": [0-9]*/\"time\": $2/" | git hash-object -w --stdin)
+  tree=$( (git ls-tree "$1" | grep -v '	lane.json$'; printf '100644 blob %s\tlane.json\n' "$blob") | git mktree)
+  parents=$(git log -1 --format=%P "$1" | sed 's/[^ ][^ ]*/-p &/g')
+  git update-ref "$3" "$(git commit-tree "$tree" $parents -m retimed)"
+}}
+{calls}"#
+    );
+    let out = repo.shell_cmd("sh", &script).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+/// The only trash entry of `ticket`: (ref, commit, time).
+fn entry_of(repo: &TestRepo, ticket: &str) -> (String, String, u64) {
+    let line = repo.git(&[
+        "for-each-ref",
+        "--format=%(refname) %(objectname)",
+        &format!("refs/lanes/trash/{ticket}/"),
+    ]);
+    let (name, commit) = line.trim().split_once(' ').unwrap();
+    let meta: serde_json::Value =
+        serde_json::from_str(&repo.git(&["cat-file", "blob", &format!("{commit}:lane.json")]))
+            .unwrap();
+    (
+        name.to_string(),
+        commit.to_string(),
+        meta["time"].as_u64().unwrap(),
+    )
+}
+
+#[test]
+fn a_full_trash_of_clean_removals_does_not_push_out_a_forced_entry_with_work() {
+    let repo = started(&["W-1", "C-1", "D-1"]);
+    repo.write(&repo.lane_dir("W-1"), "wip.txt", "wip\n");
+    repo.lanes_ok(&["remove", "W-1", "--force"]);
+    repo.lanes_ok(&["remove", "C-1"]);
+    let (w_ref, w, now) = entry_of(&repo, "W-1");
+    let (_, c, _) = entry_of(&repo, "C-1");
+    // The work is older than a hundred routine removals of clean lanes.
+    let mut calls = format!("retime {w} {} {w_ref}\n", now - 1000);
+    for i in 0..100 {
+        let t = now - 900 + i;
+        calls.push_str(&format!("retime {c} {t} refs/lanes/trash/C-1/{t}\n"));
+    }
+    retime(&repo, &calls);
+    repo.lanes_ok(&["remove", "D-1"]);
+    assert!(
+        trash_ids(&repo).iter().any(|id| id.starts_with("W-1/")),
+        "the entry with work was pushed out"
+    );
+    let out = repo.lanes(&["restore", "W-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read(repo.lane_dir("W-1").join("wip.txt")), "wip\n");
+}
+
+#[test]
+fn pushing_work_out_of_a_full_trash_is_announced() {
+    let repo = started(&["W-1", "X-1"]);
+    repo.write(&repo.lane_dir("W-1"), "wip.txt", "wip\n");
+    repo.lanes_ok(&["remove", "W-1", "--force"]);
+    let (w_ref, w, now) = entry_of(&repo, "W-1");
+    let mut calls = format!("retime {w} {} {w_ref}\n", now - 1000);
+    for i in 0..100 {
+        let t = now - 900 + i;
+        calls.push_str(&format!("retime {w} {t} refs/lanes/trash/W-1/{t}\n"));
+    }
+    retime(&repo, &calls);
+    repo.write(&repo.lane_dir("X-1"), "wip.txt", "more work\n");
+    let out = repo.lanes(&["remove", "X-1", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: the trash was full")
+            && stderr(&out).contains(w_ref.trim_start_matches("refs/lanes/trash/")),
+        "{}",
+        stderr(&out)
+    );
+    let json = repo.lanes_json(&["list", "--trash"]);
+    assert_eq!(json.as_array().unwrap().len(), 100);
+}
+
+#[test]
+fn a_forced_remove_refuses_a_lane_holding_a_bare_repository() {
+    let repo = started(&["A-1"]);
+    repo.commit(&repo.dir, ".gitignore", "vendor/\n", "ignore");
+    let a = repo.lane_dir("A-1");
+    repo.git_in(&a, &["merge", "-q", "main"]);
+    let bare = a.join("vendor/mirror.git");
+    repo.git_in(
+        &repo.base(),
+        &["init", "-q", "--bare", bare.to_str().unwrap()],
+    );
+    repo.git(&["push", "-q", bare.to_str().unwrap(), "main:only-here"]);
+    let before = repo.snapshot();
+    let out = repo.lanes(&["remove", "A-1", "--force"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("vendor/mirror.git (a repository of its own)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(repo.snapshot(), before);
+    assert!(bare.join("refs/heads/only-here").exists());
+}
