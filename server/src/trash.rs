@@ -54,6 +54,9 @@ pub struct TrashMeta {
     /// mode (git trees keep only the executable bit).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub modes: Vec<(String, u32)>,
+    /// The lane's sparse checkout, put back on restore.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sparse: Option<crate::git::snapshot::Sparse>,
 }
 
 /// One restorable entry.
@@ -326,9 +329,22 @@ pub fn unpack(repo: &Repo, entry: &TrashEntry, dir: &Path) -> Result<()> {
         tree_blobs(git, &saved, Path::new(""), &mut blobs).map_err(Error::git(&context))?;
         let kept: std::collections::HashSet<&Path> =
             blobs.iter().map(|(p, _, _)| p.as_path()).collect();
+        let mut tracked = Vec::new();
+        if let Ok(head) = worktree.head().and_then(|h| h.peel_to_tree()) {
+            tree_blobs(git, &head, Path::new(""), &mut tracked).map_err(Error::git(&context))?;
+        }
+        // Files as the checkout made them need no writing — and a sparse checkout's files
+        // outside its cone must stay off the disk.
+        let checked_out: std::collections::HashSet<(&Path, Oid, i32)> = tracked
+            .iter()
+            .map(|(p, id, mode)| (p.as_path(), *id, *mode))
+            .collect();
         let mut changes = Vec::new();
         let mut links = Vec::new();
         for (path, id, mode) in &blobs {
+            if checked_out.contains(&(path.as_path(), *id, *mode)) {
+                continue;
+            }
             let blob = git.find_blob(*id).map_err(Error::git(&context))?;
             let content = blob.content().to_vec();
             if *mode == 0o120000 {
@@ -342,19 +358,15 @@ pub fn unpack(repo: &Repo, entry: &TrashEntry, dir: &Path) -> Result<()> {
             });
         }
         // Tracked files absent from the saved files had been deleted.
-        if let Ok(head) = worktree.head().and_then(|h| h.peel_to_tree()) {
-            let mut tracked = Vec::new();
-            tree_blobs(git, &head, Path::new(""), &mut tracked).map_err(Error::git(&context))?;
-            for (path, _, _) in tracked {
-                if kept.contains(path.as_path()) {
-                    continue;
-                }
-                changes.push(crate::git::write::FileChange {
-                    path,
-                    content: None,
-                    expected: crate::git::write::Expected::AsFound,
-                });
+        for (path, _, _) in tracked {
+            if kept.contains(path.as_path()) {
+                continue;
             }
+            changes.push(crate::git::write::FileChange {
+                path,
+                content: None,
+                expected: crate::git::write::Expected::AsFound,
+            });
         }
         for (path, _) in &links {
             let target = checked_raw_path(dir, path)?;

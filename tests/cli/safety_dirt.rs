@@ -120,3 +120,27 @@ fn an_lfs_file_only_touched_leaves_the_lane_removable() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!model.exists());
 }
+
+#[test]
+fn a_sparse_checkout_lane_comes_back_sparse_from_the_trash_with_its_work() {
+    let repo = sparse_lane();
+    let lane = repo.lane_dir("P-1");
+    repo.write(&lane, "src/app.txt", "work in the cone\n");
+    let out = repo.lanes(&["remove", "P-1", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = repo.lanes(&["restore", "P-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!lane.join("docs/guide.txt").exists(), "un-sparsed");
+    assert_eq!(
+        std::fs::read_to_string(lane.join("src/app.txt")).unwrap(),
+        "work in the cone\n"
+    );
+    assert_eq!(
+        repo.git_in(&lane, &["sparse-checkout", "list"]).trim(),
+        "src"
+    );
+    assert_eq!(
+        repo.git_in(&lane, &["status", "--porcelain"]),
+        " M src/app.txt\n"
+    );
+}

@@ -28,6 +28,45 @@ pub struct Captured {
     /// Files kept whose permission bits are not what a checkout gives (0644, or 0755 when
     /// executable): path and mode.
     pub modes: Vec<(String, u32)>,
+    /// The worktree's sparse checkout, when it has one: a restored lane is made as sparse again.
+    pub sparse: Option<Sparse>,
+}
+
+/// A worktree's sparse-checkout definition, as `git sparse-checkout list` gives it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Sparse {
+    /// Cone mode (`patterns` are directories) rather than gitignore-style patterns.
+    pub cone: bool,
+    /// The directories (cone mode) or patterns.
+    pub patterns: Vec<String>,
+}
+
+/// The sparse checkout of the worktree at `path`; None when it has none.
+pub fn sparse_of(path: &Path) -> Option<Sparse> {
+    let flag = |key: &str| {
+        cli::run_reader(path, ["config", "--get", "--bool", key], &[], None)
+            .is_ok_and(|out| out.trim_ascii() == b"true")
+    };
+    if !flag("core.sparseCheckout") {
+        return None;
+    }
+    let listed = cli::run_reader(path, ["sparse-checkout", "list"], &[], None).ok()?;
+    Some(Sparse {
+        cone: flag("core.sparseCheckoutCone"),
+        patterns: String::from_utf8_lossy(&listed)
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect(),
+    })
+}
+
+/// Makes the worktree at `path` sparse as `sparse` says (its files outside go off the disk).
+pub fn make_sparse(path: &Path, sparse: &Sparse) -> Result<()> {
+    let mode = if sparse.cone { "--cone" } else { "--no-cone" };
+    let mut args = vec!["sparse-checkout".to_string(), "set".into(), mode.into()];
+    args.extend(sparse.patterns.iter().cloned());
+    cli::run(path, &args).map(drop)
 }
 
 /// Captures the worktree at `path`. Writes objects only: neither the worktree's files nor its
@@ -125,6 +164,7 @@ pub fn capture(path: &Path, ignored: &[IgnoredFile]) -> Result<Captured> {
         skipped,
         empty_dirs,
         modes,
+        sparse: sparse_of(path),
     })
 }
 

@@ -65,6 +65,7 @@ pub fn prune(repo: &Repo, config: &Config) -> Result<Vec<Pruned>> {
                 time: now(),
                 reason: "prune".into(),
                 empty_dirs: Vec::new(),
+                sparse: None,
                 modes: Vec::new(),
             };
             saved = Some(trash::save(repo, meta, None, staged)?.entry.id);

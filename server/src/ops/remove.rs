@@ -242,6 +242,7 @@ pub fn remove(
             .as_ref()
             .map(|c| c.modes.clone())
             .unwrap_or_default(),
+        sparse: captured.as_ref().and_then(|c| c.sparse.clone()),
     };
     let trash::Saved {
         entry: saved,

@@ -124,7 +124,14 @@ fn make(
     worktrees::add(repo, &made.path, checkout)?;
     failpoint::hit("restore-after-checkout").map_err(Error::io("restoring the lane"))?;
     let path = crate::git::canonical(&made.path);
+    if let Some(sparse) = &entry.meta.sparse {
+        crate::git::snapshot::make_sparse(&path, sparse)?;
+    }
     trash::unpack(repo, entry, &path)?;
+    if entry.meta.sparse.is_some() {
+        // The staged state put back is a plain index: mark the files outside the cone again.
+        crate::git::cli::run(&path, ["sparse-checkout", "reapply"])?;
+    }
     if let Some(mut record) = entry.meta.record.clone() {
         record.path = path;
         store.save(&record)?;
