@@ -144,3 +144,45 @@ fn a_sparse_checkout_lane_comes_back_sparse_from_the_trash_with_its_work() {
         " M src/app.txt\n"
     );
 }
+
+/// A lane `W-1` whose README.md is edited under `--skip-worktree` and whose src/app.txt is edited
+/// under `--assume-unchanged`: local edits `git status` does not show.
+fn lane_with_hidden_edits() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "W-1"]);
+    let lane = repo.lane_dir("W-1");
+    repo.git_in(&lane, &["update-index", "--skip-worktree", "README.md"]);
+    repo.write(&lane, "README.md", "local secret settings\n");
+    repo.git_in(&lane, &["update-index", "--assume-unchanged", "src/app.txt"]);
+    repo.write(&lane, "src/app.txt", "a local edit\n");
+    assert_eq!(repo.git_in(&lane, &["status", "--porcelain"]), "");
+    repo
+}
+
+#[test]
+fn edits_under_skip_worktree_or_assume_unchanged_block_removal() {
+    let repo = lane_with_hidden_edits();
+    let out = repo.lanes(&["remove", "W-1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("README.md"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("src/app.txt"), "{}", stderr(&out));
+    assert!(repo.lane_dir("W-1").join("README.md").exists());
+}
+
+#[test]
+fn edits_under_skip_worktree_or_assume_unchanged_come_back_from_the_trash() {
+    let repo = lane_with_hidden_edits();
+    let out = repo.lanes(&["remove", "W-1", "--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = repo.lanes(&["restore", "W-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lane = repo.lane_dir("W-1");
+    assert_eq!(
+        std::fs::read_to_string(lane.join("README.md")).unwrap(),
+        "local secret settings\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(lane.join("src/app.txt")).unwrap(),
+        "a local edit\n"
+    );
+}

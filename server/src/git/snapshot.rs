@@ -100,6 +100,33 @@ pub fn capture(path: &Path, ignored: &[IgnoredFile]) -> Result<Captured> {
             .map(|p| format!(":(exclude,literal){p}")),
     );
     cli::run_reader(path, &add_all, &env, None)?;
+    // Edits `git add` does not see (skip-worktree and assume-unchanged files) are kept too.
+    let hidden = super::status::hidden_changes(path)?;
+    if !hidden.is_empty() {
+        let mut info = Vec::new();
+        for change in &hidden {
+            let line = match change.now {
+                Some((_, mode)) => {
+                    let bytes =
+                        super::read::worktree_content(path, &change.path, super::read::CONTENT_CAP)
+                            .map_err(Error::io(&context))?
+                            .map(super::read::Content::into_bytes)
+                            .unwrap_or_default();
+                    let written = repo.blob(&bytes).map_err(Error::git(&context))?;
+                    format!("{mode:o} {written}\t{}\0", change.path)
+                }
+                // Mode 0 removes the entry: the file was deleted.
+                None => format!("0 {}\t{}\0", Oid::zero(), change.path),
+            };
+            info.extend_from_slice(line.as_bytes());
+        }
+        cli::run_reader(
+            path,
+            ["update-index", "-z", "--index-info"],
+            &env,
+            Some(&info),
+        )?;
+    }
     let mut skipped = Vec::new();
     let mut kept: u64 = 0;
     let mut chosen = Vec::new();

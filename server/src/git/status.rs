@@ -26,7 +26,65 @@ pub fn dirty_files(path: &Path) -> Result<Vec<String>> {
         &[],
         None,
     )?;
-    Ok(porcelain_paths(&out))
+    let mut paths = porcelain_paths(&out);
+    paths.extend(hidden_changes(path)?.into_iter().map(|c| c.path));
+    Ok(paths)
+}
+
+/// A change `git status` does not show: a file marked skip-worktree or assume-unchanged
+/// (`git update-index --skip-worktree`, a common way to keep local edits of a tracked config)
+/// whose content on disk differs from what the index records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HiddenChange {
+    /// Path relative to the worktree.
+    pub path: String,
+    /// Its content on disk as a blob id and git file mode; None when the file was deleted.
+    pub now: Option<(Oid, u32)>,
+}
+
+/// The [`HiddenChange`]s of the worktree at `path`. A skip-worktree file absent from the disk is
+/// a sparse checkout's, not a change.
+pub fn hidden_changes(path: &Path) -> Result<Vec<HiddenChange>> {
+    /// `GIT_INDEX_ENTRY_VALID` (assume-unchanged), in an index entry's flags.
+    const ASSUME_UNCHANGED: u16 = 0x8000;
+    /// `GIT_INDEX_ENTRY_SKIP_WORKTREE`, in an index entry's extended flags.
+    const SKIP_WORKTREE: u16 = 1 << 14;
+    let repo = super::changes::open_worktree(path)?;
+    let index = repo.index().map_err(Error::git(format!(
+        "reading the index of {}",
+        path.display()
+    )))?;
+    let mut out = Vec::new();
+    for entry in index.iter() {
+        let skip = entry.flags_extended & SKIP_WORKTREE != 0;
+        let assumed = entry.flags & ASSUME_UNCHANGED != 0;
+        if !skip && !assumed || entry.mode == 0o160000 {
+            continue;
+        }
+        let rel = String::from_utf8_lossy(&entry.path).into_owned();
+        let content = super::read::worktree_content(path, &rel, super::read::CONTENT_CAP)
+            .map_err(Error::io(format!("reading {}", path.join(&rel).display())))?;
+        let now = match content {
+            None if skip => continue,
+            None => None,
+            Some(content) => {
+                let mode = match &content {
+                    super::read::Content::Symlink(_) => 0o120000,
+                    super::read::Content::File {
+                        executable: true, ..
+                    } => 0o100755,
+                    super::read::Content::File { .. } => 0o100644,
+                };
+                let id = Oid::hash_object(git2::ObjectType::Blob, content.bytes())
+                    .map_err(Error::git("hashing a file"))?;
+                Some((id, mode))
+            }
+        };
+        if now != Some((entry.id, entry.mode)) {
+            out.push(HiddenChange { path: rel, now });
+        }
+    }
+    Ok(out)
 }
 
 /// The paths of `git status --porcelain=v1 -z` output: `XY path\0`, with a second `orig\0`
