@@ -2,30 +2,9 @@
 //! later failure, a removal never deletes a repository that is not the lane's, `restore` finishes
 //! or takes itself back, and the trash never lets clean entries push out work.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use crate::support::{stderr, TestRepo};
-
-fn started(tickets: &[&str]) -> TestRepo {
-    let repo = TestRepo::new();
-    for t in tickets {
-        repo.lanes_ok(&["start", t]);
-    }
-    repo
-}
-
-fn read(path: PathBuf) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
-}
-
-/// `lanes args…` with a failpoint armed.
-fn lanes_with_failpoint(repo: &TestRepo, point: &str, args: &[&str]) -> std::process::Output {
-    repo.lanes_cmd()
-        .env("LANES_FAILPOINTS", point)
-        .args(args)
-        .output()
-        .unwrap()
-}
+use crate::support::{read_or_empty, stderr, TestRepo};
 
 /// The ids of the trash entries, newest first.
 fn trash_ids(repo: &TestRepo) -> Vec<String> {
@@ -50,27 +29,27 @@ fn leftovers(dir: &Path) -> Vec<String> {
 
 #[test]
 fn restore_finds_a_removed_lane_by_its_ticket_in_any_case() {
-    let repo = started(&["PROJ-1"]);
+    let repo = TestRepo::started(&["PROJ-1"]);
     repo.write(&repo.lane_dir("PROJ-1"), "wip.txt", "wip\n");
     repo.lanes_ok(&["remove", "proj-1", "--force"]);
     let out = repo.lanes(&["restore", "proj-1"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(repo.lane_dir("PROJ-1").join("wip.txt")), "wip\n");
+    assert_eq!(
+        read_or_empty(repo.lane_dir("PROJ-1").join("wip.txt")),
+        "wip\n"
+    );
 }
 
 // Finding 1: once the snapshot exists it outlives every later failure.
 
 #[test]
 fn a_removal_that_fails_half_way_through_deleting_keeps_the_lane_restorable() {
-    let repo = started(&["V-1"]);
+    let repo = TestRepo::started(&["V-1"]);
     let lane = repo.lane_dir("V-1");
     repo.write(&lane, "wip.txt", "wip\n");
     repo.write(&lane, "more/notes.md", "notes\n");
-    let out = lanes_with_failpoint(
-        &repo,
-        "remove-while-deleting=error",
-        &["remove", "V-1", "--force"],
-    );
+    let out =
+        repo.lanes_with_failpoint("remove-while-deleting=error", &["remove", "V-1", "--force"]);
     assert!(!out.status.success(), "the deletion was meant to fail");
     assert!(
         stderr(&out).contains("lanes restore V-1"),
@@ -80,8 +59,8 @@ fn a_removal_that_fails_half_way_through_deleting_keeps_the_lane_restorable() {
     assert_eq!(trash_ids(&repo).len(), 1, "{}", stderr(&out));
     let out = repo.lanes(&["restore", "V-1"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(lane.join("wip.txt")), "wip\n");
-    assert_eq!(read(lane.join("more/notes.md")), "notes\n");
+    assert_eq!(read_or_empty(lane.join("wip.txt")), "wip\n");
+    assert_eq!(read_or_empty(lane.join("more/notes.md")), "notes\n");
     assert!(
         leftovers(&repo.base()).is_empty(),
         "{:?}",
@@ -91,20 +70,16 @@ fn a_removal_that_fails_half_way_through_deleting_keeps_the_lane_restorable() {
 
 #[test]
 fn a_removal_whose_worktree_record_cannot_be_deleted_leaves_the_lane_whole_and_says_so() {
-    let repo = started(&["V-1"]);
+    let repo = TestRepo::started(&["V-1"]);
     let lane = repo.lane_dir("V-1");
     repo.write(&lane, "wip.txt", "wip\n");
-    let out = lanes_with_failpoint(
-        &repo,
-        "forget-worktree=error",
-        &["remove", "V-1", "--force"],
-    );
+    let out = repo.lanes_with_failpoint("forget-worktree=error", &["remove", "V-1", "--force"]);
     assert!(
         !out.status.success(),
         "forgetting the record was meant to fail"
     );
     assert!(stderr(&out).contains("as it was"), "{}", stderr(&out));
-    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+    assert_eq!(read_or_empty(lane.join("wip.txt")), "wip\n");
     assert_eq!(repo.worktree_count(), 2);
     assert!(
         leftovers(&repo.base()).is_empty(),
@@ -114,25 +89,22 @@ fn a_removal_whose_worktree_record_cannot_be_deleted_leaves_the_lane_whole_and_s
     let out = repo.lanes(&["remove", "V-1", "--force"]);
     assert!(out.status.success(), "{}", stderr(&out));
     repo.lanes_ok(&["restore", "V-1"]);
-    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+    assert_eq!(read_or_empty(lane.join("wip.txt")), "wip\n");
 }
 
 #[test]
 fn a_removal_killed_while_deleting_leaves_the_lane_restorable_and_restore_sweeps_the_rest() {
-    let repo = started(&["V-1"]);
+    let repo = TestRepo::started(&["V-1"]);
     let lane = repo.lane_dir("V-1");
     repo.write(&lane, "wip.txt", "wip\n");
     repo.write(&lane, "more/notes.md", "notes\n");
-    let out = lanes_with_failpoint(
-        &repo,
-        "remove-while-deleting=abort",
-        &["remove", "V-1", "--force"],
-    );
+    let out =
+        repo.lanes_with_failpoint("remove-while-deleting=abort", &["remove", "V-1", "--force"]);
     assert!(!out.status.success(), "the process was meant to die");
     let out = repo.lanes(&["restore", "V-1"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(lane.join("wip.txt")), "wip\n");
-    assert_eq!(read(lane.join("more/notes.md")), "notes\n");
+    assert_eq!(read_or_empty(lane.join("wip.txt")), "wip\n");
+    assert_eq!(read_or_empty(lane.join("more/notes.md")), "notes\n");
     assert!(
         leftovers(&repo.base()).is_empty(),
         "{:?}",
@@ -143,7 +115,7 @@ fn a_removal_killed_while_deleting_leaves_the_lane_restorable_and_restore_sweeps
 
 #[test]
 fn a_forced_remove_refuses_a_lane_holding_another_lanes_worktree() {
-    let repo = started(&["A-1"]);
+    let repo = TestRepo::started(&["A-1"]);
     repo.commit(&repo.dir, ".gitignore", "target/\n", "ignore");
     let a = repo.lane_dir("A-1");
     repo.git_in(&a, &["merge", "-q", "main"]);
@@ -159,12 +131,12 @@ fn a_forced_remove_refuses_a_lane_holding_another_lanes_worktree() {
         stderr(&out)
     );
     assert_eq!(repo.snapshot(), before);
-    assert_eq!(read(b.join("b-work.txt")), "b's work\n");
+    assert_eq!(read_or_empty(b.join("b-work.txt")), "b's work\n");
 }
 
 #[test]
 fn a_forced_remove_refuses_a_lane_holding_an_independent_clone() {
-    let repo = started(&["A-1"]);
+    let repo = TestRepo::started(&["A-1"]);
     repo.commit(&repo.dir, ".gitignore", "vendor/\n", "ignore");
     let a = repo.lane_dir("A-1");
     repo.git_in(&a, &["merge", "-q", "main"]);
@@ -263,12 +235,12 @@ fn a_lane_with_a_clean_submodule_is_removed_and_restored() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!lane.exists());
     repo.lanes_ok(&["restore", "S-1"]);
-    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+    assert_eq!(read_or_empty(lane.join("wip.txt")), "wip\n");
 }
 
 #[test]
 fn remove_refuses_before_anything_changes_when_a_nested_repository_is_found() {
-    let repo = started(&["A-1"]);
+    let repo = TestRepo::started(&["A-1"]);
     let a = repo.lane_dir("A-1");
     // Untracked and not ignored: --force would otherwise take it as the lane's own files.
     repo.git_in(&a, &["init", "-q", "scratch"]);
@@ -291,24 +263,24 @@ fn remove_refuses_before_anything_changes_when_a_nested_repository_is_found() {
 #[test]
 fn a_file_name_that_is_not_utf8_is_restored() {
     use std::os::unix::ffi::OsStrExt;
-    let repo = started(&["R-1"]);
+    let repo = TestRepo::started(&["R-1"]);
     let lane = repo.lane_dir("R-1");
     let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
     std::fs::write(lane.join(name), "latin-1 name\n").unwrap();
     repo.lanes_ok(&["remove", "R-1", "--force"]);
     let out = repo.lanes(&["restore", "R-1"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(lane.join(name)), "latin-1 name\n");
+    assert_eq!(read_or_empty(lane.join(name)), "latin-1 name\n");
 }
 
 #[test]
 fn a_restore_that_fails_after_the_checkout_takes_itself_back_and_the_next_one_succeeds() {
-    let repo = started(&["R-1"]);
+    let repo = TestRepo::started(&["R-1"]);
     let lane = repo.lane_dir("R-1");
     repo.write(&lane, "wip.txt", "wip\n");
     repo.lanes_ok(&["remove", "R-1", "--force"]);
     let before = repo.snapshot();
-    let out = lanes_with_failpoint(&repo, "restore-after-checkout=error", &["restore", "R-1"]);
+    let out = repo.lanes_with_failpoint("restore-after-checkout=error", &["restore", "R-1"]);
     assert!(!out.status.success(), "the restore was meant to fail");
     assert!(
         stderr(&out).contains("still in the trash"),
@@ -319,20 +291,20 @@ fn a_restore_that_fails_after_the_checkout_takes_itself_back_and_the_next_one_su
     assert!(!lane.exists());
     let out = repo.lanes(&["restore", "R-1"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+    assert_eq!(read_or_empty(lane.join("wip.txt")), "wip\n");
 }
 
 #[test]
 fn a_restore_killed_after_the_checkout_is_taken_back_by_the_next_one() {
-    let repo = started(&["R-1"]);
+    let repo = TestRepo::started(&["R-1"]);
     let lane = repo.lane_dir("R-1");
     repo.write(&lane, "wip.txt", "wip\n");
     repo.lanes_ok(&["remove", "R-1", "--force"]);
-    let out = lanes_with_failpoint(&repo, "restore-after-checkout=abort", &["restore", "R-1"]);
+    let out = repo.lanes_with_failpoint("restore-after-checkout=abort", &["restore", "R-1"]);
     assert!(!out.status.success(), "the process was meant to die");
     let out = repo.lanes(&["restore", "R-1"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+    assert_eq!(read_or_empty(lane.join("wip.txt")), "wip\n");
     assert_eq!(repo.worktree_count(), 2);
     assert!(trash_ids(&repo).is_empty());
 }
@@ -340,7 +312,7 @@ fn a_restore_killed_after_the_checkout_is_taken_back_by_the_next_one() {
 #[test]
 fn restore_brings_back_empty_directories_and_exact_file_modes() {
     use std::os::unix::fs::PermissionsExt;
-    let repo = started(&["R-1"]);
+    let repo = TestRepo::started(&["R-1"]);
     let lane = repo.lane_dir("R-1");
     std::fs::create_dir_all(lane.join("empty/inner")).unwrap();
     repo.write(&lane, "secret.key", "s3cret\n");
@@ -361,7 +333,7 @@ fn restore_brings_back_empty_directories_and_exact_file_modes() {
 
 #[test]
 fn a_newer_entry_without_work_does_not_hide_an_older_one_with_work() {
-    let repo = started(&["R-1"]);
+    let repo = TestRepo::started(&["R-1"]);
     let lane = repo.lane_dir("R-1");
     repo.write(&lane, "wip.txt", "wip\n");
     repo.lanes_ok(&["remove", "R-1", "--force"]);
@@ -370,7 +342,7 @@ fn a_newer_entry_without_work_does_not_hide_an_older_one_with_work() {
     assert_eq!(trash_ids(&repo).len(), 2);
     let out = repo.lanes(&["restore", "r-1"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+    assert_eq!(read_or_empty(lane.join("wip.txt")), "wip\n");
 }
 
 // Finding 4: clean entries never push work out of the trash, and work pushed out is announced.
@@ -412,7 +384,7 @@ fn entry_of(repo: &TestRepo, ticket: &str) -> (String, String, u64) {
 
 #[test]
 fn a_full_trash_of_clean_removals_does_not_push_out_a_forced_entry_with_work() {
-    let repo = started(&["W-1", "C-1", "D-1"]);
+    let repo = TestRepo::started(&["W-1", "C-1", "D-1"]);
     repo.write(&repo.lane_dir("W-1"), "wip.txt", "wip\n");
     repo.lanes_ok(&["remove", "W-1", "--force"]);
     repo.lanes_ok(&["remove", "C-1"]);
@@ -432,12 +404,12 @@ fn a_full_trash_of_clean_removals_does_not_push_out_a_forced_entry_with_work() {
     );
     let out = repo.lanes(&["restore", "W-1"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(repo.lane_dir("W-1").join("wip.txt")), "wip\n");
+    assert_eq!(read_or_empty(repo.lane_dir("W-1").join("wip.txt")), "wip\n");
 }
 
 #[test]
 fn pushing_work_out_of_a_full_trash_is_announced() {
-    let repo = started(&["W-1", "X-1"]);
+    let repo = TestRepo::started(&["W-1", "X-1"]);
     repo.write(&repo.lane_dir("W-1"), "wip.txt", "wip\n");
     repo.lanes_ok(&["remove", "W-1", "--force"]);
     let (w_ref, w, now) = entry_of(&repo, "W-1");
@@ -462,7 +434,7 @@ fn pushing_work_out_of_a_full_trash_is_announced() {
 
 #[test]
 fn a_forced_remove_refuses_a_lane_holding_a_bare_repository() {
-    let repo = started(&["A-1"]);
+    let repo = TestRepo::started(&["A-1"]);
     repo.commit(&repo.dir, ".gitignore", "vendor/\n", "ignore");
     let a = repo.lane_dir("A-1");
     repo.git_in(&a, &["merge", "-q", "main"]);
