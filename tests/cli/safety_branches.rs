@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::support::github::FakeGitHub;
 use crate::support::github::FakePull;
-use crate::support::{stderr, stdout, TestRepo};
+use crate::support::{lane, stderr, stdout, TestRepo};
 
 /// `develop`, a branch the user made before any lane, pushed, and a lane `ticket` started on it.
 fn lane_on_develop(ticket: &str) -> TestRepo {
@@ -16,14 +16,6 @@ fn lane_on_develop(ticket: &str) -> TestRepo {
     repo.git(&["push", "-q", "origin", "develop"]);
     repo.lanes_ok(&["start", ticket, "--branch", "develop"]);
     repo
-}
-
-fn lane<'a>(list: &'a Value, ticket: &str) -> &'a Value {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["ticket"] == ticket)
-        .unwrap_or_else(|| panic!("no lane {ticket} in {list}"))
 }
 
 /// The lane record of `ticket`, as JSON, and where it lives.

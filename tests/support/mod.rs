@@ -354,6 +354,15 @@ pub fn edited_lines(n: usize, at: &[usize], text: &str) -> String {
         .collect()
 }
 
+/// The lane of `ticket` in the JSON of `lanes list`.
+pub fn lane<'a>(list: &'a serde_json::Value, ticket: &str) -> &'a serde_json::Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["ticket"] == ticket)
+        .unwrap_or_else(|| panic!("no lane {ticket} in {list}"))
+}
+
 /// The text of the file at `path`; empty when it cannot be read (e.g. it is not there).
 pub fn read_or_empty(path: impl AsRef<Path>) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
