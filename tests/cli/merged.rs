@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::support::{stderr, TestRepo};
+use crate::support::{lane, stderr, TestRepo};
 
 /// Lane `ticket` with two commits of its own.
 fn lane_with_work(repo: &TestRepo, ticket: &str, lines: [usize; 2]) {
@@ -19,14 +19,6 @@ fn squash_merge(repo: &TestRepo, ticket: &str) {
     repo.git(&["merge", "-q", "--squash", &format!("feature/{ticket}")]);
     repo.git(&["commit", "-q", "-m", &format!("{ticket} (squashed)")]);
     repo.git(&["push", "-q", "origin", "main"]);
-}
-
-fn lane<'a>(list: &'a Value, ticket: &str) -> &'a Value {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["ticket"] == ticket)
-        .unwrap_or_else(|| panic!("no lane {ticket} in {list}"))
 }
 
 #[test]

@@ -1,47 +1,17 @@
 //! The adversarial suite: races, faults and hostile states against every destructive path. Each
 //! test is one way work was once lost or a lane damaged, and proves it no longer is.
 
-use crate::support::{edited_lines, stderr, stdout, TestRepo};
-
-fn started(tickets: &[&str]) -> TestRepo {
-    let repo = TestRepo::new();
-    for t in tickets {
-        repo.lanes_ok(&["start", t]);
-    }
-    repo
-}
-
-fn read(path: std::path::PathBuf) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
-}
-
-/// `lanes args…` with a failpoint armed (and, for `run`, the command it runs).
-fn lanes_with_failpoint(
-    repo: &TestRepo,
-    dir: &std::path::Path,
-    point: &str,
-    command: &str,
-    args: &[&str],
-) -> std::process::Output {
-    repo.lanes_cmd()
-        .current_dir(dir)
-        .env("LANES_FAILPOINTS", point)
-        .env("LANES_FAILPOINT_CMD", command)
-        .args(args)
-        .output()
-        .unwrap()
-}
+use crate::support::{edited_lines, read_or_empty, stderr, stdout, TestRepo};
 
 #[test]
 fn a_commit_made_in_the_lane_while_it_is_being_removed_puts_the_lane_back() {
-    let repo = started(&["V-1"]);
+    let repo = TestRepo::started(&["V-1"]);
     let lane = repo.lane_dir("V-1");
     let commit = format!(
         "cd {} && echo late > late.txt && git add late.txt && git commit -q -m late",
         lane.display()
     );
-    let out = lanes_with_failpoint(
-        &repo,
+    let out = repo.lanes_with_failpoint_in(
         &repo.dir,
         "remove-after-checks=run",
         &commit,
@@ -53,7 +23,7 @@ fn a_commit_made_in_the_lane_while_it_is_being_removed_puts_the_lane_back() {
         "{}",
         stderr(&out)
     );
-    assert_eq!(read(lane.join("late.txt")), "late\n");
+    assert_eq!(read_or_empty(lane.join("late.txt")), "late\n");
     assert!(repo
         .git(&["log", "--format=%s", "feature/V-1"])
         .contains("late"));
@@ -62,14 +32,13 @@ fn a_commit_made_in_the_lane_while_it_is_being_removed_puts_the_lane_back() {
 
 #[test]
 fn a_branch_that_moved_after_the_checks_is_kept_not_deleted() {
-    let repo = started(&["V-1"]);
+    let repo = TestRepo::started(&["V-1"]);
     // Another commit lands on the branch once the worktree is gone, before the branch goes.
     let moved = format!(
         "cd {} && git update-ref refs/heads/feature/V-1 $(git commit-tree -p main -m late main^{{tree}})",
         repo.dir.display()
     );
-    let out = lanes_with_failpoint(
-        &repo,
+    let out = repo.lanes_with_failpoint_in(
         &repo.dir,
         "remove-before-branch=run",
         &moved,
@@ -88,7 +57,7 @@ fn a_branch_that_moved_after_the_checks_is_kept_not_deleted() {
 
 #[test]
 fn remove_refuses_git_ignored_files_that_exist_nowhere_else_and_lists_them() {
-    let repo = started(&["V-1"]);
+    let repo = TestRepo::started(&["V-1"]);
     repo.commit(&repo.dir, ".gitignore", ".env\nbuild/\n", "ignore");
     let lane = repo.lane_dir("V-1");
     repo.git_in(&lane, &["merge", "-q", "main"]);
@@ -104,7 +73,7 @@ fn remove_refuses_git_ignored_files_that_exist_nowhere_else_and_lists_them() {
         "{}",
         stderr(&out)
     );
-    assert_eq!(read(lane.join(".env")), "SECRET=lane-only\n");
+    assert_eq!(read_or_empty(lane.join(".env")), "SECRET=lane-only\n");
 }
 
 #[test]
@@ -115,14 +84,17 @@ fn ignored_files_identical_to_the_primary_checkouts_are_not_work() {
     repo.write(&repo.dir, ".env", "SHARED=1\n");
     repo.write(&repo.base(), "xdg/lanes/config.toml", "copy = [\".env\"]\n");
     repo.lanes_ok(&["start", "V-1"]);
-    assert_eq!(read(repo.lane_dir("V-1").join(".env")), "SHARED=1\n");
+    assert_eq!(
+        read_or_empty(repo.lane_dir("V-1").join(".env")),
+        "SHARED=1\n"
+    );
     repo.lanes_ok(&["remove", "V-1"]);
     assert!(!repo.lane_dir("V-1").exists());
 }
 
 #[test]
 fn a_forced_remove_keeps_everything_in_the_trash_and_restore_brings_it_back_exactly() {
-    let repo = started(&["V-1"]);
+    let repo = TestRepo::started(&["V-1"]);
     repo.commit(&repo.dir, ".gitignore", ".env\n", "ignore");
     let lane = repo.lane_dir("V-1");
     repo.commit(&lane, "unpushed.txt", "only here\n", "unpushed");
@@ -157,8 +129,8 @@ fn a_forced_remove_keeps_everything_in_the_trash_and_restore_brings_it_back_exac
         repo.git_in(&lane, &["status", "--porcelain", "--ignored"]),
         status_before
     );
-    assert_eq!(read(lane.join(".env")), "TOKEN=mine\n");
-    assert_eq!(read(lane.join("notes/untracked.md")), "draft\n");
+    assert_eq!(read_or_empty(lane.join(".env")), "TOKEN=mine\n");
+    assert_eq!(read_or_empty(lane.join("notes/untracked.md")), "draft\n");
     assert_eq!(
         repo.git_in(&lane, &["show", ":src/app.txt"]),
         edited_lines(20, &[3], "staged")
@@ -172,19 +144,19 @@ fn a_forced_remove_keeps_everything_in_the_trash_and_restore_brings_it_back_exac
 
 #[test]
 fn undo_restores_the_most_recently_removed_lane() {
-    let repo = started(&["V-1", "V-2"]);
+    let repo = TestRepo::started(&["V-1", "V-2"]);
     repo.lanes_ok(&["remove", "V-1"]);
     repo.write(&repo.lane_dir("V-2"), "wip.txt", "wip\n");
     repo.lanes_ok(&["remove", "V-2", "--force"]);
     let out = repo.lanes_ok(&["undo"]);
     assert!(out.contains("Restored lane V-2"), "{out}");
-    assert_eq!(read(repo.lane_dir("V-2").join("wip.txt")), "wip\n");
+    assert_eq!(read_or_empty(repo.lane_dir("V-2").join("wip.txt")), "wip\n");
     assert!(!repo.lane_dir("V-1").exists());
 }
 
 #[test]
 fn remove_refuses_a_lane_whose_directory_was_moved_by_hand() {
-    let repo = started(&["V-1"]);
+    let repo = TestRepo::started(&["V-1"]);
     let lane = repo.lane_dir("V-1");
     repo.write(&lane, "src/app.txt", &edited_lines(20, &[5], "staged"));
     repo.git_in(&lane, &["add", "src/app.txt"]);
@@ -210,7 +182,7 @@ fn remove_refuses_a_lane_whose_directory_was_moved_by_hand() {
 
 #[test]
 fn prune_keeps_the_staged_changes_of_a_vanished_lane_in_the_trash() {
-    let repo = started(&["V-1"]);
+    let repo = TestRepo::started(&["V-1"]);
     let lane = repo.lane_dir("V-1");
     repo.write(&lane, "src/app.txt", &edited_lines(20, &[5], "staged"));
     repo.git_in(&lane, &["add", "src/app.txt"]);
@@ -226,7 +198,7 @@ fn prune_keeps_the_staged_changes_of_a_vanished_lane_in_the_trash() {
 
 #[test]
 fn a_lane_whose_worktree_record_is_empty_is_broken_never_the_current_directory() {
-    let repo = started(&["V-1", "V-2"]);
+    let repo = TestRepo::started(&["V-1", "V-2"]);
     let admin = repo.dir.join(".git/worktrees/project-V-1/gitdir");
     assert!(admin.exists(), "fixture: git's record of V-1");
     std::fs::write(&admin, "").unwrap();
@@ -255,7 +227,7 @@ fn a_lane_whose_worktree_record_is_empty_is_broken_never_the_current_directory()
 
 #[test]
 fn remove_deletes_only_the_lanes_own_branch_not_what_is_checked_out() {
-    let repo = started(&["V-1"]);
+    let repo = TestRepo::started(&["V-1"]);
     repo.git(&["branch", "develop"]);
     let lane = repo.lane_dir("V-1");
     repo.git_in(&lane, &["switch", "-q", "develop"]);
@@ -283,12 +255,12 @@ fn assert_move_changed_nothing(
         stderr(out)
     );
     assert_eq!(
-        read(b.join("src/app.txt")),
+        read_or_empty(b.join("src/app.txt")),
         edited_lines(20, &[15], "b's own work")
     );
     assert!(!b.join(extra).exists());
     assert_eq!(
-        read(a.join("src/app.txt")),
+        read_or_empty(a.join("src/app.txt")),
         edited_lines(20, &[2], "moving")
     );
     assert!(a.join(extra).exists());
@@ -296,13 +268,13 @@ fn assert_move_changed_nothing(
 
 #[test]
 fn a_move_into_a_full_disk_leaves_both_lanes_exactly_as_they_were() {
-    let repo = started(&["A-1", "B-1"]);
+    let repo = TestRepo::started(&["A-1", "B-1"]);
     let (a, b) = (repo.lane_dir("A-1"), repo.lane_dir("B-1"));
     repo.write(&a, "src/app.txt", &edited_lines(20, &[2], "moving"));
     repo.write(&a, "new.txt", "new\n");
     repo.write(&b, "src/app.txt", &edited_lines(20, &[15], "b's own work"));
     for point in ["worktree-write=enospc", "worktree-commit=enospc"] {
-        let out = lanes_with_failpoint(&repo, &a, point, "", &["move", "--to", "B-1"]);
+        let out = repo.lanes_with_failpoint_in(&a, point, "", &["move", "--to", "B-1"]);
         assert_move_changed_nothing(&out, &a, &b, "new.txt");
         let stray = repo.git_in(&b, &["status", "--porcelain", "--untracked-files=all"]);
         assert_eq!(stray.trim(), "M src/app.txt", "{point}: {stray}");
@@ -311,7 +283,7 @@ fn a_move_into_a_full_disk_leaves_both_lanes_exactly_as_they_were() {
 
 #[test]
 fn move_never_writes_through_a_symlink_in_the_target_lane() {
-    let repo = started(&["A-1", "B-1"]);
+    let repo = TestRepo::started(&["A-1", "B-1"]);
     let (a, b) = (repo.lane_dir("A-1"), repo.lane_dir("B-1"));
     let outside = repo.base().join("outside");
     std::fs::create_dir_all(&outside).unwrap();
@@ -325,9 +297,9 @@ fn move_never_writes_through_a_symlink_in_the_target_lane() {
         let out = repo.lanes_in(&a, &args);
         assert!(!out.status.success(), "{extra:?}");
         assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
-        assert_eq!(read(outside.join("app.txt")), "outside\n");
+        assert_eq!(read_or_empty(outside.join("app.txt")), "outside\n");
         assert_eq!(
-            read(a.join("src/app.txt")),
+            read_or_empty(a.join("src/app.txt")),
             edited_lines(20, &[2], "moving")
         );
     }
@@ -335,7 +307,7 @@ fn move_never_writes_through_a_symlink_in_the_target_lane() {
 
 #[test]
 fn a_latin1_text_file_moves_byte_for_byte() {
-    let repo = started(&["A-1", "B-1"]);
+    let repo = TestRepo::started(&["A-1", "B-1"]);
     let a = repo.lane_dir("A-1");
     let latin1: &[u8] = b"caf\xe9\nna\xefve\n";
     std::fs::write(repo.dir.join("menu.txt"), latin1).unwrap();
@@ -369,7 +341,7 @@ fn hunk_ids(repo: &TestRepo, dir: &std::path::Path) -> Vec<String> {
 
 #[test]
 fn untangle_apply_naming_a_ticket_without_a_lane_moves_nothing() {
-    let repo = started(&["A-1", "B-1"]);
+    let repo = TestRepo::started(&["A-1", "B-1"]);
     let a = repo.lane_dir("A-1");
     repo.write(&a, "src/app.txt", &edited_lines(20, &[2, 18], "mixed"));
     let ids = hunk_ids(&repo, &a);
@@ -382,7 +354,7 @@ fn untangle_apply_naming_a_ticket_without_a_lane_moves_nothing() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("NOPE-9"), "{}", stderr(&out));
     assert_eq!(
-        read(a.join("src/app.txt")),
+        read_or_empty(a.join("src/app.txt")),
         edited_lines(20, &[2, 18], "mixed")
     );
     assert!(repo
@@ -392,7 +364,7 @@ fn untangle_apply_naming_a_ticket_without_a_lane_moves_nothing() {
 
 #[test]
 fn untangle_gives_identical_hunks_distinct_ids() {
-    let repo = started(&["A-1"]);
+    let repo = TestRepo::started(&["A-1"]);
     let a = repo.lane_dir("A-1");
     let same = "same\n".to_string();
     let mut text = String::new();
@@ -525,7 +497,7 @@ fn a_repositorys_lanes_toml_cannot_send_credentials_to_a_host_it_names() {
 
 #[test]
 fn start_with_the_branch_of_another_lane_is_an_error_not_that_lane() {
-    let repo = started(&["A-1"]);
+    let repo = TestRepo::started(&["A-1"]);
     let before = repo.snapshot();
     let out = repo.lanes(&["start", "B-1", "--branch", "feature/A-1"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -539,7 +511,7 @@ fn start_with_the_branch_of_another_lane_is_an_error_not_that_lane() {
 
 #[test]
 fn a_half_made_lane_is_reported_broken_not_started() {
-    let repo = started(&["A-1"]);
+    let repo = TestRepo::started(&["A-1"]);
     // What `git worktree add` leaves when it is killed mid-checkout.
     repo.git(&[
         "worktree",
@@ -555,7 +527,7 @@ fn a_half_made_lane_is_reported_broken_not_started() {
 
 #[test]
 fn no_lock_files_are_left_behind() {
-    let repo = started(&["A-1", "B-1"]);
+    let repo = TestRepo::started(&["A-1", "B-1"]);
     repo.lanes_ok(&["remove", "B-1"]);
     let locks: Vec<String> = std::fs::read_dir(repo.dir.join(".git/lanes"))
         .unwrap()
@@ -572,7 +544,7 @@ fn concurrent_removes_and_commits_never_lose_a_commit() {
     // Forced, so nothing is refused: whatever the interleaving, the commit stays reachable (on
     // the branch, or in the trash).
     for round in 0..8 {
-        let repo = started(&["R-1"]);
+        let repo = TestRepo::started(&["R-1"]);
         let lane = repo.lane_dir("R-1");
         repo.write(&lane, "work.txt", &format!("round {round}\n"));
         let mut commit = std::process::Command::new("git");
@@ -719,7 +691,7 @@ impl Drop for SmallDisk {
 
 #[test]
 fn a_move_into_a_lane_on_a_really_full_disk_changes_nothing() {
-    let repo = started(&["A-1"]);
+    let repo = TestRepo::started(&["A-1"]);
     let small = repo.base().join("small");
     let disk = match SmallDisk::mount(&small) {
         Ok(disk) => disk,
@@ -743,11 +715,10 @@ fn a_move_into_a_lane_on_a_really_full_disk_changes_nothing() {
 
 #[test]
 fn a_remove_killed_after_taking_the_lane_offline_loses_nothing_and_the_next_one_finishes() {
-    let repo = started(&["V-1"]);
+    let repo = TestRepo::started(&["V-1"]);
     let lane = repo.lane_dir("V-1");
     repo.write(&lane, "wip.txt", "wip\n");
-    let out = lanes_with_failpoint(
-        &repo,
+    let out = repo.lanes_with_failpoint_in(
         &repo.dir,
         "remove-after-offline=abort",
         "",
@@ -756,7 +727,7 @@ fn a_remove_killed_after_taking_the_lane_offline_loses_nothing_and_the_next_one_
     assert!(!out.status.success(), "the process was meant to die");
     // `prune` must not forget it: it is put back instead.
     assert_eq!(repo.lanes_ok(&["prune"]).trim(), "Nothing to prune");
-    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+    assert_eq!(read_or_empty(lane.join("wip.txt")), "wip\n");
     let out = repo.lanes(&["remove", "V-1", "--force"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!lane.exists());
@@ -767,14 +738,13 @@ fn a_remove_killed_after_taking_the_lane_offline_loses_nothing_and_the_next_one_
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
     repo.lanes_ok(&["restore", "V-1"]);
-    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+    assert_eq!(read_or_empty(lane.join("wip.txt")), "wip\n");
 }
 
 #[test]
 fn a_remove_killed_before_deleting_the_branch_is_finished_by_the_next_one() {
-    let repo = started(&["V-1"]);
-    let out = lanes_with_failpoint(
-        &repo,
+    let repo = TestRepo::started(&["V-1"]);
+    let out = repo.lanes_with_failpoint_in(
         &repo.dir,
         "remove-before-branch=abort",
         "",
@@ -790,8 +760,7 @@ fn a_remove_killed_before_deleting_the_branch_is_finished_by_the_next_one() {
 #[test]
 fn a_start_killed_after_the_checkout_is_completed_by_the_next_start() {
     let repo = TestRepo::new();
-    let out = lanes_with_failpoint(
-        &repo,
+    let out = repo.lanes_with_failpoint_in(
         &repo.dir,
         "start-after-checkout=abort",
         "",

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::support::github::FakeGitHub;
 use crate::support::github::FakePull;
-use crate::support::{stderr, stdout, TestRepo};
+use crate::support::{lane, stderr, stdout, TestRepo};
 
 /// `develop`, a branch the user made before any lane, pushed, and a lane `ticket` started on it.
 fn lane_on_develop(ticket: &str) -> TestRepo {
@@ -16,14 +16,6 @@ fn lane_on_develop(ticket: &str) -> TestRepo {
     repo.git(&["push", "-q", "origin", "develop"]);
     repo.lanes_ok(&["start", ticket, "--branch", "develop"]);
     repo
-}
-
-fn lane<'a>(list: &'a Value, ticket: &str) -> &'a Value {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["ticket"] == ticket)
-        .unwrap_or_else(|| panic!("no lane {ticket} in {list}"))
 }
 
 /// The lane record of `ticket`, as JSON, and where it lives.
@@ -42,6 +34,29 @@ fn as_old_record(repo: &TestRepo, ticket: &str, made_later: u64) {
     let created = fields["created"].as_u64().unwrap();
     fields.insert("created".into(), (created + made_later).into());
     std::fs::write(path, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
+}
+
+/// Lane D-1 on `develop` ([`lane_on_develop`]) with a commit of its own, and `develop` merged
+/// into main and pushed: the lane's work is in its base.
+fn merged_lane_on_develop() -> TestRepo {
+    let repo = lane_on_develop("D-1");
+    repo.commit(
+        &repo.lane_dir("D-1"),
+        "feature.txt",
+        "done\n",
+        "the feature",
+    );
+    repo.git(&["merge", "-q", "--no-ff", "-m", "merge develop", "develop"]);
+    repo.git(&["push", "-q", "origin", "main"]);
+    repo
+}
+
+/// `develop` made from main, and lane D-1 started on it with `develop` as its base too.
+fn lane_on_its_own_base() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.git(&["branch", "develop", "main"]);
+    repo.lanes_ok(&["start", "D-1", "--branch", "develop", "--base", "develop"]);
+    repo
 }
 
 fn has_branch(repo: &TestRepo, branch: &str) -> bool {
@@ -88,16 +103,8 @@ fn force_removing_a_lane_on_an_existing_branch_keeps_its_unpushed_commits_on_the
 
 #[test]
 fn prune_merged_keeps_a_merged_branch_that_existed_before_the_lane() {
-    let repo = lane_on_develop("D-1");
-    repo.commit(
-        &repo.lane_dir("D-1"),
-        "feature.txt",
-        "done\n",
-        "the feature",
-    );
+    let repo = merged_lane_on_develop();
     let tip = repo.rev("develop");
-    repo.git(&["merge", "-q", "--no-ff", "-m", "merge develop", "develop"]);
-    repo.git(&["push", "-q", "origin", "main"]);
     let report = repo.lanes_json(&["prune", "--merged"]);
     let removed = &report["removed"][0];
     assert_eq!(removed["ticket"], "D-1", "{report}");
@@ -107,15 +114,7 @@ fn prune_merged_keeps_a_merged_branch_that_existed_before_the_lane() {
 
 #[test]
 fn prune_merged_dry_run_says_a_branch_that_existed_before_the_lane_would_be_kept() {
-    let repo = lane_on_develop("D-1");
-    repo.commit(
-        &repo.lane_dir("D-1"),
-        "feature.txt",
-        "done\n",
-        "the feature",
-    );
-    repo.git(&["merge", "-q", "--no-ff", "-m", "merge develop", "develop"]);
-    repo.git(&["push", "-q", "origin", "main"]);
+    let repo = merged_lane_on_develop();
     let report = repo.lanes_json(&["prune", "--merged", "--dry-run"]);
     assert_eq!(
         report["removed"][0]["branch_kept"], "it existed before the lane",
@@ -174,9 +173,7 @@ fn a_worktree_made_by_hand_keeps_its_branch_when_removed() {
 
 #[test]
 fn a_lane_whose_base_is_its_own_branch_is_not_merged() {
-    let repo = TestRepo::new();
-    repo.git(&["branch", "develop", "main"]);
-    repo.lanes_ok(&["start", "D-1", "--branch", "develop", "--base", "develop"]);
+    let repo = lane_on_its_own_base();
     repo.commit(&repo.lane_dir("D-1"), "wip.txt", "wip\n", "work only here");
     let list = repo.lanes_json(&["list"]);
     assert_eq!(lane(&list, "D-1")["merged"], false, "{list}");
@@ -184,9 +181,7 @@ fn a_lane_whose_base_is_its_own_branch_is_not_merged() {
 
 #[test]
 fn prune_merged_leaves_a_lane_whose_base_is_its_own_branch() {
-    let repo = TestRepo::new();
-    repo.git(&["branch", "develop", "main"]);
-    repo.lanes_ok(&["start", "D-1", "--branch", "develop", "--base", "develop"]);
+    let repo = lane_on_its_own_base();
     repo.commit(&repo.lane_dir("D-1"), "wip.txt", "wip\n", "work only here");
     let report = repo.lanes_json(&["prune", "--merged"]);
     assert_eq!(report["removed"], Value::Array(vec![]), "{report}");
@@ -231,9 +226,7 @@ fn a_lane_is_not_merged_into_a_base_commit_only_its_own_branch_holds() {
 
 #[test]
 fn an_empty_lane_on_its_own_base_is_not_merged() {
-    let repo = TestRepo::new();
-    repo.git(&["branch", "develop", "main"]);
-    repo.lanes_ok(&["start", "D-1", "--branch", "develop", "--base", "develop"]);
+    let repo = lane_on_its_own_base();
     let list = repo.lanes_json(&["list"]);
     assert_eq!(lane(&list, "D-1")["merged"], false, "{list}");
 }

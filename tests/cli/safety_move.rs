@@ -6,41 +6,12 @@ use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use crate::support::{edited_lines, stderr, TestRepo};
-
-fn started(tickets: &[&str]) -> TestRepo {
-    let repo = TestRepo::new();
-    for t in tickets {
-        repo.lanes_ok(&["start", t]);
-    }
-    repo
-}
-
-fn read(path: std::path::PathBuf) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
-}
-
-/// `lanes args…` in `dir` with a failpoint armed (and, for `run`, the shell command it runs).
-fn lanes_with_failpoint(
-    repo: &TestRepo,
-    dir: &Path,
-    point: &str,
-    command: &str,
-    args: &[&str],
-) -> std::process::Output {
-    repo.lanes_cmd()
-        .current_dir(dir)
-        .env("LANES_FAILPOINTS", point)
-        .env("LANES_FAILPOINT_CMD", command)
-        .args(args)
-        .output()
-        .unwrap()
-}
+use crate::support::{edited_lines, read_or_empty, stderr, TestRepo};
 
 /// Lanes A-1 and B-1; A-1 changed line 2 of src/app.txt and added new.txt (the change to move),
 /// B-1 changed line 15 (its own work).
 fn a_change_to_move() -> (TestRepo, std::path::PathBuf, std::path::PathBuf) {
-    let repo = started(&["A-1", "B-1"]);
+    let repo = TestRepo::started(&["A-1", "B-1"]);
     let (a, b) = (repo.lane_dir("A-1"), repo.lane_dir("B-1"));
     repo.write(&a, "src/app.txt", &edited_lines(20, &[2], "moving"));
     repo.write(&a, "new.txt", "new\n");
@@ -51,7 +22,7 @@ fn a_change_to_move() -> (TestRepo, std::path::PathBuf, std::path::PathBuf) {
 /// B-1 holds only its own work, and no file lanes left behind.
 fn assert_target_untouched(repo: &TestRepo, b: &Path) {
     assert_eq!(
-        read(b.join("src/app.txt")),
+        read_or_empty(b.join("src/app.txt")),
         edited_lines(20, &[15], "b's own work")
     );
     let status = repo.git_in(b, &["status", "--porcelain", "--untracked-files=all"]);
@@ -87,13 +58,8 @@ fn an_edit_to_the_source_while_the_move_writes_is_kept_and_nothing_moves() {
         "grep -q 'agent edit' '{0}' || printf 'agent edit\\n' >> '{0}'",
         source.display()
     );
-    let out = lanes_with_failpoint(
-        &repo,
-        &a,
-        "worktree-commit=run",
-        &agent,
-        &["move", "--to", "B-1"],
-    );
+    let out =
+        repo.lanes_with_failpoint_in(&a, "worktree-commit=run", &agent, &["move", "--to", "B-1"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("changed while") && stderr(&out).contains("nothing was moved"),
@@ -101,10 +67,10 @@ fn an_edit_to_the_source_while_the_move_writes_is_kept_and_nothing_moves() {
         stderr(&out)
     );
     assert_eq!(
-        read(source),
+        read_or_empty(source),
         format!("{}agent edit\n", edited_lines(20, &[2], "moving"))
     );
-    assert_eq!(read(a.join("new.txt")), "new\n");
+    assert_eq!(read_or_empty(a.join("new.txt")), "new\n");
     assert_target_untouched(&repo, &b);
     assert!(debris(&a).is_empty() && debris(&b).is_empty());
 }
@@ -118,13 +84,8 @@ fn an_edit_to_the_target_lane_while_the_move_writes_is_kept_and_nothing_moves() 
         "grep -q 'their edit' '{0}' || printf 'their edit\\n' >> '{0}'",
         target.display()
     );
-    let out = lanes_with_failpoint(
-        &repo,
-        &a,
-        "worktree-commit=run",
-        &editor,
-        &["move", "--to", "B-1"],
-    );
+    let out =
+        repo.lanes_with_failpoint_in(&a, "worktree-commit=run", &editor, &["move", "--to", "B-1"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("nothing was moved"),
@@ -132,15 +93,15 @@ fn an_edit_to_the_target_lane_while_the_move_writes_is_kept_and_nothing_moves() 
         stderr(&out)
     );
     assert_eq!(
-        read(target),
+        read_or_empty(target),
         format!("{}their edit\n", edited_lines(20, &[15], "b's own work"))
     );
     assert!(!b.join("new.txt").exists());
     assert_eq!(
-        read(a.join("src/app.txt")),
+        read_or_empty(a.join("src/app.txt")),
         edited_lines(20, &[2], "moving")
     );
-    assert_eq!(read(a.join("new.txt")), "new\n");
+    assert_eq!(read_or_empty(a.join("new.txt")), "new\n");
     assert!(debris(&a).is_empty() && debris(&b).is_empty());
 }
 
@@ -154,28 +115,23 @@ fn a_list_run_while_a_move_writes_leaves_that_move_alone() {
         repo.dir.display(),
         crate::support::lanes_bin().display()
     );
-    let out = lanes_with_failpoint(
-        &repo,
-        &a,
-        "worktree-commit=run",
-        &other,
-        &["move", "--to", "B-1"],
-    );
+    let out =
+        repo.lanes_with_failpoint_in(&a, "worktree-commit=run", &other, &["move", "--to", "B-1"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
-        read(b.join("src/app.txt")),
+        read_or_empty(b.join("src/app.txt")),
         edited_lines(20, &[2, 15], "x")
             .replace("x 2", "moving 2")
             .replace("x 15", "b's own work 15")
     );
-    assert_eq!(read(b.join("new.txt")), "new\n");
+    assert_eq!(read_or_empty(b.join("new.txt")), "new\n");
     assert_eq!(repo.git_in(&a, &["status", "--porcelain"]), "");
     assert!(debris(&a).is_empty() && debris(&b).is_empty());
 }
 
 #[test]
 fn untangle_apply_that_cannot_place_one_hunk_moves_none() {
-    let repo = started(&["A-1", "B-1", "C-1"]);
+    let repo = TestRepo::started(&["A-1", "B-1", "C-1"]);
     let (a, b, c) = (
         repo.lane_dir("A-1"),
         repo.lane_dir("B-1"),
@@ -211,26 +167,29 @@ fn untangle_apply_that_cannot_place_one_hunk_moves_none() {
         stderr(&out)
     );
     assert_eq!(
-        read(a.join("src/app.txt")),
+        read_or_empty(a.join("src/app.txt")),
         edited_lines(20, &[2, 18], "mixed")
     );
     assert_eq!(repo.git_in(&b, &["status", "--porcelain"]), "");
     assert_eq!(
-        read(c.join("src/app.txt")),
+        read_or_empty(c.join("src/app.txt")),
         edited_lines(20, &[18], "c's own work")
     );
 }
 
 #[test]
 fn an_empty_untangle_assignment_moves_nothing_and_succeeds() {
-    let repo = started(&["A-1"]);
+    let repo = TestRepo::started(&["A-1"]);
     let a = repo.lane_dir("A-1");
     repo.write(&a, "src/app.txt", &edited_lines(20, &[2], "mine"));
     let file = repo.base().join("assign.json");
     std::fs::write(&file, "{}").unwrap();
     let out = repo.lanes_in(&a, &["untangle", "--apply", file.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(a.join("src/app.txt")), edited_lines(20, &[2], "mine"));
+    assert_eq!(
+        read_or_empty(a.join("src/app.txt")),
+        edited_lines(20, &[2], "mine")
+    );
 }
 
 #[test]
@@ -238,43 +197,33 @@ fn a_move_killed_while_replacing_files_is_undone_by_the_next_list() {
     let (repo, a, b) = a_change_to_move();
     // A file of the user's that merely looks like lanes' own: never lanes' to delete.
     repo.write(&b, ".lanes-new-mine", "mine\n");
-    let out = lanes_with_failpoint(
-        &repo,
-        &a,
-        "worktree-commit=abort",
-        "",
-        &["move", "--to", "B-1"],
-    );
+    let out =
+        repo.lanes_with_failpoint_in(&a, "worktree-commit=abort", "", &["move", "--to", "B-1"]);
     assert!(!out.status.success());
     let list = repo.lanes(&["list"]);
     assert!(list.status.success(), "{}", stderr(&list));
     assert!(stderr(&list).contains("interrupted"), "{}", stderr(&list));
-    assert_eq!(read(b.join(".lanes-new-mine")), "mine\n");
+    assert_eq!(read_or_empty(b.join(".lanes-new-mine")), "mine\n");
     std::fs::remove_file(b.join(".lanes-new-mine")).unwrap();
     assert!(debris(&a).is_empty(), "{:?}", debris(&a));
     assert!(debris(&b).is_empty(), "{:?}", debris(&b));
     assert_eq!(
-        read(a.join("src/app.txt")),
+        read_or_empty(a.join("src/app.txt")),
         edited_lines(20, &[2], "moving")
     );
-    assert_eq!(read(a.join("new.txt")), "new\n");
+    assert_eq!(read_or_empty(a.join("new.txt")), "new\n");
     assert_target_untouched(&repo, &b);
     // And the move can simply be run again.
     let out = repo.lanes_in(&a, &["move", "--to", "B-1"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(b.join("new.txt")), "new\n");
+    assert_eq!(read_or_empty(b.join("new.txt")), "new\n");
 }
 
 #[test]
 fn a_move_killed_after_every_file_is_in_place_is_completed_by_the_next_status() {
     let (repo, a, b) = a_change_to_move();
-    let out = lanes_with_failpoint(
-        &repo,
-        &a,
-        "worktree-committed=abort",
-        "",
-        &["move", "--to", "B-1"],
-    );
+    let out =
+        repo.lanes_with_failpoint_in(&a, "worktree-committed=abort", "", &["move", "--to", "B-1"]);
     assert!(!out.status.success(), "the process was meant to die");
     let status = repo.lanes_in(&a, &["status"]);
     assert!(status.status.success(), "{}", stderr(&status));
@@ -285,10 +234,10 @@ fn a_move_killed_after_every_file_is_in_place_is_completed_by_the_next_status() 
     );
     assert!(debris(&a).is_empty(), "{:?}", debris(&a));
     assert!(debris(&b).is_empty(), "{:?}", debris(&b));
-    assert_eq!(read(b.join("new.txt")), "new\n");
-    assert!(read(b.join("src/app.txt")).contains("moving 2"));
+    assert_eq!(read_or_empty(b.join("new.txt")), "new\n");
+    assert!(read_or_empty(b.join("src/app.txt")).contains("moving 2"));
     assert!(!a.join("new.txt").exists());
-    assert!(!read(a.join("src/app.txt")).contains("moving 2"));
+    assert!(!read_or_empty(a.join("src/app.txt")).contains("moving 2"));
 }
 
 /// `café.txt` in Latin-1: a file name that is not UTF-8, as git allows on Linux.
@@ -298,7 +247,7 @@ fn latin1_name() -> &'static OsStr {
 
 #[test]
 fn a_file_whose_name_is_not_utf8_moves_with_everything_else() {
-    let repo = started(&["A-1", "B-1"]);
+    let repo = TestRepo::started(&["A-1", "B-1"]);
     let (a, b) = (repo.lane_dir("A-1"), repo.lane_dir("B-1"));
     std::fs::write(a.join(latin1_name()), "menu\n").unwrap();
     let out = repo.lanes_in(&a, &["move", "--to", "B-1"]);
@@ -309,7 +258,7 @@ fn a_file_whose_name_is_not_utf8_moves_with_everything_else() {
 
 #[test]
 fn a_file_whose_name_is_not_utf8_moves_when_named() {
-    let repo = started(&["A-1", "B-1"]);
+    let repo = TestRepo::started(&["A-1", "B-1"]);
     let (a, b) = (repo.lane_dir("A-1"), repo.lane_dir("B-1"));
     std::fs::write(a.join(latin1_name()), "menu\n").unwrap();
     repo.write(&a, "stays.txt", "stays\n");
@@ -323,5 +272,5 @@ fn a_file_whose_name_is_not_utf8_moves_when_named() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(std::fs::read(b.join(latin1_name())).unwrap(), b"menu\n");
     assert!(!a.join(latin1_name()).exists());
-    assert_eq!(read(a.join("stays.txt")), "stays\n");
+    assert_eq!(read_or_empty(a.join("stays.txt")), "stays\n");
 }

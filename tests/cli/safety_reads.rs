@@ -78,11 +78,12 @@ fn symlink(target: &Path, at: &Path) {
 fn ticket_linking_to(target: &Path) -> TestRepo {
     let repo = TestRepo::new();
     std::fs::create_dir_all(repo.dir.join(".lanes")).unwrap();
-    symlink(target, &repo.dir.join(".lanes/ticket.md"));
-    repo.git(&["add", "-f", ".lanes/ticket.md"]);
-    repo.git(&["commit", "-q", "-m", "a ticket that links elsewhere"]);
-    repo.git(&["push", "-q", "origin", "main"]);
-    repo.lanes_ok(&["start", "T-1", "--offline"]);
+    commit_link_and_start(
+        &repo,
+        target,
+        ".lanes/ticket.md",
+        "a ticket that links elsewhere",
+    );
     assert!(
         std::fs::symlink_metadata(repo.lane_dir("T-1").join(".lanes/ticket.md"))
             .unwrap()
@@ -90,6 +91,28 @@ fn ticket_linking_to(target: &Path) -> TestRepo {
             .is_symlink()
     );
     repo
+}
+
+/// Commits `at` (in the primary checkout) as a symlink to `target`, pushes it and starts lane T-1.
+fn commit_link_and_start(repo: &TestRepo, target: &Path, at: &str, message: &str) {
+    symlink(target, &repo.dir.join(at));
+    repo.git(&["add", "-f", at]);
+    repo.git(&["commit", "-q", "-m", message]);
+    repo.git(&["push", "-q", "origin", "main"]);
+    repo.lanes_ok(&["start", "T-1", "--offline"]);
+}
+
+/// `lanes_ticket` for T-1 is an error that does not leak the secret; returns its text.
+fn assert_ticket_tool_refuses(mcp: &mut Mcp) -> String {
+    let answer = mcp.request(
+        1,
+        "tools/call",
+        json!({"name": "lanes_ticket", "arguments": {"ticket": "T-1"}}),
+    );
+    let text = answer.to_string();
+    assert!(!text.contains("hunter2"), "{text}");
+    assert_eq!(answer["result"]["isError"], json!(true), "{text}");
+    text
 }
 
 /// `lanes mcp` over stdio, driven line by line; every answer awaited with a deadline.
@@ -180,14 +203,7 @@ const SECRET: &str = "LANES_TEST_SECRET=hunter2-do-not-leak";
 fn a_ticket_context_linking_to_the_environment_is_not_returned_by_the_ticket_tool() {
     let repo = ticket_linking_to(Path::new("/proc/self/environ"));
     let mut mcp = Mcp::start(&repo, &[("LANES_TEST_SECRET", "hunter2-do-not-leak")]);
-    let answer = mcp.request(
-        1,
-        "tools/call",
-        json!({"name": "lanes_ticket", "arguments": {"ticket": "T-1"}}),
-    );
-    let text = answer.to_string();
-    assert!(!text.contains("hunter2"), "{text}");
-    assert_eq!(answer["result"]["isError"], json!(true), "{text}");
+    let text = assert_ticket_tool_refuses(&mut mcp);
     assert!(text.contains("symbolic link"), "{text}");
 }
 
@@ -197,11 +213,12 @@ fn a_ticket_context_linking_to_a_file_outside_the_lane_is_not_a_readable_resourc
     let secret = repo.base().join("id_rsa");
     std::fs::write(&secret, SECRET).unwrap();
     std::fs::create_dir_all(repo.dir.join(".lanes")).unwrap();
-    symlink(&secret, &repo.dir.join(".lanes/ticket.md"));
-    repo.git(&["add", "-f", ".lanes/ticket.md"]);
-    repo.git(&["commit", "-q", "-m", "a ticket that links elsewhere"]);
-    repo.git(&["push", "-q", "origin", "main"]);
-    repo.lanes_ok(&["start", "T-1", "--offline"]);
+    commit_link_and_start(
+        &repo,
+        &secret,
+        ".lanes/ticket.md",
+        "a ticket that links elsewhere",
+    );
     let mut mcp = Mcp::start(&repo, &[]);
     let listed = mcp.request(1, "resources/list", json!({}));
     assert!(!listed.to_string().contains("lanes://T-1"), "{listed}");
@@ -237,69 +254,52 @@ fn a_ticket_context_behind_a_linked_lanes_directory_is_not_returned() {
     let outside = repo.base().join("dot-ssh");
     std::fs::create_dir_all(&outside).unwrap();
     std::fs::write(outside.join("ticket.md"), SECRET).unwrap();
-    symlink(&outside, &repo.dir.join(".lanes"));
-    repo.git(&["add", "-f", ".lanes"]);
-    repo.git(&["commit", "-q", "-m", "a .lanes that links elsewhere"]);
-    repo.git(&["push", "-q", "origin", "main"]);
-    repo.lanes_ok(&["start", "T-1", "--offline"]);
+    commit_link_and_start(&repo, &outside, ".lanes", "a .lanes that links elsewhere");
     let mut mcp = Mcp::start(&repo, &[]);
-    let answer = mcp.request(
-        1,
-        "tools/call",
-        json!({"name": "lanes_ticket", "arguments": {"ticket": "T-1"}}),
+    assert_ticket_tool_refuses(&mut mcp);
+}
+
+/// `lanes list` answers, F-1 among the lanes, whatever F-1 holds.
+fn assert_list_answers(repo: &TestRepo) {
+    let out = lanes_in(repo, &repo.dir, &["list", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("F-1"));
+}
+
+/// The check hook on F-2's src/app.txt gives a judgement (what F-1 holds is no content, as git
+/// sees it: the file is gone there), and does not hang.
+fn assert_check_hook_judges(repo: &TestRepo) {
+    let file = repo.lane_dir("F-2").join("src/app.txt");
+    let out = lanes_in(
+        repo,
+        &repo.lane_dir("F-2"),
+        &["check", "--file", file.to_str().unwrap()],
     );
-    let text = answer.to_string();
-    assert!(!text.contains("hunter2"), "{text}");
-    assert_eq!(answer["result"]["isError"], json!(true), "{text}");
+    assert!(
+        out.status.code().is_some_and(|c| c == 0 || c == 5),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn a_fifo_at_a_tracked_path_does_not_hang_list() {
-    let repo = two_lanes_with_one_holding(fifo_at);
-    let out = lanes_in(&repo, &repo.dir, &["list", "--json"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("F-1"));
+    assert_list_answers(&two_lanes_with_one_holding(fifo_at));
 }
 
 #[test]
 fn a_symlink_to_a_fifo_at_a_tracked_path_does_not_hang_list() {
-    let repo = two_lanes_with_one_holding(link_to_a_fifo_at);
-    let out = lanes_in(&repo, &repo.dir, &["list", "--json"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("F-1"));
+    assert_list_answers(&two_lanes_with_one_holding(link_to_a_fifo_at));
 }
 
 #[test]
 fn a_fifo_at_a_tracked_path_does_not_hang_the_check_hook() {
-    let repo = two_lanes_with_one_holding(fifo_at);
-    let file = repo.lane_dir("F-2").join("src/app.txt");
-    let out = lanes_in(
-        &repo,
-        &repo.lane_dir("F-2"),
-        &["check", "--file", file.to_str().unwrap()],
-    );
-    // Judged (F-1's FIFO is no content, as git sees it: the file is gone there), not hung.
-    assert!(
-        out.status.code().is_some_and(|c| c == 0 || c == 5),
-        "{}",
-        stderr(&out)
-    );
+    assert_check_hook_judges(&two_lanes_with_one_holding(fifo_at));
 }
 
 #[test]
 fn a_symlink_to_a_fifo_at_a_tracked_path_does_not_hang_the_check_hook() {
-    let repo = two_lanes_with_one_holding(link_to_a_fifo_at);
-    let file = repo.lane_dir("F-2").join("src/app.txt");
-    let out = lanes_in(
-        &repo,
-        &repo.lane_dir("F-2"),
-        &["check", "--file", file.to_str().unwrap()],
-    );
-    assert!(
-        out.status.code().is_some_and(|c| c == 0 || c == 5),
-        "{}",
-        stderr(&out)
-    );
+    assert_check_hook_judges(&two_lanes_with_one_holding(link_to_a_fifo_at));
 }
 
 #[test]

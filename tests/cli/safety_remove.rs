@@ -4,28 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{stderr, TestRepo};
-
-fn started(tickets: &[&str]) -> TestRepo {
-    let repo = TestRepo::new();
-    for t in tickets {
-        repo.lanes_ok(&["start", t]);
-    }
-    repo
-}
-
-fn read(path: PathBuf) -> String {
-    std::fs::read_to_string(path).unwrap_or_default()
-}
-
-/// `lanes args…` with a failpoint armed.
-fn lanes_with_failpoint(repo: &TestRepo, point: &str, args: &[&str]) -> std::process::Output {
-    repo.lanes_cmd()
-        .env("LANES_FAILPOINTS", point)
-        .args(args)
-        .output()
-        .unwrap()
-}
+use crate::support::{read_or_empty, stderr, TestRepo};
 
 /// The ids of the trash entries, newest first.
 fn trash_ids(repo: &TestRepo) -> Vec<String> {
@@ -46,31 +25,64 @@ fn leftovers(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// Asserts that no `.lanes-` scratch entry is left in `dir`.
+fn assert_no_leftovers(dir: &Path) {
+    let left = leftovers(dir);
+    assert!(left.is_empty(), "{left:?}");
+}
+
+/// Lane `ticket` in a new repository, with the untracked work `wip.txt`.
+fn lane_with_wip(ticket: &str) -> (TestRepo, PathBuf) {
+    let repo = TestRepo::started(&[ticket]);
+    let lane = repo.lane_dir(ticket);
+    repo.write(&lane, "wip.txt", "wip\n");
+    (repo, lane)
+}
+
+/// `lanes restore ticket` succeeds and brings back the work `wip.txt` to `lane`.
+fn assert_restores_wip(repo: &TestRepo, ticket: &str, lane: &Path) {
+    let out = repo.lanes(&["restore", ticket]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read_or_empty(lane.join("wip.txt")), "wip\n");
+}
+
+/// Lane A-1, which has `main`'s commit making git ignore `ignored` (where the tests put what
+/// `--force` must not take for the lane's own files).
+fn lane_ignoring(ignored: &str) -> (TestRepo, PathBuf) {
+    let repo = TestRepo::started(&["A-1"]);
+    repo.commit(&repo.dir, ".gitignore", &format!("{ignored}\n"), "ignore");
+    let a = repo.lane_dir("A-1");
+    repo.git_in(&a, &["merge", "-q", "main"]);
+    (repo, a)
+}
+
+/// `lanes remove A-1 --force` refuses (exit 3) saying `says`, and changes nothing.
+fn assert_forced_remove_refused(repo: &TestRepo, says: &str) {
+    let before = repo.snapshot();
+    let out = repo.lanes(&["remove", "A-1", "--force"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains(says), "{}", stderr(&out));
+    assert_eq!(repo.snapshot(), before);
+}
+
 // Finding 5: the trash is found by ticket in any case, as lanes are.
 
 #[test]
 fn restore_finds_a_removed_lane_by_its_ticket_in_any_case() {
-    let repo = started(&["PROJ-1"]);
+    let repo = TestRepo::started(&["PROJ-1"]);
     repo.write(&repo.lane_dir("PROJ-1"), "wip.txt", "wip\n");
     repo.lanes_ok(&["remove", "proj-1", "--force"]);
-    let out = repo.lanes(&["restore", "proj-1"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(repo.lane_dir("PROJ-1").join("wip.txt")), "wip\n");
+    assert_restores_wip(&repo, "proj-1", &repo.lane_dir("PROJ-1"));
 }
 
 // Finding 1: once the snapshot exists it outlives every later failure.
 
 #[test]
 fn a_removal_that_fails_half_way_through_deleting_keeps_the_lane_restorable() {
-    let repo = started(&["V-1"]);
-    let lane = repo.lane_dir("V-1");
-    repo.write(&lane, "wip.txt", "wip\n");
+    let (repo, lane) = lane_with_wip("V-1");
     repo.write(&lane, "more/notes.md", "notes\n");
-    let out = lanes_with_failpoint(
-        &repo,
-        "remove-while-deleting=error",
-        &["remove", "V-1", "--force"],
-    );
+    let out =
+        repo.lanes_with_failpoint("remove-while-deleting=error", &["remove", "V-1", "--force"]);
     assert!(!out.status.success(), "the deletion was meant to fail");
     assert!(
         stderr(&out).contains("lanes restore V-1"),
@@ -78,96 +90,55 @@ fn a_removal_that_fails_half_way_through_deleting_keeps_the_lane_restorable() {
         stderr(&out)
     );
     assert_eq!(trash_ids(&repo).len(), 1, "{}", stderr(&out));
-    let out = repo.lanes(&["restore", "V-1"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(lane.join("wip.txt")), "wip\n");
-    assert_eq!(read(lane.join("more/notes.md")), "notes\n");
-    assert!(
-        leftovers(&repo.base()).is_empty(),
-        "{:?}",
-        leftovers(&repo.base())
-    );
+    assert_restores_wip(&repo, "V-1", &lane);
+    assert_eq!(read_or_empty(lane.join("more/notes.md")), "notes\n");
+    assert_no_leftovers(&repo.base());
 }
 
 #[test]
 fn a_removal_whose_worktree_record_cannot_be_deleted_leaves_the_lane_whole_and_says_so() {
-    let repo = started(&["V-1"]);
-    let lane = repo.lane_dir("V-1");
-    repo.write(&lane, "wip.txt", "wip\n");
-    let out = lanes_with_failpoint(
-        &repo,
-        "forget-worktree=error",
-        &["remove", "V-1", "--force"],
-    );
+    let (repo, lane) = lane_with_wip("V-1");
+    let out = repo.lanes_with_failpoint("forget-worktree=error", &["remove", "V-1", "--force"]);
     assert!(
         !out.status.success(),
         "forgetting the record was meant to fail"
     );
     assert!(stderr(&out).contains("as it was"), "{}", stderr(&out));
-    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+    assert_eq!(read_or_empty(lane.join("wip.txt")), "wip\n");
     assert_eq!(repo.worktree_count(), 2);
-    assert!(
-        leftovers(&repo.base()).is_empty(),
-        "{:?}",
-        leftovers(&repo.base())
-    );
+    assert_no_leftovers(&repo.base());
     let out = repo.lanes(&["remove", "V-1", "--force"]);
     assert!(out.status.success(), "{}", stderr(&out));
     repo.lanes_ok(&["restore", "V-1"]);
-    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+    assert_eq!(read_or_empty(lane.join("wip.txt")), "wip\n");
 }
 
 #[test]
 fn a_removal_killed_while_deleting_leaves_the_lane_restorable_and_restore_sweeps_the_rest() {
-    let repo = started(&["V-1"]);
-    let lane = repo.lane_dir("V-1");
-    repo.write(&lane, "wip.txt", "wip\n");
+    let (repo, lane) = lane_with_wip("V-1");
     repo.write(&lane, "more/notes.md", "notes\n");
-    let out = lanes_with_failpoint(
-        &repo,
-        "remove-while-deleting=abort",
-        &["remove", "V-1", "--force"],
-    );
+    let out =
+        repo.lanes_with_failpoint("remove-while-deleting=abort", &["remove", "V-1", "--force"]);
     assert!(!out.status.success(), "the process was meant to die");
-    let out = repo.lanes(&["restore", "V-1"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(lane.join("wip.txt")), "wip\n");
-    assert_eq!(read(lane.join("more/notes.md")), "notes\n");
-    assert!(
-        leftovers(&repo.base()).is_empty(),
-        "{:?}",
-        leftovers(&repo.base())
-    );
+    assert_restores_wip(&repo, "V-1", &lane);
+    assert_eq!(read_or_empty(lane.join("more/notes.md")), "notes\n");
+    assert_no_leftovers(&repo.base());
 }
 // Finding 2: a removal never deletes a repository that is not the lane's.
 
 #[test]
 fn a_forced_remove_refuses_a_lane_holding_another_lanes_worktree() {
-    let repo = started(&["A-1"]);
-    repo.commit(&repo.dir, ".gitignore", "target/\n", "ignore");
-    let a = repo.lane_dir("A-1");
-    repo.git_in(&a, &["merge", "-q", "main"]);
+    let (repo, a) = lane_ignoring("target/");
     let b = a.join("target/wt-b");
     repo.lanes_ok(&["start", "B-1", "--path", b.to_str().unwrap()]);
     repo.write(&b, "b-work.txt", "b's work\n");
-    let before = repo.snapshot();
-    let out = repo.lanes(&["remove", "A-1", "--force"]);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("target/wt-b (another checkout"),
-        "{}",
-        stderr(&out)
-    );
-    assert_eq!(repo.snapshot(), before);
-    assert_eq!(read(b.join("b-work.txt")), "b's work\n");
+    assert_forced_remove_refused(&repo, "target/wt-b (another checkout");
+    assert_eq!(read_or_empty(b.join("b-work.txt")), "b's work\n");
 }
 
 #[test]
 fn a_forced_remove_refuses_a_lane_holding_an_independent_clone() {
-    let repo = started(&["A-1"]);
-    repo.commit(&repo.dir, ".gitignore", "vendor/\n", "ignore");
-    let a = repo.lane_dir("A-1");
-    repo.git_in(&a, &["merge", "-q", "main"]);
+    let (repo, a) = lane_ignoring("vendor/");
     let clone = a.join("vendor/lib");
     repo.git_in(
         &repo.base(),
@@ -179,15 +150,7 @@ fn a_forced_remove_refuses_a_lane_holding_an_independent_clone() {
         ],
     );
     repo.commit(&clone, "unpushed.txt", "mine\n", "unpushed");
-    let before = repo.snapshot();
-    let out = repo.lanes(&["remove", "A-1", "--force"]);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("vendor/lib (a repository of its own)"),
-        "{}",
-        stderr(&out)
-    );
-    assert_eq!(repo.snapshot(), before);
+    assert_forced_remove_refused(&repo, "vendor/lib (a repository of its own)");
     assert!(repo
         .git_in(&clone, &["log", "--format=%s"])
         .contains("unpushed"));
@@ -263,25 +226,17 @@ fn a_lane_with_a_clean_submodule_is_removed_and_restored() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!lane.exists());
     repo.lanes_ok(&["restore", "S-1"]);
-    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+    assert_eq!(read_or_empty(lane.join("wip.txt")), "wip\n");
 }
 
 #[test]
 fn remove_refuses_before_anything_changes_when_a_nested_repository_is_found() {
-    let repo = started(&["A-1"]);
+    let repo = TestRepo::started(&["A-1"]);
     let a = repo.lane_dir("A-1");
     // Untracked and not ignored: --force would otherwise take it as the lane's own files.
     repo.git_in(&a, &["init", "-q", "scratch"]);
     repo.commit(&a.join("scratch"), "x.txt", "x\n", "only here");
-    let before = repo.snapshot();
-    let out = repo.lanes(&["remove", "A-1", "--force"]);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("scratch (a repository of its own)"),
-        "{}",
-        stderr(&out)
-    );
-    assert_eq!(repo.snapshot(), before);
+    assert_forced_remove_refused(&repo, "scratch (a repository of its own)");
     assert!(trash_ids(&repo).is_empty());
 }
 
@@ -291,24 +246,22 @@ fn remove_refuses_before_anything_changes_when_a_nested_repository_is_found() {
 #[test]
 fn a_file_name_that_is_not_utf8_is_restored() {
     use std::os::unix::ffi::OsStrExt;
-    let repo = started(&["R-1"]);
+    let repo = TestRepo::started(&["R-1"]);
     let lane = repo.lane_dir("R-1");
     let name = std::ffi::OsStr::from_bytes(b"caf\xe9.txt");
     std::fs::write(lane.join(name), "latin-1 name\n").unwrap();
     repo.lanes_ok(&["remove", "R-1", "--force"]);
     let out = repo.lanes(&["restore", "R-1"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(lane.join(name)), "latin-1 name\n");
+    assert_eq!(read_or_empty(lane.join(name)), "latin-1 name\n");
 }
 
 #[test]
 fn a_restore_that_fails_after_the_checkout_takes_itself_back_and_the_next_one_succeeds() {
-    let repo = started(&["R-1"]);
-    let lane = repo.lane_dir("R-1");
-    repo.write(&lane, "wip.txt", "wip\n");
+    let (repo, lane) = lane_with_wip("R-1");
     repo.lanes_ok(&["remove", "R-1", "--force"]);
     let before = repo.snapshot();
-    let out = lanes_with_failpoint(&repo, "restore-after-checkout=error", &["restore", "R-1"]);
+    let out = repo.lanes_with_failpoint("restore-after-checkout=error", &["restore", "R-1"]);
     assert!(!out.status.success(), "the restore was meant to fail");
     assert!(
         stderr(&out).contains("still in the trash"),
@@ -317,22 +270,16 @@ fn a_restore_that_fails_after_the_checkout_takes_itself_back_and_the_next_one_su
     );
     assert_eq!(repo.snapshot(), before);
     assert!(!lane.exists());
-    let out = repo.lanes(&["restore", "R-1"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+    assert_restores_wip(&repo, "R-1", &lane);
 }
 
 #[test]
 fn a_restore_killed_after_the_checkout_is_taken_back_by_the_next_one() {
-    let repo = started(&["R-1"]);
-    let lane = repo.lane_dir("R-1");
-    repo.write(&lane, "wip.txt", "wip\n");
+    let (repo, lane) = lane_with_wip("R-1");
     repo.lanes_ok(&["remove", "R-1", "--force"]);
-    let out = lanes_with_failpoint(&repo, "restore-after-checkout=abort", &["restore", "R-1"]);
+    let out = repo.lanes_with_failpoint("restore-after-checkout=abort", &["restore", "R-1"]);
     assert!(!out.status.success(), "the process was meant to die");
-    let out = repo.lanes(&["restore", "R-1"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+    assert_restores_wip(&repo, "R-1", &lane);
     assert_eq!(repo.worktree_count(), 2);
     assert!(trash_ids(&repo).is_empty());
 }
@@ -340,7 +287,7 @@ fn a_restore_killed_after_the_checkout_is_taken_back_by_the_next_one() {
 #[test]
 fn restore_brings_back_empty_directories_and_exact_file_modes() {
     use std::os::unix::fs::PermissionsExt;
-    let repo = started(&["R-1"]);
+    let repo = TestRepo::started(&["R-1"]);
     let lane = repo.lane_dir("R-1");
     std::fs::create_dir_all(lane.join("empty/inner")).unwrap();
     repo.write(&lane, "secret.key", "s3cret\n");
@@ -361,16 +308,12 @@ fn restore_brings_back_empty_directories_and_exact_file_modes() {
 
 #[test]
 fn a_newer_entry_without_work_does_not_hide_an_older_one_with_work() {
-    let repo = started(&["R-1"]);
-    let lane = repo.lane_dir("R-1");
-    repo.write(&lane, "wip.txt", "wip\n");
+    let (repo, lane) = lane_with_wip("R-1");
     repo.lanes_ok(&["remove", "R-1", "--force"]);
     repo.lanes_ok(&["start", "R-1"]);
     repo.lanes_ok(&["remove", "R-1"]);
     assert_eq!(trash_ids(&repo).len(), 2);
-    let out = repo.lanes(&["restore", "r-1"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(lane.join("wip.txt")), "wip\n");
+    assert_restores_wip(&repo, "r-1", &lane);
 }
 
 // Finding 4: clean entries never push work out of the trash, and work pushed out is announced.
@@ -412,7 +355,7 @@ fn entry_of(repo: &TestRepo, ticket: &str) -> (String, String, u64) {
 
 #[test]
 fn a_full_trash_of_clean_removals_does_not_push_out_a_forced_entry_with_work() {
-    let repo = started(&["W-1", "C-1", "D-1"]);
+    let repo = TestRepo::started(&["W-1", "C-1", "D-1"]);
     repo.write(&repo.lane_dir("W-1"), "wip.txt", "wip\n");
     repo.lanes_ok(&["remove", "W-1", "--force"]);
     repo.lanes_ok(&["remove", "C-1"]);
@@ -430,14 +373,12 @@ fn a_full_trash_of_clean_removals_does_not_push_out_a_forced_entry_with_work() {
         trash_ids(&repo).iter().any(|id| id.starts_with("W-1/")),
         "the entry with work was pushed out"
     );
-    let out = repo.lanes(&["restore", "W-1"]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(read(repo.lane_dir("W-1").join("wip.txt")), "wip\n");
+    assert_restores_wip(&repo, "W-1", &repo.lane_dir("W-1"));
 }
 
 #[test]
 fn pushing_work_out_of_a_full_trash_is_announced() {
-    let repo = started(&["W-1", "X-1"]);
+    let repo = TestRepo::started(&["W-1", "X-1"]);
     repo.write(&repo.lane_dir("W-1"), "wip.txt", "wip\n");
     repo.lanes_ok(&["remove", "W-1", "--force"]);
     let (w_ref, w, now) = entry_of(&repo, "W-1");
@@ -462,24 +403,13 @@ fn pushing_work_out_of_a_full_trash_is_announced() {
 
 #[test]
 fn a_forced_remove_refuses_a_lane_holding_a_bare_repository() {
-    let repo = started(&["A-1"]);
-    repo.commit(&repo.dir, ".gitignore", "vendor/\n", "ignore");
-    let a = repo.lane_dir("A-1");
-    repo.git_in(&a, &["merge", "-q", "main"]);
+    let (repo, a) = lane_ignoring("vendor/");
     let bare = a.join("vendor/mirror.git");
     repo.git_in(
         &repo.base(),
         &["init", "-q", "--bare", bare.to_str().unwrap()],
     );
     repo.git(&["push", "-q", bare.to_str().unwrap(), "main:only-here"]);
-    let before = repo.snapshot();
-    let out = repo.lanes(&["remove", "A-1", "--force"]);
-    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("vendor/mirror.git (a repository of its own)"),
-        "{}",
-        stderr(&out)
-    );
-    assert_eq!(repo.snapshot(), before);
+    assert_forced_remove_refused(&repo, "vendor/mirror.git (a repository of its own)");
     assert!(bare.join("refs/heads/only-here").exists());
 }

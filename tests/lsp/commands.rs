@@ -148,23 +148,10 @@ fn a_repositorys_setup_commands_run_only_when_the_user_approves_them_in_a_dialog
     repo.write(&repo.dir, "lanes.toml", "setup = [\"touch ran\"]\n");
     let before = repo.snapshot();
     let mut lsp = started_lsp(&repo);
-    let error = lsp
-        .command("lanes.start", json!({"ticket": "D-1"}))
-        .unwrap_err();
-    assert_eq!(error["data"]["kind"], "refused", "{error}");
-    assert!(lsp
-        .seen
-        .iter()
-        .any(|m| m["method"] == "window/showMessageRequest"
-            && m["params"]["message"]
-                .as_str()
-                .unwrap_or("")
-                .contains("touch ran")));
+    lsp.start_refused_asking("D-1", "touch ran");
     assert_eq!(repo.snapshot(), before);
 
-    lsp.dialog_choice = Some("Run them".into());
-    lsp.command("lanes.start", json!({"ticket": "D-1"}))
-        .expect("started once approved");
+    lsp.start_approved("D-1");
     assert!(repo.lane_dir("D-1").join("ran").exists());
 }
 

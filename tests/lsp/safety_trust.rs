@@ -13,24 +13,11 @@ fn setup_commands_sent_as_editor_settings_run_only_once_the_user_approves_them()
     let before = repo.snapshot();
     let mut lsp = repo.lsp();
     lsp.initialize(&[&repo.dir], json!({"lanes": {"setup": ["touch ran"]}}));
-    let error = lsp
-        .command("lanes.start", json!({"ticket": "E-1"}))
-        .unwrap_err();
-    assert_eq!(error["data"]["kind"], "refused", "{error}");
-    assert!(lsp
-        .seen
-        .iter()
-        .any(|m| m["method"] == "window/showMessageRequest"
-            && m["params"]["message"]
-                .as_str()
-                .unwrap_or("")
-                .contains("touch ran")));
+    lsp.start_refused_asking("E-1", "touch ran");
     assert_eq!(repo.snapshot(), before);
     assert!(!repo.lane_dir("E-1").exists());
 
-    lsp.dialog_choice = Some("Run them".into());
-    lsp.command("lanes.start", json!({"ticket": "E-1"}))
-        .expect("started once approved");
+    lsp.start_approved("E-1");
     assert!(repo.lane_dir("E-1").join("ran").exists());
 }
 

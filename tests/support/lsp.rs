@@ -136,6 +136,31 @@ impl LspClient {
         )
     }
 
+    /// Runs `lanes.start` for `ticket`, insisting that it is refused after the user was asked, in
+    /// a `window/showMessageRequest` dialog, about something that mentions `about`.
+    pub fn start_refused_asking(&mut self, ticket: &str, about: &str) {
+        let error = self
+            .command("lanes.start", json!({ "ticket": ticket }))
+            .unwrap_err();
+        assert_eq!(error["data"]["kind"], "refused", "{error}");
+        assert!(self
+            .seen
+            .iter()
+            .any(|m| m["method"] == "window/showMessageRequest"
+                && m["params"]["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains(about)));
+    }
+
+    /// Answers the next dialogs with "Run them" and runs `lanes.start` for `ticket`, insisting
+    /// that it succeeds.
+    pub fn start_approved(&mut self, ticket: &str) {
+        self.dialog_choice = Some("Run them".into());
+        self.command("lanes.start", json!({ "ticket": ticket }))
+            .expect("started once approved");
+    }
+
     /// Takes the first message (already seen or still to come) that satisfies `pred`.
     pub fn wait_for(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
         if let Some(i) = self.seen.iter().position(&pred) {

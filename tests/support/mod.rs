@@ -27,6 +27,15 @@ pub struct TestRepo {
 }
 
 impl TestRepo {
+    /// A repository ([`TestRepo::new`]) with a lane started for each of `tickets`.
+    pub fn started(tickets: &[&str]) -> TestRepo {
+        let repo = TestRepo::new();
+        for t in tickets {
+            repo.lanes_ok(&["start", t]);
+        }
+        repo
+    }
+
     /// A repository with a remote and two files on `main`.
     pub fn new() -> TestRepo {
         let repo = TestRepo::without_remote();
@@ -219,6 +228,29 @@ impl TestRepo {
             .unwrap()
     }
 
+    /// Runs `lanes args…` in the primary checkout with failpoints armed (`LANES_FAILPOINTS`).
+    pub fn lanes_with_failpoint(&self, point: &str, args: &[&str]) -> Output {
+        self.lanes_with_failpoint_in(&self.dir, point, "", args)
+    }
+
+    /// Runs `lanes args…` in `dir` with failpoints armed and, for a `run` point, `command` the
+    /// shell command it runs (`LANES_FAILPOINT_CMD`; empty is the same as unset).
+    pub fn lanes_with_failpoint_in(
+        &self,
+        dir: &Path,
+        point: &str,
+        command: &str,
+        args: &[&str],
+    ) -> Output {
+        self.lanes_cmd()
+            .current_dir(dir)
+            .env("LANES_FAILPOINTS", point)
+            .env("LANES_FAILPOINT_CMD", command)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
     /// Runs `lanes args…` in the primary checkout.
     pub fn lanes(&self, args: &[&str]) -> Output {
         self.lanes_in(&self.dir, args)
@@ -320,6 +352,20 @@ pub fn edited_lines(n: usize, at: &[usize], text: &str) -> String {
             }
         })
         .collect()
+}
+
+/// The lane of `ticket` in the JSON of `lanes list`.
+pub fn lane<'a>(list: &'a serde_json::Value, ticket: &str) -> &'a serde_json::Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["ticket"] == ticket)
+        .unwrap_or_else(|| panic!("no lane {ticket} in {list}"))
+}
+
+/// The text of the file at `path`; empty when it cannot be read (e.g. it is not there).
+pub fn read_or_empty(path: impl AsRef<Path>) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
 }
 
 /// stderr as text.

@@ -29,19 +29,8 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    ensure_usable()?;
-    let (args, shown) = collect_args(args);
-    tracing::debug!(dir = %dir.display(), "git {shown}");
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(&args)
-        // Never wait on a password prompt nobody can see (editor, agent); fail and say so instead.
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| Error::GitUnavailable(format!("could not run git: {e}")))?;
+    let (mut command, shown) = git_command(&[], dir, args, env)?;
+    let output = command.output().map_err(could_not_run)?;
     outcome(output.status, &output.stdout, &output.stderr, shown)
 }
 
@@ -60,25 +49,15 @@ where
     S: AsRef<OsStr>,
 {
     use std::io::Write;
-    ensure_usable()?;
-    let (args, shown) = collect_args(args);
-    tracing::debug!(dir = %dir.display(), "git {shown}");
-    let mut child = Command::new("git")
-        .arg("--no-optional-locks")
-        .arg("-C")
-        .arg(dir)
-        .args(&args)
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdin(if input.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
+    let (mut command, shown) = git_command(&["--no-optional-locks"], dir, args, env)?;
+    if input.is_some() {
+        command.stdin(Stdio::piped());
+    }
+    let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(|e| Error::GitUnavailable(format!("could not run git: {e}")))?;
+        .map_err(could_not_run)?;
     // Fed from a thread: git may write its output before it has read all of its input.
     let feeder = match (input, child.stdin.take()) {
         (Some(bytes), Some(mut stdin)) => {
@@ -99,6 +78,39 @@ where
     } else {
         outcome(output.status, &output.stdout, &output.stderr, shown).map(|_| Vec::new())
     }
+}
+
+/// `git [global…] -C dir args…` with `env`, ready to run: git's usability checked, the command
+/// logged, prompts off (never wait on a password prompt nobody can see — editor, agent; fail and
+/// say so instead) and standard input closed. Also returns the arguments as one line for messages.
+fn git_command<I, S>(
+    global: &[&str],
+    dir: &Path,
+    args: I,
+    env: &[(&str, &OsStr)],
+) -> Result<(Command, String)>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    ensure_usable()?;
+    let (args, shown) = collect_args(args);
+    tracing::debug!(dir = %dir.display(), "git {shown}");
+    let mut command = Command::new("git");
+    command
+        .args(global)
+        .arg("-C")
+        .arg(dir)
+        .args(&args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null());
+    Ok((command, shown))
+}
+
+/// The error for a git that could not be started.
+fn could_not_run(e: std::io::Error) -> Error {
+    Error::GitUnavailable(format!("could not run git: {e}"))
 }
 
 /// The arguments as strings for git, and as one line for messages.
@@ -163,7 +175,7 @@ where
         // Its own process group, so that a kill reaches the transport it started too.
         .process_group(0)
         .spawn()
-        .map_err(|e| Error::GitUnavailable(format!("could not run git: {e}")))?;
+        .map_err(could_not_run)?;
     let (tx, rx) = std::sync::mpsc::channel::<()>();
     let mut stderr_pipe = child.stderr.take();
     let reader = std::thread::spawn(move || {
@@ -274,7 +286,7 @@ where
         .env("GIT_TERMINAL_PROMPT", "0")
         .stdin(Stdio::null())
         .output()
-        .map_err(|e| Error::GitUnavailable(format!("could not run git: {e}")))?;
+        .map_err(could_not_run)?;
     Ok((output.status.code().unwrap_or(-1), output.stdout))
 }
 

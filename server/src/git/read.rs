@@ -11,7 +11,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 /// Cap for the small files lanes itself manages: configuration, lane records, approvals,
 /// `.worktreeinclude`, git's worktree records, a lane's ticket context.
@@ -56,24 +56,51 @@ pub fn read_regular(path: &Path, cap: u64) -> io::Result<Option<Vec<u8>>> {
 /// one too: a `.lanes` committed as a link to `~/.ssh` does not lead the read there.
 pub fn read_regular_in(root: &Path, relative: &str, cap: u64) -> io::Result<Option<Vec<u8>>> {
     let rel = Path::new(relative);
-    if relative.is_empty() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+    if !is_plain_relative(relative) {
         return Err(refusal(&root.join(rel), "leaves its directory"));
     }
+    match way_in(root, rel)? {
+        Way::Clear => read_regular(&root.join(rel), cap),
+        Way::Missing => Ok(None),
+        Way::Blocked(at, meta) if meta.file_type().is_symlink() => {
+            Err(refusal(&at, "is a symbolic link"))
+        }
+        Way::Blocked(at, meta) => Err(refusal(&at, kind_of(&meta))),
+    }
+}
+
+/// `relative` is a path of plain names, none of them `.`, `..` or a root.
+fn is_plain_relative(relative: &str) -> bool {
+    !relative.is_empty()
+        && Path::new(relative)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_)))
+}
+
+/// What stands on the way to `rel` inside `root`, its last component aside.
+enum Way {
+    /// Every directory on the way is a real one.
+    Clear,
+    /// A directory on the way is not there.
+    Missing,
+    /// Something other than a directory (a symlink, a file…) stands on the way at this path.
+    Blocked(PathBuf, std::fs::Metadata),
+}
+
+/// Walks the directories on the way to `rel` inside `root`, never following a symlink.
+fn way_in(root: &Path, rel: &Path) -> io::Result<Way> {
     let mut at = root.to_path_buf();
     let parts: Vec<_> = rel.components().collect();
     for part in &parts[..parts.len().saturating_sub(1)] {
         at.push(part.as_os_str());
         match std::fs::symlink_metadata(&at) {
             Ok(meta) if meta.is_dir() => {}
-            Ok(meta) if meta.file_type().is_symlink() => {
-                return Err(refusal(&at, "is a symbolic link"))
-            }
-            Ok(meta) => return Err(refusal(&at, kind_of(&meta))),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Ok(meta) => return Ok(Way::Blocked(at, meta)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Way::Missing),
             Err(e) => return Err(e),
         }
     }
-    read_regular(&root.join(rel), cap)
+    Ok(Way::Clear)
 }
 
 /// [`read_regular`] as UTF-8 text.
@@ -128,23 +155,14 @@ impl Content {
 /// there: the path is absent, lies beyond a symlinked directory, or is a FIFO, socket, device or
 /// directory — which git skips, and which reading would hang on or never finish.
 pub fn worktree_content(root: &Path, relative: &str, cap: u64) -> io::Result<Option<Content>> {
-    let rel = Path::new(relative);
-    if relative.is_empty() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+    if !is_plain_relative(relative) {
         return Ok(None);
     }
     // Every directory on the way must be a real one: git does not look beyond a symlink.
-    let mut at = root.to_path_buf();
-    let parts: Vec<_> = rel.components().collect();
-    for part in &parts[..parts.len().saturating_sub(1)] {
-        at.push(part.as_os_str());
-        match std::fs::symlink_metadata(&at) {
-            Ok(meta) if meta.is_dir() => {}
-            Ok(_) => return Ok(None),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e),
-        }
+    match way_in(root, Path::new(relative))? {
+        Way::Clear => file_content(&root.join(relative), cap),
+        Way::Missing | Way::Blocked(..) => Ok(None),
     }
-    file_content(&root.join(rel), cap)
 }
 
 /// The content at `path` as git sees it (see [`worktree_content`]), checking only its last
