@@ -111,8 +111,21 @@ impl Store {
                 .write(true)
                 .open(&path)
                 .map_err(Error::io(format!("opening lock {}", path.display())))?;
-            file.lock()
-                .map_err(Error::io(format!("locking {}", path.display())))?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    // Another lanes process works on this lane (a start running long setup
+                    // commands, a removal): say why nothing happens, then wait for it.
+                    tracing::warn!(
+                        "waiting for lane {ticket}: another lanes process is working on it"
+                    );
+                    file.lock()
+                        .map_err(Error::io(format!("locking {}", path.display())))?;
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(Error::io(format!("locking {}", path.display()))(e))
+                }
+            }
             let held = file.metadata().map(|m| (m.dev(), m.ino()));
             let current = std::fs::metadata(&path).map(|m| (m.dev(), m.ino()));
             match (held, current) {

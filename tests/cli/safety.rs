@@ -772,3 +772,27 @@ fn a_start_killed_after_the_checkout_is_completed_by_the_next_start() {
     assert!(repo.dir.join(".git/lanes/K-1.json").exists());
     assert!(repo.lane_dir("K-1").join("README.md").exists());
 }
+
+#[test]
+fn a_command_waiting_for_a_busy_lane_says_so_then_goes_on() {
+    use std::io::BufRead;
+    let repo = TestRepo::new();
+    repo.lanes_ok(&["start", "K-1"]);
+    // Another lanes process (a start running long setup commands) holds the lane's lock.
+    let held = std::fs::File::create(repo.dir.join(".git/lanes/k-1.lock")).unwrap();
+    held.lock().unwrap();
+    let mut waiting = repo
+        .lanes_cmd()
+        .args(["remove", "K-1"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut said = String::new();
+    std::io::BufReader::new(waiting.stderr.take().unwrap())
+        .read_line(&mut said)
+        .unwrap();
+    assert!(said.contains("waiting for lane K-1"), "{said}");
+    held.unlock().unwrap();
+    assert!(waiting.wait().unwrap().success());
+    assert!(!repo.lane_dir("K-1").exists());
+}

@@ -153,7 +153,10 @@ fn lane_with_hidden_edits() -> TestRepo {
     let lane = repo.lane_dir("W-1");
     repo.git_in(&lane, &["update-index", "--skip-worktree", "README.md"]);
     repo.write(&lane, "README.md", "local secret settings\n");
-    repo.git_in(&lane, &["update-index", "--assume-unchanged", "src/app.txt"]);
+    repo.git_in(
+        &lane,
+        &["update-index", "--assume-unchanged", "src/app.txt"],
+    );
     repo.write(&lane, "src/app.txt", "a local edit\n");
     assert_eq!(repo.git_in(&lane, &["status", "--porcelain"]), "");
     repo
