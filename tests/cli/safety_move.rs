@@ -274,3 +274,16 @@ fn a_file_whose_name_is_not_utf8_moves_when_named() {
     assert!(!a.join(latin1_name()).exists());
     assert_eq!(read_or_empty(a.join("stays.txt")), "stays\n");
 }
+
+#[test]
+fn a_file_whose_name_ends_in_a_line_number_is_moved_as_that_file() {
+    let repo = TestRepo::started(&["A-1", "B-1"]);
+    let (a, b) = (repo.lane_dir("A-1"), repo.lane_dir("B-1"));
+    repo.write(&a, "notes:1", "whole file\n");
+    repo.write(&a, "notes", "line one\n");
+    let out = repo.lanes_in(&a, &["move", "--to", "B-1", "notes:1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(read_or_empty(b.join("notes:1")), "whole file\n");
+    assert!(!b.join("notes").exists());
+    assert_eq!(read_or_empty(a.join("notes")), "line one\n");
+}

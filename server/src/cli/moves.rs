@@ -58,8 +58,14 @@ fn parse_selection(
         .iter()
         .rposition(|b| *b == b':')
         .map(|i| (&bytes[..i], &bytes[i + 1..]));
+    // A file whose name itself ends in `:12` is that file, not line 12 of another.
+    let names_a_file = std::fs::symlink_metadata(ctx.cwd.join(arg)).is_ok();
     let (path, lines) = match split {
-        Some((p, l)) if !l.is_empty() && l.iter().all(|b| b.is_ascii_digit() || *b == b'-') => {
+        Some((p, l))
+            if !names_a_file
+                && !l.is_empty()
+                && l.iter().all(|b| b.is_ascii_digit() || *b == b'-') =>
+        {
             let l = String::from_utf8_lossy(l);
             let (a, b) = l.split_once('-').unwrap_or((&l, &l));
             let parse = |s: &str| {
