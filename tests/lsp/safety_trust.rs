@@ -70,12 +70,14 @@ fn vscode_manifest() -> Value {
 /// Settings that run a program or name one: a workspace must not set them.
 const PROGRAM_SETTINGS: [&str; 3] = ["lanes.server.path", "lanes.setup", "lanes.agent.command"];
 
+/// `application`: set in user settings only, never by a workspace or folder (`machine` would do
+/// too on a desktop, but code-server then hides them from the User settings).
 #[test]
-fn vscode_settings_that_run_programs_are_machine_scoped() {
+fn vscode_settings_that_run_programs_are_user_settings_only() {
     let package = vscode_manifest();
     let properties = &package["contributes"]["configuration"]["properties"];
     for key in PROGRAM_SETTINGS {
-        assert_eq!(properties[key]["scope"], "machine", "{key}");
+        assert_eq!(properties[key]["scope"], "application", "{key}");
     }
 }
 

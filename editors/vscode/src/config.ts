@@ -7,7 +7,7 @@ import { findOnPath, serverSettings, withCargoBin } from './format';
 /**
  * A setting that runs a program or names one, from the user's own settings only: a cloned
  * repository's `.vscode/settings.json` must not choose what runs (the manifest marks these
- * `"scope": "machine"`; this holds wherever a workspace value would still get through).
+ * `"scope": "application"`; this holds wherever a workspace value would still get through).
  */
 function userOnly<T>(key: string, fallback: T): T {
   const values = vscode.workspace.getConfiguration('lanes').inspect<T>(key);
