@@ -74,7 +74,7 @@ impl Ask {
                 "{} runs {} in every new lane",
                 self.from,
                 c.iter()
-                    .map(|c| format!("`{c}`"))
+                    .map(|c| format!("`{}`", crate::printable::visible(c)))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -83,7 +83,10 @@ impl Ask {
                 self.from,
                 resolved
                     .as_ref()
-                    .map(|p| format!(" ({})", p.display()))
+                    .map(|p| format!(
+                        " ({})",
+                        crate::printable::visible(&p.display().to_string())
+                    ))
                     .unwrap_or_default()
             ),
         }

@@ -73,6 +73,28 @@ fn a_quote_in_the_directory_name_does_not_break_setup() {
     );
 }
 
+// ---- what runs is what the user approved, every character of it ----
+
+#[test]
+fn a_setup_command_hiding_shell_text_in_an_escape_sequence_is_refused_naming_the_key() {
+    let repo = TestRepo::new();
+    let hidden = repo.base().join("HIDDEN");
+    repo.write(
+        &repo.dir,
+        "lanes.toml",
+        &format!(
+            "setup = [\"npm ci \\u001b]; touch {} #\\u0007\"]\n",
+            hidden.display()
+        ),
+    );
+    let out = repo.lanes(&["trust", "--yes"]);
+    assert!(!out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("`setup`"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("\\e]; touch"), "{}", stderr(&out));
+    repo.lanes(&["start", "T-1", "--yes"]);
+    assert!(!hidden.exists(), "the hidden command ran");
+}
+
 // ---- where lanes are made is the user's choice ----
 
 /// A repository whose primary checkout is `<temp>/nest/project`: its parent, where its lanes may
