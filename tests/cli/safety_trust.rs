@@ -172,6 +172,40 @@ fn a_repositorys_lane_path_through_a_symlink_it_committed_is_refused() {
 }
 
 #[test]
+fn a_repositorys_lane_path_into_a_hidden_directory_of_home_is_refused() {
+    // The checkout is `$HOME/project`: its parent is all of the home directory.
+    let repo = TestRepo::new();
+    assert_eq!(repo.dir.parent(), Some(repo.base().as_path()));
+    repo.write(
+        &repo.dir,
+        "lanes.toml",
+        "path = \"../{ticket}/../.config/lanes\"\n",
+    );
+    let before = repo.snapshot();
+    let out = repo
+        .lanes_cmd()
+        .env_remove("XDG_CONFIG_HOME")
+        .args(["start", "T-1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("lanes trust"), "{}", stderr(&out));
+    assert_eq!(repo.snapshot(), before);
+    assert!(!repo.base().join(".config/lanes").exists());
+}
+
+#[test]
+fn a_repositorys_lane_path_whose_last_directory_is_not_the_tickets_is_refused() {
+    let repo = nested_repo();
+    repo.write(
+        &repo.dir,
+        "lanes.toml",
+        "path = \"../{ticket}/../shared\"\n",
+    );
+    assert_start_refused(&repo, &repo.base().join("nest/shared"));
+}
+
+#[test]
 fn a_repositorys_lane_path_beside_the_checkout_needs_no_approval() {
     let repo = nested_repo();
     repo.write(&repo.dir, "lanes.toml", "path = \"../lanes/{ticket}\"\n");
