@@ -95,6 +95,24 @@ fn a_setup_command_hiding_shell_text_in_an_escape_sequence_is_refused_naming_the
     assert!(!hidden.exists(), "the hidden command ran");
 }
 
+#[test]
+fn a_placeholder_in_a_heredoc_body_is_written_as_its_value_and_runs_nothing() {
+    let repo = repo_in_directory_named("proj $(touch PWNED)");
+    repo.write(
+        &repo.base(),
+        "xdg/lanes/config.toml",
+        "setup = [\"cat > .env <<END\\nAPP_DIR={path}\\nEND\\n\"]\n",
+    );
+    let out = repo.lanes(&["start", "T-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lane = repo.base().join("proj $(touch PWNED)-T-1");
+    assert_eq!(files_named(&repo, "PWNED"), Vec::<PathBuf>::new());
+    assert_eq!(
+        std::fs::read_to_string(lane.join(".env")).unwrap(),
+        format!("APP_DIR={}\n", lane.display())
+    );
+}
+
 // ---- where lanes are made is the user's choice ----
 
 /// A repository whose primary checkout is `<temp>/nest/project`: its parent, where its lanes may
