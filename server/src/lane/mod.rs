@@ -116,7 +116,7 @@ pub fn leaves_lanes_home(anchor: &Path, path: &Path, ticket: &str) -> bool {
         return true;
     };
     names.iter().any(|name| name.starts_with('.'))
-        || names.last().map_or(true, |last| !last.contains(ticket))
+        || names.last().is_none_or(|last| !last.contains(ticket))
 }
 
 /// Whether a worktree path template may put lanes somewhere only the user may choose: absolute,
@@ -129,8 +129,7 @@ pub fn template_leaves_lanes_home(template: &str, repo_name: &str, anchor: &Path
     }
     let last = template
         .split('/')
-        .filter(|name| !name.is_empty() && *name != ".")
-        .next_back();
+        .rfind(|name| !name.is_empty() && *name != ".");
     if !last.is_some_and(|name| name.contains("{ticket}")) {
         return true;
     }
