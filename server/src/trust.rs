@@ -206,7 +206,9 @@ const EDITOR_KEY: &str = "editor settings for ";
 
 fn shown(origin: &Origin) -> String {
     match origin {
-        Origin::Repository(file) => file.display().to_string(),
+        Origin::Repository(file) => {
+            crate::printable::visible(&file.display().to_string()).into_owned()
+        }
         Origin::Editor => {
             "your editor's lanes settings (a workspace's settings can set them)".into()
         }
