@@ -340,6 +340,25 @@ impl Config {
                 "config: `branch` and `path` templates must both contain {ticket}, so that each ticket gets its own branch and worktree".into(),
             ));
         }
+        // A command is shown for approval as it runs: a control character (an escape sequence
+        // the terminal would act on, a carriage return that overwrites the line) has no place in
+        // one. Tab and newline (a heredoc, a multi-line script) are fine.
+        let commands = self
+            .setup
+            .iter()
+            .map(|c| ("setup", c))
+            .chain(self.exec.iter().map(|c| ("exec", c)));
+        for (key, command) in commands {
+            if let Some(c) = command
+                .chars()
+                .find(|&c| c.is_control() && c != '\t' && c != '\n')
+            {
+                return Err(Error::Config(format!(
+                    "config: a `{key}` command contains the control character {c:?} (`{}`); commands may hold no control characters but tab and newline",
+                    crate::printable::visible(command)
+                )));
+            }
+        }
         for spec in &self.repos {
             if spec.path.is_some() == spec.parent.is_some() {
                 return Err(Error::Config(

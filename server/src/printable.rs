@@ -35,6 +35,36 @@ pub fn printable(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` with every character a terminal would not show as itself made visible: ESC as `\e`,
+/// newline and tab as `\n` and `\t`, other control characters, bidirectional overrides and
+/// invisible format characters as `\u{..}`. For what a person approves or is told runs (a
+/// command, a path): nothing in it is hidden, removed or obeyed — every character is on screen.
+pub fn visible(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(hides) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\u{1b}' => out.push_str("\\e"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if hides(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn hides(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}'
+        )
+}
+
 fn needs_cleaning(c: char) -> bool {
     (c.is_control() && c != '\n' && c != '\t')
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
@@ -103,6 +133,18 @@ mod tests {
         assert_eq!(printable("a\rb\u{7}c\u{7f}d\u{0}e"), "abcde");
         assert_eq!(printable("x\u{202e}y\u{2066}z"), "xyz");
         assert_eq!(printable("one\n\ttwo"), "one\n\ttwo");
+    }
+
+    #[test]
+    fn visible_shows_every_character_and_removes_none() {
+        assert_eq!(
+            visible("npm ci \u{1b}]; touch x #\u{7}"),
+            "npm ci \\e]; touch x #\\u{7}"
+        );
+        assert_eq!(visible("a\nb\tc\rd\u{9b}e"), "a\\nb\\tc\\rd\\u{9b}e");
+        assert_eq!(visible("x\u{202e}y\u{200b}z"), "x\\u{202e}y\\u{200b}z");
+        assert!(matches!(visible("plain ü"), Cow::Borrowed("plain ü")));
+        assert_eq!(printable(&visible("\u{1b}]0;t\u{7}")), "\\e]0;t\\u{7}");
     }
 
     #[test]

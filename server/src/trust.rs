@@ -2,9 +2,10 @@
 //! committed `lanes.toml` — or in settings an editor sends, which a cloned repository's workspace
 //! settings can set — are somebody else's code: they run only after the user approved that exact
 //! list, and again after any change to it (as direnv and worktrunk do). Where lanes writes on the
-//! user's disk is the user's choice too: such a `path` that puts lanes outside the directory
-//! holding the primary checkout (absolute, `~`, `../..`, through a symlink) is used only once
-//! approved. Approvals are recorded by content hash in the user's state directory
+//! user's disk is the user's choice too: such a `path` is used only once approved unless it puts
+//! each lane in a directory of its own, named with the ticket, inside the directory holding the
+//! primary checkout and not in a hidden directory there (absolute, `~`, `../..`, through a
+//! symlink, `../{ticket}/../.config/lanes` all need approval). Approvals are recorded by content hash in the user's state directory
 //! (`$XDG_STATE_HOME/lanes/approved.json`, default `~/.local/state/lanes/approved.json`).
 //! The user's own config needs no approval.
 
@@ -74,7 +75,7 @@ impl Ask {
                 "{} runs {} in every new lane",
                 self.from,
                 c.iter()
-                    .map(|c| format!("`{c}`"))
+                    .map(|c| format!("`{}`", crate::printable::visible(c)))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -83,7 +84,10 @@ impl Ask {
                 self.from,
                 resolved
                     .as_ref()
-                    .map(|p| format!(" ({})", p.display()))
+                    .map(|p| format!(
+                        " ({})",
+                        crate::printable::visible(&p.display().to_string())
+                    ))
                     .unwrap_or_default()
             ),
         }
@@ -96,14 +100,16 @@ pub fn pending(config: &Config, repo: &Repo) -> Option<Pending> {
     pending_for(config, repo, None, true)
 }
 
-/// What of `config` waits for approval before a lane is made at `lane_path` (None: no lane is
-/// made, or the user chose its place) with the setup commands run or not (`with_commands`).
+/// What of `config` waits for approval before the lane of a ticket is made at a path (`lane`:
+/// the path and the ticket's key; None: no lane is made, or the user chose its place) with the
+/// setup commands run or not (`with_commands`).
 pub fn pending_for(
     config: &Config,
     repo: &Repo,
-    lane_path: Option<&Path>,
+    lane: Option<(&Path, &str)>,
     with_commands: bool,
 ) -> Option<Pending> {
+    let lane_path = lane.map(|(path, _)| path);
     let approved = load();
     let mut asks = Vec::new();
     if let (Some(origin), true) = (&config.setup_source, with_commands) {
@@ -117,7 +123,8 @@ pub fn pending_for(
         }
     }
     if let Some(origin) = &config.path_source {
-        let leaves_at = lane_path.filter(|p| crate::lane::leaves_lanes_home(repo.anchor(), p));
+        let leaves_at =
+            lane.filter(|(p, ticket)| crate::lane::leaves_lanes_home(repo.anchor(), p, ticket));
         let leaves = leaves_at.is_some()
             || crate::lane::template_leaves_lanes_home(&config.path, repo.name(), repo.anchor());
         if leaves {
@@ -199,7 +206,9 @@ const EDITOR_KEY: &str = "editor settings for ";
 
 fn shown(origin: &Origin) -> String {
     match origin {
-        Origin::Repository(file) => file.display().to_string(),
+        Origin::Repository(file) => {
+            crate::printable::visible(&file.display().to_string()).into_owned()
+        }
         Origin::Editor => {
             "your editor's lanes settings (a workspace's settings can set them)".into()
         }

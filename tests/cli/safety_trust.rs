@@ -73,6 +73,46 @@ fn a_quote_in_the_directory_name_does_not_break_setup() {
     );
 }
 
+// ---- what runs is what the user approved, every character of it ----
+
+#[test]
+fn a_setup_command_hiding_shell_text_in_an_escape_sequence_is_refused_naming_the_key() {
+    let repo = TestRepo::new();
+    let hidden = repo.base().join("HIDDEN");
+    repo.write(
+        &repo.dir,
+        "lanes.toml",
+        &format!(
+            "setup = [\"npm ci \\u001b]; touch {} #\\u0007\"]\n",
+            hidden.display()
+        ),
+    );
+    let out = repo.lanes(&["trust", "--yes"]);
+    assert!(!out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("`setup`"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("\\e]; touch"), "{}", stderr(&out));
+    repo.lanes(&["start", "T-1", "--yes"]);
+    assert!(!hidden.exists(), "the hidden command ran");
+}
+
+#[test]
+fn a_placeholder_in_a_heredoc_body_is_written_as_its_value_and_runs_nothing() {
+    let repo = repo_in_directory_named("proj $(touch PWNED)");
+    repo.write(
+        &repo.base(),
+        "xdg/lanes/config.toml",
+        "setup = [\"cat > .env <<END\\nAPP_DIR={path}\\nEND\\n\"]\n",
+    );
+    let out = repo.lanes(&["start", "T-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lane = repo.base().join("proj $(touch PWNED)-T-1");
+    assert_eq!(files_named(&repo, "PWNED"), Vec::<PathBuf>::new());
+    assert_eq!(
+        std::fs::read_to_string(lane.join(".env")).unwrap(),
+        format!("APP_DIR={}\n", lane.display())
+    );
+}
+
 // ---- where lanes are made is the user's choice ----
 
 /// A repository whose primary checkout is `<temp>/nest/project`: its parent, where its lanes may
@@ -147,6 +187,40 @@ fn a_repositorys_lane_path_through_a_symlink_it_committed_is_refused() {
     repo.git(&["add", "link", "lanes.toml"]);
     repo.git(&["commit", "-q", "-m", "a link out"]);
     assert_start_refused(&repo, &outside.join("T-1"));
+}
+
+#[test]
+fn a_repositorys_lane_path_into_a_hidden_directory_of_home_is_refused() {
+    // The checkout is `$HOME/project`: its parent is all of the home directory.
+    let repo = TestRepo::new();
+    assert_eq!(repo.dir.parent(), Some(repo.base().as_path()));
+    repo.write(
+        &repo.dir,
+        "lanes.toml",
+        "path = \"../{ticket}/../.config/lanes\"\n",
+    );
+    let before = repo.snapshot();
+    let out = repo
+        .lanes_cmd()
+        .env_remove("XDG_CONFIG_HOME")
+        .args(["start", "T-1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("lanes trust"), "{}", stderr(&out));
+    assert_eq!(repo.snapshot(), before);
+    assert!(!repo.base().join(".config/lanes").exists());
+}
+
+#[test]
+fn a_repositorys_lane_path_whose_last_directory_is_not_the_tickets_is_refused() {
+    let repo = nested_repo();
+    repo.write(
+        &repo.dir,
+        "lanes.toml",
+        "path = \"../{ticket}/../shared\"\n",
+    );
+    assert_start_refused(&repo, &repo.base().join("nest/shared"));
 }
 
 #[test]

@@ -22,6 +22,23 @@ fn setup_commands_sent_as_editor_settings_run_only_once_the_user_approves_them()
 }
 
 #[test]
+fn a_setup_command_with_a_control_character_sent_as_editor_settings_is_refused_even_when_approved()
+{
+    let repo = TestRepo::new();
+    let mut lsp = repo.lsp();
+    lsp.dialog_choice = Some("Run them".into());
+    lsp.initialize(
+        &[&repo.dir],
+        json!({"lanes": {"setup": ["true \u{1b}]; touch ran #\u{7}"]}}),
+    );
+    let error = lsp
+        .command("lanes.start", json!({"ticket": "E-4", "repo": repo.dir}))
+        .unwrap_err();
+    assert!(error.to_string().contains("`setup`"), "{error}");
+    assert!(!repo.lane_dir("E-4").exists());
+}
+
+#[test]
 fn setup_commands_arriving_in_a_configuration_change_need_approval_too() {
     let repo = TestRepo::new();
     let mut lsp = repo.lsp();

@@ -175,7 +175,11 @@ fn exec_in(ctx: &Context, dir: &std::path::Path, command: Option<&str>) -> Resul
     let Some(command) = command else {
         return Ok(ExitCode::SUCCESS);
     };
-    tell!("running `{command}` in {}", dir.display());
+    tell!(
+        "running `{}` in {}",
+        lanes::printable::visible(command),
+        lanes::printable::visible(&dir.display().to_string())
+    );
     let status = lanes::ops::setup::exec(&ctx.repo, &ctx.config, dir, command)?;
     Ok(match status.code() {
         Some(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),

@@ -56,7 +56,7 @@ fn show(pending: &lanes::trust::Pending) {
             Asked::Commands(commands) => {
                 tell!("{} runs these commands in every new lane:", ask.from);
                 for command in commands {
-                    tell!("  {command}");
+                    tell!("  {}", lanes::printable::visible(command));
                 }
             }
             Asked::Path { .. } => tell!("{}", ask.line()),

@@ -50,22 +50,61 @@ pub fn render(text: &str, record: &LaneRecord) -> String {
         })
 }
 
+/// The environment variable holding each placeholder's value (see [`environment`]).
+const VARIABLES: [(&str, &str); 4] = [
+    ("{port}", "${LANES_PORT}"),
+    ("{ticket}", "${LANES_TICKET}"),
+    ("{branch}", "${LANES_BRANCH}"),
+    ("{path}", "${LANES_PATH}"),
+];
+
 /// `command`, a line for `sh -c`, with the lane's placeholders filled in quoted for the shell
 /// where they stand: a directory called `proj $(touch x)` or `it's` is one word that runs
 /// nothing, bare (`cd {path}`), in double quotes (`"{path}/x"`) or in single quotes (`'{path}'`).
-/// The same values are in the environment (`$LANES_PATH` …) for scripts that prefer it.
+/// In a heredoc's body, where quotes are literal, a placeholder becomes a reference to its
+/// variable (`${LANES_PATH}`), which an unquoted heredoc expands without evaluating the value and
+/// a quoted one leaves as it is; in a `#` comment placeholders are left alone. The same values
+/// are in the environment (`$LANES_PATH` …) for scripts that prefer it.
 pub fn render_for_shell(command: &str, record: &LaneRecord) -> String {
     let values = placeholders(record);
     let mut out = String::with_capacity(command.len());
     // The quoting in force, innermost last: `$(…)` and `` `…` `` open a new, unquoted context
     // even inside double quotes, and their end goes back to the one outside.
     let mut stack = vec![Quote::None];
+    // Heredocs whose bodies start at the next newline: (delimiter, `<<-` strips leading tabs).
+    let mut heredocs: Vec<(String, bool)> = Vec::new();
     let mut rest = command;
     while let Some(c) = rest.chars().next() {
         let quote = stack.last().copied().unwrap_or(Quote::None);
         if let Some((name, value)) = values.iter().find(|(name, _)| rest.starts_with(name)) {
             out.push_str(&quoted(value, quote));
             rest = &rest[name.len()..];
+            continue;
+        }
+        let unquoted = matches!(quote, Quote::None | Quote::Substitution | Quote::Backtick);
+        if unquoted && rest.starts_with("<<") && !rest.starts_with("<<<") {
+            let (operator, heredoc) = heredoc_operator(rest);
+            heredocs.extend(heredoc);
+            out.push_str(operator);
+            rest = &rest[operator.len()..];
+            continue;
+        }
+        if unquoted && c == '\n' && !heredocs.is_empty() {
+            out.push('\n');
+            rest = &rest[1..];
+            for (delimiter, strip_tabs) in heredocs.drain(..) {
+                rest = heredoc_body(rest, &delimiter, strip_tabs, &mut out);
+            }
+            continue;
+        }
+        let word_start = out.chars().next_back().is_none_or(|p| {
+            p.is_whitespace() || matches!(p, ';' | '&' | '|' | '(' | ')' | '<' | '>')
+        });
+        if matches!(quote, Quote::None | Quote::Substitution) && c == '#' && word_start {
+            // A comment, to the end of its line: nothing in it is read by the shell.
+            let end = rest.find('\n').unwrap_or(rest.len());
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
             continue;
         }
         let mut taken = c.len_utf8();
@@ -107,6 +146,80 @@ pub fn render_for_shell(command: &str, record: &LaneRecord) -> String {
         rest = &rest[taken..];
     }
     out
+}
+
+/// A heredoc operator at the start of `rest` (`<<WORD`, `<<-WORD`, the word possibly quoted):
+/// its text, and the heredoc it opens (delimiter without quotes, whether leading tabs are
+/// stripped) when it names a delimiter.
+fn heredoc_operator(rest: &str) -> (&str, Option<(String, bool)>) {
+    let mut end = 2;
+    let strip_tabs = rest[end..].starts_with('-');
+    if strip_tabs {
+        end += 1;
+    }
+    end += rest[end..].len() - rest[end..].trim_start_matches([' ', '\t']).len();
+    let mut delimiter = String::new();
+    let mut quote: Option<char> = None;
+    let mut chars = rest[end..].char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => delimiter.push(c),
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '\\') => {
+                if let Some((_, next)) = chars.next() {
+                    delimiter.push(next);
+                }
+            }
+            (None, c)
+                if c.is_whitespace() || matches!(c, ';' | '&' | '|' | '<' | '>' | '(' | ')') =>
+            {
+                end += i;
+                return (
+                    &rest[..end],
+                    Some((delimiter, strip_tabs)).filter(|(d, _)| !d.is_empty()),
+                );
+            }
+            (None, c) => delimiter.push(c),
+        }
+    }
+    (
+        rest,
+        Some((delimiter, strip_tabs)).filter(|(d, _)| !d.is_empty()),
+    )
+}
+
+/// Copies a heredoc's body from the start of `rest` into `out`, up to and including its
+/// delimiter line, with each placeholder as a reference to its variable; returns what follows.
+fn heredoc_body<'a>(
+    mut rest: &'a str,
+    delimiter: &str,
+    strip_tabs: bool,
+    out: &mut String,
+) -> &'a str {
+    while !rest.is_empty() {
+        let end = rest.find('\n').map_or(rest.len(), |i| i + 1);
+        let line = &rest[..end];
+        rest = &rest[end..];
+        let text = line.strip_suffix('\n').unwrap_or(line);
+        let text = if strip_tabs {
+            text.trim_start_matches('\t')
+        } else {
+            text
+        };
+        if text == delimiter {
+            out.push_str(line);
+            break;
+        }
+        out.push_str(
+            &VARIABLES
+                .iter()
+                .fold(line.to_string(), |line, (name, variable)| {
+                    line.replace(name, variable)
+                }),
+        );
+    }
+    rest
 }
 
 /// Where a placeholder stands in a shell command.
@@ -244,6 +357,30 @@ mod tests {
         ] {
             assert_eq!(words(command, hostile), format!("{hostile}|"), "{command}");
         }
+    }
+
+    #[test]
+    fn placeholders_in_a_heredoc_body_are_variable_references() {
+        let hostile = "/a/$(touch x) 'q' `y`";
+        let lane = record(hostile);
+        let line = render_for_shell(
+            "cat <<END; cat <<'Q'\nP={path} T={ticket}\nEND\nraw {path}\nQ\necho {ticket} # it's {path}",
+            &lane,
+        );
+        assert_eq!(
+            line,
+            "cat <<END; cat <<'Q'\nP=${LANES_PATH} T=${LANES_TICKET}\nEND\nraw ${LANES_PATH}\nQ\necho 'T-1' # it's {path}"
+        );
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(line)
+            .envs(environment(&lane))
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            format!("P={hostile} T=T-1\nraw ${{LANES_PATH}}\nT-1\n")
+        );
     }
 
     #[test]

@@ -81,10 +81,13 @@ fn lanes_home(anchor: &Path) -> PathBuf {
     anchor.parent().map_or(anchor.clone(), Path::to_path_buf)
 }
 
-/// Whether the directory `path` (absolute, normalized) lies outside the directory holding the
-/// primary checkout, following the symlinks of the part of it that exists: a repository's
-/// committed `link -> /etc` does not make `link/X` a place beside the checkout.
-pub fn leaves_lanes_home(anchor: &Path, path: &Path) -> bool {
+/// Whether the lane directory `path` (absolute, normalized) of `ticket` is somewhere lanes may
+/// not make it without the user's say. Following the symlinks of the part of it that exists (a
+/// repository's committed `link -> /etc` does not make `link/X` a place beside the checkout), it
+/// must lie inside the directory holding the primary checkout, with no hidden directory on the
+/// way (`.config`, `.ssh`, `.local` … of a home directory holding the checkout), and its own name
+/// must hold the ticket: a directory of the lane's own, never a shared one.
+pub fn leaves_lanes_home(anchor: &Path, path: &Path, ticket: &str) -> bool {
     let mut existing = path;
     let mut rest = Vec::new();
     let resolved = loop {
@@ -99,20 +102,43 @@ pub fn leaves_lanes_home(anchor: &Path, path: &Path) -> bool {
             _ => break path.to_path_buf(),
         }
     };
-    !resolved.starts_with(lanes_home(anchor))
+    let Ok(inside) = resolved.strip_prefix(lanes_home(anchor)) else {
+        return true;
+    };
+    let names = inside
+        .components()
+        .map(|c| match c {
+            std::path::Component::Normal(name) => Some(name.to_string_lossy()),
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>();
+    let Some(names) = names else {
+        return true;
+    };
+    names.iter().any(|name| name.starts_with('.'))
+        || names.last().is_none_or(|last| !last.contains(ticket))
 }
 
-/// Whether a worktree path template may put lanes outside the directory holding the primary
-/// checkout: absolute, in the home directory (`~`), or resolving outside it.
+/// Whether a worktree path template may put lanes somewhere only the user may choose: absolute,
+/// in the home directory (`~`), with `{ticket}` not in its last directory's name
+/// (`../{ticket}/../shared`), or resolving outside the directory holding the primary checkout or
+/// into a hidden directory there (see [`leaves_lanes_home`]).
 pub fn template_leaves_lanes_home(template: &str, repo_name: &str, anchor: &Path) -> bool {
     if template.starts_with('~') || Path::new(template).is_absolute() {
         return true;
     }
+    let last = template
+        .split('/')
+        .rfind(|name| !name.is_empty() && *name != ".");
+    if !last.is_some_and(|name| name.contains("{ticket}")) {
+        return true;
+    }
     // Placeholders become one plain name each (ticket keys and slugs hold no separators), so
     // a sample key shows where the template leads.
-    let sample = TicketKey::parse("X-1")
+    const SAMPLE: &str = "X-1";
+    let sample = TicketKey::parse(SAMPLE)
         .map(|key| worktree_path(&with_slug(template, "s"), &key, repo_name, anchor));
-    sample.map_or(true, |path| leaves_lanes_home(anchor, &path))
+    sample.map_or(true, |path| leaves_lanes_home(anchor, &path, SAMPLE))
 }
 
 /// Recovers the ticket from a branch made by `template` (e.g. `feature/PROJ-1` → `PROJ-1`), for
@@ -179,6 +205,34 @@ mod tests {
             Path::new("/src/api"),
         );
         assert_eq!(p, PathBuf::from("/lanes/api/A-1"));
+    }
+
+    #[test]
+    fn a_template_must_end_in_the_tickets_own_directory_beside_the_checkout() {
+        let anchor = std::env::temp_dir().join("lanes-unit-anchor/project");
+        for beside in [
+            "../{repo}-{ticket}",
+            "../lanes/{ticket}",
+            "../lanes/{ticket}-{slug}",
+        ] {
+            assert!(
+                !template_leaves_lanes_home(beside, "project", &anchor),
+                "{beside}"
+            );
+        }
+        for elsewhere in [
+            "../{ticket}/../.config/lanes",
+            "../{ticket}/../shared",
+            "../{ticket}/..",
+            "../.config/{ticket}",
+            "../../{ticket}",
+            "{ticket}/../..",
+        ] {
+            assert!(
+                template_leaves_lanes_home(elsewhere, "project", &anchor),
+                "{elsewhere}"
+            );
+        }
     }
 
     #[test]

@@ -71,7 +71,10 @@ pub fn exec(repo: &Repo, config: &Config, dir: &Path, command: &str) -> Result<E
         .current_dir(&record.path)
         .envs(environment(&record))
         .status()
-        .map_err(Error::io(format!("running `{command}`")))
+        .map_err(Error::io(format!(
+            "running `{}`",
+            crate::printable::visible(command)
+        )))
 }
 
 /// Copies into the lane the files `copy` and `.worktreeinclude` name (gitignore syntax: files,
@@ -304,7 +307,7 @@ pub(crate) fn run_setup(
     progress: &dyn Progress,
 ) -> Result<()> {
     for command in &config.setup {
-        progress.step(&format!("running `{command}`"));
+        progress.step(&format!("running `{}`", crate::printable::visible(command)));
         let failed = |detail: String| Error::SetupFailed {
             ticket: record.ticket.clone(),
             path: record.path.clone(),

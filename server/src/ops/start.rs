@@ -190,7 +190,10 @@ pub fn start(
     // What the repository's file (or the editor's settings) chose is used only once approved:
     // its setup commands, unless they are skipped, and a place for the lane outside the
     // directory holding the checkout, unless the user named the place.
-    let chosen_path = request.path.is_none().then_some(path.as_path());
+    let chosen_path = request
+        .path
+        .is_none()
+        .then_some((path.as_path(), ticket.as_str()));
     if let Some(pending) = crate::trust::pending_for(config, repo, chosen_path, !request.no_setup) {
         if !request.approve_setup {
             return Err(crate::trust::refusal(&pending));
