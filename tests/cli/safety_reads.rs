@@ -378,3 +378,17 @@ fn an_mcp_request_line_too_long_to_take_is_answered_and_the_server_goes_on() {
     let tools = mcp.request(8, "tools/list", json!({}));
     assert!(tools["result"]["tools"].is_array(), "{tools}");
 }
+
+#[test]
+fn an_mcp_request_line_too_long_to_take_is_answered_under_its_id_when_the_id_comes_last() {
+    let repo = TestRepo::new();
+    let mut mcp = Mcp::start(&repo, &[]);
+    // As the TypeScript SDK writes a request: `{...request, jsonrpc, id}`, the id after params.
+    let params =
+        json!({"name": "lanes_check", "arguments": {"path": "x".repeat(17 * 1024 * 1024)}});
+    mcp.send_line(&format!(
+        r#"{{"method":"tools/call","params":{params},"jsonrpc":"2.0","id":42}}"#
+    ));
+    let answer = mcp.answer(42);
+    assert!(answer.get("error").is_some(), "{answer}");
+}
