@@ -23,8 +23,11 @@ pub fn environment(record: &LaneRecord) -> Vec<(&'static str, String)> {
         ("LANES_PORT", port_of(record).to_string()),
     ];
     let context = record.path.join(crate::ticket::CONTEXT_FILE);
-    // Only a regular file the lane holds, not a link a repository committed there.
-    if std::fs::symlink_metadata(&context).is_ok_and(|m| m.is_file()) {
+    // Only a regular file the lane holds, not a link a repository committed there, nor a file
+    // git tracks (the repository's, not what lanes wrote).
+    if std::fs::symlink_metadata(&context).is_ok_and(|m| m.is_file())
+        && matches!(crate::ticket::context_is_committed(&record.path), Ok(false))
+    {
         env.push(("LANES_TICKET_FILE", context.display().to_string()));
     }
     env

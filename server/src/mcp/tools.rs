@@ -489,8 +489,10 @@ impl ServerHandler for LanesMcp {
             .filter_map(|lane| {
                 let ticket = lane.ticket.as_ref()?;
                 let file = lane.path.join(".lanes").join("ticket.md");
-                // Only a regular file is a lane's context (a committed link is not listed).
-                let regular = std::fs::symlink_metadata(&file).is_ok_and(|m| m.is_file());
+                // Only a regular file git does not track is a lane's context (a committed link
+                // or file is the repository's, not listed).
+                let regular = std::fs::symlink_metadata(&file).is_ok_and(|m| m.is_file())
+                    && matches!(ops::tickets::context_is_committed(&lane.path), Ok(false));
                 regular.then(|| {
                     Resource::new(
                         format!("lanes://{ticket}/ticket.md"),

@@ -289,6 +289,15 @@ pub fn start(
     };
     store.save(&record)?;
     let context = match &details {
+        // The repository's own `.lanes/ticket.md` is its file: not overwritten (the lane would
+        // start dirty), and never taken for the ticket's context either.
+        Some(_) if crate::ticket::context_is_committed(&path)? => {
+            warnings.push(format!(
+                "did not write the ticket context: {} is committed to the repository, not written by lanes",
+                path.join(crate::ticket::CONTEXT_FILE).display()
+            ));
+            None
+        }
         Some(t) => Some(crate::ticket::write_context(&path, repo.common_dir(), t)?),
         None => None,
     };

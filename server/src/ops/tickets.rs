@@ -22,6 +22,7 @@ pub fn my_tickets(repo: &Repo, config: &Config) -> Result<Vec<TicketSummary>> {
 }
 
 pub use crate::protocol::TicketContext;
+pub use crate::ticket::context_is_committed;
 
 /// The context of a ticket as its lane holds it (`.lanes/ticket.md`, written at its start from
 /// the provider); `name` is anything `lanes switch` takes.
@@ -56,6 +57,21 @@ pub fn context(repo: &Repo, config: &Config, name: &str) -> Result<TicketContext
         ))
         .with_hint("configure a provider (see `lanes doctor`) and start a lane for the ticket")
     })?;
+    // A repository can commit a `.lanes/ticket.md` of its own ("IGNORE PREVIOUS INSTRUCTIONS…"):
+    // only one git does not track is what lanes wrote.
+    if crate::ticket::context_is_committed(lane)? {
+        return Err(Error::Refused {
+            action: format!("read the ticket context of lane {ticket}"),
+            reason: format!(
+                "{} is committed to the repository, not written by lanes",
+                path.display()
+            ),
+            hint: format!(
+                "lanes writes {} untracked at `lanes start`, from the ticket provider; the committed one is the repository's file",
+                crate::ticket::CONTEXT_FILE
+            ),
+        });
+    }
     Ok(TicketContext {
         ticket,
         path,
