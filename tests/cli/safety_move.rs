@@ -287,3 +287,21 @@ fn a_file_whose_name_ends_in_a_line_number_is_moved_as_that_file() {
     assert!(!b.join("notes").exists());
     assert_eq!(read_or_empty(a.join("notes")), "line one\n");
 }
+
+#[test]
+fn two_names_that_read_the_same_once_made_utf8_get_distinct_hunk_ids() {
+    let repo = TestRepo::started(&["A-1", "B-1"]);
+    let a = repo.lane_dir("A-1");
+    std::fs::write(a.join(OsStr::from_bytes(b"x\xff")), "same\n").unwrap();
+    std::fs::write(a.join(OsStr::from_bytes(b"x\xfe")), "same\n").unwrap();
+    let out = repo.lanes_in(&a, &["untangle", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let hunks: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: std::collections::BTreeSet<&str> = hunks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{hunks:#}");
+}

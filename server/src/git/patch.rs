@@ -249,6 +249,9 @@ fn split(path: &str, patch: &[u8], ranges: &[Range]) -> FilePatch {
             header.extend_from_slice(line);
         }
     }
+    // The `diff --git` line names the file as git spells it (quoted, byte for byte): two names
+    // that read the same once made UTF-8 still get distinct hunk ids.
+    let named = header.split(|b| *b == b'\n').next().unwrap_or_default();
     let header_text = String::from_utf8_lossy(&header);
     let binary = header_text.contains("GIT binary patch") || header_text.contains("Binary files");
     let mut parsed: Vec<PatchHunk> = if binary || hunks.len() != ranges.len() {
@@ -257,7 +260,7 @@ fn split(path: &str, patch: &[u8], ranges: &[Range]) -> FilePatch {
         hunks
             .into_iter()
             .zip(ranges)
-            .map(|(h, range)| hunk_of(path, h, *range))
+            .map(|(h, range)| hunk_of(path, named, h, *range))
             .collect()
     };
     for i in 1..parsed.len() {
@@ -278,7 +281,7 @@ fn split(path: &str, patch: &[u8], ranges: &[Range]) -> FilePatch {
     }
 }
 
-fn hunk_of(path: &str, raw: Vec<u8>, range: Range) -> PatchHunk {
+fn hunk_of(path: &str, named: &[u8], raw: Vec<u8>, range: Range) -> PatchHunk {
     let split_at = raw
         .iter()
         .position(|b| *b == b'\n')
@@ -291,6 +294,7 @@ fn hunk_of(path: &str, raw: Vec<u8>, range: Range) -> PatchHunk {
         }
     }
     let mut hashed = format!("{path}\n").into_bytes();
+    hashed.extend_from_slice(named);
     hashed.extend_from_slice(&changed);
     let hash = Oid::hash_object(git2::ObjectType::Blob, &hashed)
         .map(|o| o.to_string())
