@@ -189,3 +189,25 @@ fn edits_under_skip_worktree_or_assume_unchanged_come_back_from_the_trash() {
         "a local edit\n"
     );
 }
+
+#[test]
+fn a_file_ignored_by_the_users_global_excludes_is_work_that_blocks_removal() {
+    let repo = TestRepo::new();
+    // Named through GIT_CONFIG_GLOBAL, as the fixture's git config is: git honours it, libgit2 not.
+    let excludes = repo.base().join("global-ignore");
+    std::fs::write(&excludes, "*.key\n").unwrap();
+    repo.git(&[
+        "config",
+        "--global",
+        "core.excludesFile",
+        excludes.to_str().unwrap(),
+    ]);
+    repo.lanes_ok(&["start", "G-1"]);
+    let lane = repo.lane_dir("G-1");
+    repo.write(&lane, "deploy.key", "secret\n");
+    assert_eq!(repo.git_in(&lane, &["status", "--porcelain"]), "");
+    let out = repo.lanes(&["remove", "G-1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains("deploy.key"), "{}", stderr(&out));
+    assert!(lane.join("deploy.key").exists());
+}

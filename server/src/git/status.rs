@@ -1,9 +1,10 @@
 //! The state of one worktree and its branch: uncommitted files, distance from the base, and commits
 //! that would be lost if the branch were deleted.
 
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
-use git2::{Oid, StatusOptions};
+use git2::Oid;
 
 use crate::error::{Error, Result};
 use crate::git::Repo;
@@ -162,24 +163,30 @@ pub struct IgnoredFile {
 /// The ignored files of the worktree at `path` that are not byte-identical to the file at the same
 /// path in `primary` (the primary checkout; None for a bare repository).
 pub fn unique_ignored(path: &Path, primary: Option<&Path>) -> Result<Vec<IgnoredFile>> {
-    let repo = super::changes::open_worktree(path)?;
-    let mut opts = StatusOptions::new();
-    opts.include_untracked(false)
-        .include_ignored(true)
-        .recurse_ignored_dirs(true)
-        .exclude_submodules(true);
-    let statuses = repo.statuses(Some(&mut opts)).map_err(Error::git(format!(
-        "reading the ignored files of {}",
-        path.display()
-    )))?;
+    // Asked of git itself: libgit2 misses ignore rules git honours (a global excludes file named
+    // through `GIT_CONFIG_GLOBAL` or an `includeIf "hasconfig:…"`), and a file neither saw as
+    // untracked nor as ignored would be deleted unsaved.
+    let listed = super::cli::run_reader(
+        path,
+        [
+            "ls-files",
+            "--others",
+            "--ignored",
+            "--exclude-standard",
+            "-z",
+        ],
+        &[],
+        None,
+    )?;
     let mut out = Vec::new();
-    for entry in statuses.iter().filter(|s| s.status().is_ignored()) {
-        let rel = String::from_utf8_lossy(entry.path_bytes()).into_owned();
-        let file = path.join(&rel);
+    for name in listed.split(|b| *b == 0).filter(|n| !n.is_empty()) {
+        let raw = Path::new(std::ffi::OsStr::from_bytes(name));
+        let rel = String::from_utf8_lossy(name).into_owned();
+        let file = path.join(raw);
         let Ok(meta) = std::fs::symlink_metadata(&file) else {
             continue;
         };
-        let same = primary.is_some_and(|p| same_content(&file, &p.join(&rel)));
+        let same = primary.is_some_and(|p| same_content(&file, &p.join(raw)));
         if !same {
             out.push(IgnoredFile {
                 path: rel,
