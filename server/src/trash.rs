@@ -76,23 +76,13 @@ pub struct TrashEntry {
     pub index: Option<Oid>,
 }
 
-/// A lane just saved into the trash.
-#[derive(Debug, Clone)]
-pub struct Saved {
-    /// Its entry.
-    pub entry: TrashEntry,
-    /// Older entries holding work that saving it pushed out of the trash (past
-    /// [`KEEP_ENTRIES`] entries with work): announced, never silent.
-    pub evicted: Vec<String>,
-}
-
-/// Saves a lane into the trash; returns the entry, and what it pushed out.
+/// Saves a lane into the trash; returns the entry. Nothing is expired here ([`make_room`]).
 pub fn save(
     repo: &Repo,
     meta: TrashMeta,
     captured: Option<&Captured>,
     index: Option<Oid>,
-) -> Result<Saved> {
+) -> Result<TrashEntry> {
     let git = repo.git();
     let context = format!("saving lane {} to the trash", meta.ticket);
     let json =
@@ -145,11 +135,18 @@ pub fn save(
     git.reference(&refname, commit, false, &message)
         .map_err(Error::git(&context))?;
     let entry = read(repo, &refname)?;
-    let evicted = expire(repo)
+    // Room is made only once the lane is gone (`make_room`): a removal that is refused or fails
+    // with the lane whole must not have pushed older work out for nothing.
+    Ok(entry)
+}
+
+/// Expires old entries now that `kept` holds a lane that is gone; the ids of entries holding work
+/// that this pushed out (to be announced).
+pub fn make_room(repo: &Repo, kept: &TrashEntry) -> Vec<String> {
+    expire(repo)
         .into_iter()
-        .filter(|id| *id != entry.id)
-        .collect();
-    Ok(Saved { entry, evicted })
+        .filter(|id| *id != kept.id)
+        .collect()
 }
 
 /// Every entry, newest first.

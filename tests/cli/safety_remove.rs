@@ -413,3 +413,26 @@ fn a_forced_remove_refuses_a_lane_holding_a_bare_repository() {
     assert_forced_remove_refused(&repo, "vendor/mirror.git (a repository of its own)");
     assert!(bare.join("refs/heads/only-here").exists());
 }
+
+#[test]
+fn a_removal_refused_with_the_lane_whole_pushes_nothing_out_of_a_full_trash() {
+    let repo = TestRepo::started(&["W-1", "X-1"]);
+    repo.write(&repo.lane_dir("W-1"), "wip.txt", "wip\n");
+    repo.lanes_ok(&["remove", "W-1", "--force"]);
+    let (w_ref, w, now) = entry_of(&repo, "W-1");
+    let mut calls = format!("retime {w} {} {w_ref}\n", now - 1000);
+    for i in 0..100 {
+        let t = now - 900 + i;
+        calls.push_str(&format!("retime {w} {t} refs/lanes/trash/W-1/{t}\n"));
+    }
+    retime(&repo, &calls);
+    repo.write(&repo.lane_dir("X-1"), "wip.txt", "more work\n");
+    let out =
+        repo.lanes_with_failpoint("remove-after-offline=error", &["remove", "X-1", "--force"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(repo.lane_dir("X-1").join("wip.txt").exists());
+    assert!(
+        trash_ids(&repo).contains(&w_ref.trim_start_matches("refs/lanes/trash/").to_string()),
+        "the oldest entry with work was pushed out by a removal that did not happen"
+    );
+}

@@ -68,8 +68,14 @@ pub fn prune(repo: &Repo, config: &Config) -> Result<Vec<Pruned>> {
                 sparse: None,
                 modes: Vec::new(),
             };
-            saved = Some(trash::save(repo, meta, None, staged)?.entry.id);
+            let entry = trash::save(repo, meta, None, staged)?;
             worktrees::forget(repo, name)?;
+            for id in trash::make_room(repo, &entry) {
+                tracing::warn!(
+                    "the trash was full: an older entry holding work was dropped to make room: {id}"
+                );
+            }
+            saved = Some(entry.id);
         }
         if let Some(ticket) = &entry.ticket {
             store.delete(ticket)?;

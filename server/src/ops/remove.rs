@@ -244,10 +244,7 @@ pub fn remove(
             .unwrap_or_default(),
         sparse: captured.as_ref().and_then(|c| c.sparse.clone()),
     };
-    let trash::Saved {
-        entry: saved,
-        evicted,
-    } = trash::save(repo, meta, captured.as_ref(), staged)?;
+    let saved = trash::save(repo, meta, captured.as_ref(), staged)?;
     failpoint::hit("remove-after-checks").map_err(Error::io("removing the lane"))?;
 
     if let Some(name) = worktree.and_then(|w| w.name.as_deref()) {
@@ -278,6 +275,8 @@ pub fn remove(
             })?;
         }
     }
+    // The lane is gone and its entry is all there is of it: now the trash may make room.
+    let evicted = trash::make_room(repo, &saved);
     failpoint::hit("remove-before-branch").map_err(Error::io("removing the lane"))?;
 
     let mut branch_deleted = false;
