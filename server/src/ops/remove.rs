@@ -628,20 +628,28 @@ fn aside_name(path: &Path, kind: &str) -> PathBuf {
 
 /// Paths grouped by their top directory when a directory holds many (`target/ (1,234 files)`).
 fn grouped(paths: &[String]) -> Vec<String> {
-    let mut groups: Vec<(String, usize)> = Vec::new();
+    // (top directory or file, the first path under it, how many)
+    let mut groups: Vec<(String, &str, usize)> = Vec::new();
     for p in paths {
         let top = match p.split_once('/') {
             Some((dir, rest)) if !rest.is_empty() => format!("{dir}/"),
             _ => p.clone(),
         };
-        match groups.iter_mut().find(|(t, _)| *t == top) {
-            Some((_, n)) => *n += 1,
-            None => groups.push((top, 1)),
+        match groups.iter_mut().find(|(t, _, _)| *t == top) {
+            Some((_, _, n)) => *n += 1,
+            None => groups.push((top, p, 1)),
         }
     }
     groups
         .into_iter()
-        .map(|(t, n)| if n > 1 { format!("{t} ({n} files)") } else { t })
+        // One file is named as itself: `data/` alone reads like a directory or a repository.
+        .map(|(t, first, n)| {
+            if n > 1 {
+                format!("{t} ({n} files)")
+            } else {
+                first.to_string()
+            }
+        })
         .collect()
 }
 
@@ -684,5 +692,11 @@ mod tests {
             .map(|s| s.to_string())
             .collect();
         assert_eq!(grouped(&paths), vec!["target/ (2 files)", ".env"]);
+    }
+
+    #[test]
+    fn one_file_of_a_directory_is_shown_as_that_file() {
+        let paths = vec!["data/cache.db".to_string()];
+        assert_eq!(grouped(&paths), vec!["data/cache.db"]);
     }
 }
