@@ -285,6 +285,27 @@ fn a_restore_killed_after_the_checkout_is_taken_back_by_the_next_one() {
 }
 
 #[test]
+fn a_lane_used_after_an_interrupted_restore_is_kept_by_the_next_restore() {
+    let (repo, lane) = lane_with_wip("T-3");
+    repo.lanes_ok(&["remove", "T-3", "--force"]);
+    let out = repo.lanes_with_failpoint("restore-after-checkout=abort", &["restore", "T-3"]);
+    assert!(!out.status.success(), "the process was meant to die");
+    repo.write(&lane, "newwork.txt", "two hours of work\n");
+    let out = repo.lanes(&["restore", "T-3"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has been used since"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        read_or_empty(lane.join("newwork.txt")),
+        "two hours of work\n"
+    );
+    assert_eq!(trash_ids(&repo).len(), 1);
+}
+
+#[test]
 fn restore_brings_back_empty_directories_and_exact_file_modes() {
     use std::os::unix::fs::PermissionsExt;
     let repo = TestRepo::started(&["R-1"]);

@@ -43,7 +43,7 @@ pub fn restore(
     let key = TicketKey::parse(&entry.meta.ticket)?;
     let store = Store::new(repo);
     let _lock = store.lock(&key)?;
-    take_back_interrupted(repo, &key);
+    take_back_interrupted(repo, &key)?;
     let action = format!("restore lane {}", entry.meta.ticket);
     let path = entry.meta.path.clone();
     if !path.is_absolute() {
@@ -85,6 +85,7 @@ pub fn restore(
         entry: entry.id.clone(),
         path: path.clone(),
         branch: None,
+        head: None,
     };
     made.record(repo, &key)?;
     let result = make(repo, &store, &entry, &action, &mut made, &key);
@@ -122,6 +123,10 @@ fn make(
         made.record(repo, key)?;
     }
     worktrees::add(repo, &made.path, checkout)?;
+    made.head = crate::git::cli::run(&made.path, ["rev-parse", "HEAD"])
+        .ok()
+        .map(|h| h.trim().to_string());
+    made.record(repo, key)?;
     failpoint::hit("restore-after-checkout").map_err(Error::io("restoring the lane"))?;
     let path = crate::git::canonical(&made.path);
     if let Some(sparse) = &entry.meta.sparse {
@@ -132,6 +137,9 @@ fn make(
         // The staged state put back is a plain index: mark the files outside the cone again.
         crate::git::cli::run(&path, ["sparse-checkout", "reapply"])?;
     }
+    // The lane is whole: from here on nothing of it is taken back, so a kill after the record
+    // is saved leaves a restored lane, never one a later restore deletes.
+    made.forget(repo, key);
     if let Some(mut record) = entry.meta.record.clone() {
         record.path = path;
         store.save(&record)?;
@@ -149,6 +157,9 @@ struct Made {
     path: PathBuf,
     /// A branch the restore created, with the tip it created it at.
     branch: Option<(String, String)>,
+    /// The commit the worktree it made was checked out at.
+    #[serde(default)]
+    head: Option<String>,
 }
 
 impl Made {
@@ -167,7 +178,9 @@ impl Made {
     fn forget(&self, repo: &Repo, key: &TicketKey) {
         let file = Self::file(repo, key);
         if let Err(e) = std::fs::remove_file(&file) {
-            tracing::warn!("could not delete {}: {e}", file.display());
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!("could not delete {}: {e}", file.display());
+            }
         }
     }
 }
@@ -175,14 +188,31 @@ impl Made {
 /// Takes back a restore of `key` that was interrupted (killed, or its rollback cut short): only
 /// what it wrote down that it made — the worktree at its path, when it still leads back to git's
 /// record, and a branch it created, when it is still where it was created. Its trash entry was
-/// never dropped, so nothing is lost.
-fn take_back_interrupted(repo: &Repo, key: &TicketKey) {
+/// never dropped, so nothing is lost. A worktree that holds anything the restore did not make
+/// (a change to the files it checked out, a new file, an ignored file of its own, another commit)
+/// has been used since: it is kept, the note forgotten, and the restore refused.
+fn take_back_interrupted(repo: &Repo, key: &TicketKey) -> Result<()> {
     let file = Made::file(repo, key);
     let Ok(Some(text)) = crate::git::read::read_regular(&file, crate::git::read::MANAGED_CAP)
     else {
-        return;
+        return Ok(());
     };
     match serde_json::from_slice::<Made>(&text) {
+        Ok(made) if used_since(repo, &made) => {
+            if let Err(e) = std::fs::remove_file(&file) {
+                tracing::warn!("could not delete {}: {e}", file.display());
+            }
+            return Err(Error::Refused {
+                action: format!("restore lane {key}"),
+                reason: format!(
+                    "a restore of {key} was interrupted and the lane at {} has been used since; it is kept",
+                    made.path.display()
+                ),
+                hint: format!(
+                    "remove it with `lanes remove {key}` (saved to the trash) before restoring again"
+                ),
+            });
+        }
         Ok(made) => {
             tracing::info!(
                 "taking back an interrupted restore of {} at {}",
@@ -195,6 +225,30 @@ fn take_back_interrupted(repo: &Repo, key: &TicketKey) {
     }
     if let Err(e) = std::fs::remove_file(&file) {
         tracing::warn!("could not delete {}: {e}", file.display());
+    }
+    Ok(())
+}
+
+/// Whether the directory an interrupted restore made holds anything but that restore's checkout:
+/// uncommitted or untracked files, ignored files of its own, or another commit checked out. What
+/// cannot be told counts as used.
+fn used_since(repo: &Repo, made: &Made) -> bool {
+    let path = &made.path;
+    if std::fs::symlink_metadata(path).is_err() {
+        return false;
+    }
+    if !crate::git::status::dirty_files(path).is_ok_and(|d| d.is_empty()) {
+        return true;
+    }
+    let primary = (!repo.is_bare()).then(|| repo.anchor());
+    if !crate::git::status::unique_ignored(path, primary).is_ok_and(|i| i.is_empty()) {
+        return true;
+    }
+    match &made.head {
+        Some(head) => {
+            crate::git::cli::run(path, ["rev-parse", "HEAD"]).map_or(true, |now| now.trim() != head)
+        }
+        None => false,
     }
 }
 
