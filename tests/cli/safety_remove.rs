@@ -434,3 +434,44 @@ fn a_forced_remove_refuses_a_lane_holding_a_bare_repository() {
     assert_forced_remove_refused(&repo, "vendor/mirror.git (a repository of its own)");
     assert!(bare.join("refs/heads/only-here").exists());
 }
+
+#[test]
+fn a_lane_whose_branch_moved_on_is_restored_detached_at_its_saved_commit_with_its_changes_exact() {
+    let repo = TestRepo::started(&["T-5"]);
+    let lane = repo.lane_dir("T-5");
+    let branch = repo.git_in(&lane, &["rev-parse", "--abbrev-ref", "HEAD"]);
+    let branch = branch.trim().to_string();
+    let saved = repo
+        .git_in(&lane, &["rev-parse", "HEAD"])
+        .trim()
+        .to_string();
+    repo.write(&lane, "README.md", "# project, edited\n");
+    repo.git_in(&lane, &["add", "README.md"]);
+    repo.write(&lane, "wip.txt", "wip\n");
+    repo.lanes_ok(&["remove", "T-5", "--force", "--keep-branch"]);
+    let elsewhere = repo.base().join("elsewhere");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        elsewhere.to_str().unwrap(),
+        &branch,
+    ]);
+    repo.write(&elsewhere, "later.txt", "later\n");
+    repo.write(&elsewhere, "src/app.txt", "changed later\n");
+    repo.git_in(&elsewhere, &["add", "."]);
+    repo.git_in(&elsewhere, &["commit", "-q", "-m", "later"]);
+    repo.git(&["worktree", "remove", elsewhere.to_str().unwrap()]);
+    let out = repo.lanes(&["restore", "T-5"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        crate::support::stdout(&out).contains("has moved on since"),
+        "{}",
+        crate::support::stdout(&out)
+    );
+    assert_eq!(repo.git_in(&lane, &["rev-parse", "HEAD"]).trim(), saved);
+    assert_eq!(
+        repo.git_in(&lane, &["status", "--porcelain"]),
+        "M  README.md\n?? wip.txt\n"
+    );
+}

@@ -88,15 +88,17 @@ pub fn restore(
         head: None,
     };
     made.record(repo, &key)?;
-    let result = make(repo, &store, &entry, &action, &mut made, &key);
-    if let Err(e) = result {
-        take_back(repo, &made);
-        made.forget(repo, &key);
-        return Err(e.with_hint(format!(
-            "nothing was restored; the lane is still in the trash as {}",
-            entry.id
-        )));
-    }
+    let moved = match make(repo, &store, &entry, &action, &mut made, &key) {
+        Ok(moved) => moved,
+        Err(e) => {
+            take_back(repo, &made);
+            made.forget(repo, &key);
+            return Err(e.with_hint(format!(
+                "nothing was restored; the lane is still in the trash as {}",
+                entry.id
+            )));
+        }
+    };
     made.forget(repo, &key);
     let path = crate::git::canonical(&path);
     trash::drop_entry(repo, &entry)?;
@@ -104,11 +106,16 @@ pub fn restore(
         id: entry.id,
         ticket: entry.meta.ticket,
         path,
-        branch: entry.meta.head_branch.or(entry.meta.branch),
+        branch: match moved {
+            Some(_) => None,
+            None => entry.meta.head_branch.or(entry.meta.branch),
+        },
+        warnings: moved.into_iter().collect(),
     })
 }
 
-/// The steps of a restore that change things; `made` says how far they got.
+/// The steps of a restore that change things; `made` says how far they got. Returns what to say
+/// when the lane's branch moved on and the lane came back detached at its saved commit.
 fn make(
     repo: &Repo,
     store: &Store,
@@ -116,8 +123,12 @@ fn make(
     action: &str,
     made: &mut Made,
     key: &TicketKey,
-) -> Result<()> {
-    let (checkout, created) = checkout_of(repo, entry, action)?;
+) -> Result<Option<String>> {
+    let Plan {
+        checkout,
+        created,
+        moved,
+    } = checkout_of(repo, entry, action)?;
     if let Some(created) = created {
         made.branch = Some(created);
         made.record(repo, key)?;
@@ -144,7 +155,7 @@ fn make(
         record.path = path;
         store.save(&record)?;
     }
-    Ok(())
+    Ok(moved)
 }
 
 /// What a restore under way has made: written beside the lane records (`<ticket>.restoring`)
@@ -285,14 +296,21 @@ fn take_back(repo: &Repo, made: &Made) {
     }
 }
 
+/// How a restore checks the lane out (see [`checkout_of`]).
+struct Plan<'e> {
+    checkout: Checkout<'e>,
+    /// A branch it creates (name, tip).
+    created: Option<(String, String)>,
+    /// What to say when the lane comes back detached because its branch moved on.
+    moved: Option<String>,
+}
+
 /// How the worktree comes back: on its branch (recreated at the saved tip when it was deleted),
 /// or detached at the saved HEAD.
-/// Also returns the branch it created (name, tip), if it did.
-fn checkout_of<'e>(
-    repo: &Repo,
-    entry: &'e TrashEntry,
-    action: &str,
-) -> Result<(Checkout<'e>, Option<(String, String)>)> {
+/// Also returns the branch it created (name, tip), if it did, and — when the branch HEAD was on
+/// has moved on since, so that the lane comes back detached at its saved commit (where its saved
+/// changes apply exactly) — what to tell the user.
+fn checkout_of<'e>(repo: &Repo, entry: &'e TrashEntry, action: &str) -> Result<Plan<'e>> {
     let meta = &entry.meta;
     let mut created = None;
     if let (Some(branch), Some(tip)) = (&meta.branch, &meta.branch_tip) {
@@ -322,8 +340,24 @@ fn checkout_of<'e>(
             }
         }
     }
+    let mut moved = None;
     let checkout = match (&meta.head_branch, &meta.head) {
-        (Some(branch), _) => Checkout::Existing(branch.as_str()),
+        (Some(branch), Some(head)) => {
+            let now = repo
+                .git()
+                .refname_to_id(&format!("refs/heads/{branch}"))
+                .map(|o| o.to_string());
+            match now {
+                Ok(now) if now != *head => {
+                    moved = Some(format!(
+                        "{branch} has moved on since ({head:.7} → {now:.7}); the lane is restored at its saved commit, detached: commit or stash, then `git switch {branch}`"
+                    ));
+                    Checkout::Detached(head.as_str())
+                }
+                _ => Checkout::Existing(branch.as_str()),
+            }
+        }
+        (Some(branch), None) => Checkout::Existing(branch.as_str()),
         (None, Some(head)) => Checkout::Detached(head.as_str()),
         (None, None) => match &meta.branch {
             Some(branch) => Checkout::Existing(branch.as_str()),
@@ -335,5 +369,9 @@ fn checkout_of<'e>(
             }
         },
     };
-    Ok((checkout, created))
+    Ok(Plan {
+        checkout,
+        created,
+        moved,
+    })
 }
