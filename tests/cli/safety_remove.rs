@@ -285,6 +285,27 @@ fn a_restore_killed_after_the_checkout_is_taken_back_by_the_next_one() {
 }
 
 #[test]
+fn a_lane_used_after_an_interrupted_restore_is_kept_by_the_next_restore() {
+    let (repo, lane) = lane_with_wip("T-3");
+    repo.lanes_ok(&["remove", "T-3", "--force"]);
+    let out = repo.lanes_with_failpoint("restore-after-checkout=abort", &["restore", "T-3"]);
+    assert!(!out.status.success(), "the process was meant to die");
+    repo.write(&lane, "newwork.txt", "two hours of work\n");
+    let out = repo.lanes(&["restore", "T-3"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has been used since"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        read_or_empty(lane.join("newwork.txt")),
+        "two hours of work\n"
+    );
+    assert_eq!(trash_ids(&repo).len(), 1);
+}
+
+#[test]
 fn restore_brings_back_empty_directories_and_exact_file_modes() {
     use std::os::unix::fs::PermissionsExt;
     let repo = TestRepo::started(&["R-1"]);
@@ -434,5 +455,46 @@ fn a_removal_refused_with_the_lane_whole_pushes_nothing_out_of_a_full_trash() {
     assert!(
         trash_ids(&repo).contains(&w_ref.trim_start_matches("refs/lanes/trash/").to_string()),
         "the oldest entry with work was pushed out by a removal that did not happen"
+    );
+}
+
+#[test]
+fn a_lane_whose_branch_moved_on_is_restored_detached_at_its_saved_commit_with_its_changes_exact() {
+    let repo = TestRepo::started(&["T-5"]);
+    let lane = repo.lane_dir("T-5");
+    let branch = repo.git_in(&lane, &["rev-parse", "--abbrev-ref", "HEAD"]);
+    let branch = branch.trim().to_string();
+    let saved = repo
+        .git_in(&lane, &["rev-parse", "HEAD"])
+        .trim()
+        .to_string();
+    repo.write(&lane, "README.md", "# project, edited\n");
+    repo.git_in(&lane, &["add", "README.md"]);
+    repo.write(&lane, "wip.txt", "wip\n");
+    repo.lanes_ok(&["remove", "T-5", "--force", "--keep-branch"]);
+    let elsewhere = repo.base().join("elsewhere");
+    repo.git(&[
+        "worktree",
+        "add",
+        "-q",
+        elsewhere.to_str().unwrap(),
+        &branch,
+    ]);
+    repo.write(&elsewhere, "later.txt", "later\n");
+    repo.write(&elsewhere, "src/app.txt", "changed later\n");
+    repo.git_in(&elsewhere, &["add", "."]);
+    repo.git_in(&elsewhere, &["commit", "-q", "-m", "later"]);
+    repo.git(&["worktree", "remove", elsewhere.to_str().unwrap()]);
+    let out = repo.lanes(&["restore", "T-5"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        crate::support::stdout(&out).contains("has moved on since"),
+        "{}",
+        crate::support::stdout(&out)
+    );
+    assert_eq!(repo.git_in(&lane, &["rev-parse", "HEAD"]).trim(), saved);
+    assert_eq!(
+        repo.git_in(&lane, &["status", "--porcelain"]),
+        "M  README.md\n?? wip.txt\n"
     );
 }

@@ -991,7 +991,7 @@ export interface RepoSync {
  */
 export interface Restored {
   /**
-   * Its branch.
+   * The branch the lane is on (None when it came back detached).
    */
   branch?: string | null;
   /**
@@ -1006,6 +1006,11 @@ export interface Restored {
    * The lane's ticket.
    */
   ticket: string;
+  /**
+   * What the user should know, e.g. that the branch moved on since and the lane came back
+   * detached at its saved commit.
+   */
+  warnings: string[];
 }
 /**
  * What `lanes setup` did in a lane.

@@ -139,6 +139,9 @@ pub fn restore(ctx: &Context, args: RestoreArgs) -> Result<ExitCode> {
                 .map(|b| format!(" on {b}"))
                 .unwrap_or_default()
         );
+        for warning in &restored.warnings {
+            say!("{warning}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -43,7 +43,7 @@ pub fn restore(
     let key = TicketKey::parse(&entry.meta.ticket)?;
     let store = Store::new(repo);
     let _lock = store.lock(&key)?;
-    take_back_interrupted(repo, &key);
+    take_back_interrupted(repo, &key)?;
     let action = format!("restore lane {}", entry.meta.ticket);
     let path = entry.meta.path.clone();
     if !path.is_absolute() {
@@ -85,17 +85,20 @@ pub fn restore(
         entry: entry.id.clone(),
         path: path.clone(),
         branch: None,
+        head: None,
     };
     made.record(repo, &key)?;
-    let result = make(repo, &store, &entry, &action, &mut made, &key);
-    if let Err(e) = result {
-        take_back(repo, &made);
-        made.forget(repo, &key);
-        return Err(e.with_hint(format!(
-            "nothing was restored; the lane is still in the trash as {}",
-            entry.id
-        )));
-    }
+    let moved = match make(repo, &store, &entry, &action, &mut made, &key) {
+        Ok(moved) => moved,
+        Err(e) => {
+            take_back(repo, &made);
+            made.forget(repo, &key);
+            return Err(e.with_hint(format!(
+                "nothing was restored; the lane is still in the trash as {}",
+                entry.id
+            )));
+        }
+    };
     made.forget(repo, &key);
     let path = crate::git::canonical(&path);
     trash::drop_entry(repo, &entry)?;
@@ -103,11 +106,16 @@ pub fn restore(
         id: entry.id,
         ticket: entry.meta.ticket,
         path,
-        branch: entry.meta.head_branch.or(entry.meta.branch),
+        branch: match moved {
+            Some(_) => None,
+            None => entry.meta.head_branch.or(entry.meta.branch),
+        },
+        warnings: moved.into_iter().collect(),
     })
 }
 
-/// The steps of a restore that change things; `made` says how far they got.
+/// The steps of a restore that change things; `made` says how far they got. Returns what to say
+/// when the lane's branch moved on and the lane came back detached at its saved commit.
 fn make(
     repo: &Repo,
     store: &Store,
@@ -115,13 +123,21 @@ fn make(
     action: &str,
     made: &mut Made,
     key: &TicketKey,
-) -> Result<()> {
-    let (checkout, created) = checkout_of(repo, entry, action)?;
+) -> Result<Option<String>> {
+    let Plan {
+        checkout,
+        created,
+        moved,
+    } = checkout_of(repo, entry, action)?;
     if let Some(created) = created {
         made.branch = Some(created);
         made.record(repo, key)?;
     }
     worktrees::add(repo, &made.path, checkout)?;
+    made.head = crate::git::cli::run(&made.path, ["rev-parse", "HEAD"])
+        .ok()
+        .map(|h| h.trim().to_string());
+    made.record(repo, key)?;
     failpoint::hit("restore-after-checkout").map_err(Error::io("restoring the lane"))?;
     let path = crate::git::canonical(&made.path);
     if let Some(sparse) = &entry.meta.sparse {
@@ -132,11 +148,14 @@ fn make(
         // The staged state put back is a plain index: mark the files outside the cone again.
         crate::git::cli::run(&path, ["sparse-checkout", "reapply"])?;
     }
+    // The lane is whole: from here on nothing of it is taken back, so a kill after the record
+    // is saved leaves a restored lane, never one a later restore deletes.
+    made.forget(repo, key);
     if let Some(mut record) = entry.meta.record.clone() {
         record.path = path;
         store.save(&record)?;
     }
-    Ok(())
+    Ok(moved)
 }
 
 /// What a restore under way has made: written beside the lane records (`<ticket>.restoring`)
@@ -149,6 +168,9 @@ struct Made {
     path: PathBuf,
     /// A branch the restore created, with the tip it created it at.
     branch: Option<(String, String)>,
+    /// The commit the worktree it made was checked out at.
+    #[serde(default)]
+    head: Option<String>,
 }
 
 impl Made {
@@ -167,7 +189,9 @@ impl Made {
     fn forget(&self, repo: &Repo, key: &TicketKey) {
         let file = Self::file(repo, key);
         if let Err(e) = std::fs::remove_file(&file) {
-            tracing::warn!("could not delete {}: {e}", file.display());
+            if e.kind() != std::io::ErrorKind::NotFound {
+                tracing::warn!("could not delete {}: {e}", file.display());
+            }
         }
     }
 }
@@ -175,14 +199,31 @@ impl Made {
 /// Takes back a restore of `key` that was interrupted (killed, or its rollback cut short): only
 /// what it wrote down that it made — the worktree at its path, when it still leads back to git's
 /// record, and a branch it created, when it is still where it was created. Its trash entry was
-/// never dropped, so nothing is lost.
-fn take_back_interrupted(repo: &Repo, key: &TicketKey) {
+/// never dropped, so nothing is lost. A worktree that holds anything the restore did not make
+/// (a change to the files it checked out, a new file, an ignored file of its own, another commit)
+/// has been used since: it is kept, the note forgotten, and the restore refused.
+fn take_back_interrupted(repo: &Repo, key: &TicketKey) -> Result<()> {
     let file = Made::file(repo, key);
     let Ok(Some(text)) = crate::git::read::read_regular(&file, crate::git::read::MANAGED_CAP)
     else {
-        return;
+        return Ok(());
     };
     match serde_json::from_slice::<Made>(&text) {
+        Ok(made) if used_since(repo, &made) => {
+            if let Err(e) = std::fs::remove_file(&file) {
+                tracing::warn!("could not delete {}: {e}", file.display());
+            }
+            return Err(Error::Refused {
+                action: format!("restore lane {key}"),
+                reason: format!(
+                    "a restore of {key} was interrupted and the lane at {} has been used since; it is kept",
+                    made.path.display()
+                ),
+                hint: format!(
+                    "remove it with `lanes remove {key}` (saved to the trash) before restoring again"
+                ),
+            });
+        }
         Ok(made) => {
             tracing::info!(
                 "taking back an interrupted restore of {} at {}",
@@ -195,6 +236,30 @@ fn take_back_interrupted(repo: &Repo, key: &TicketKey) {
     }
     if let Err(e) = std::fs::remove_file(&file) {
         tracing::warn!("could not delete {}: {e}", file.display());
+    }
+    Ok(())
+}
+
+/// Whether the directory an interrupted restore made holds anything but that restore's checkout:
+/// uncommitted or untracked files, ignored files of its own, or another commit checked out. What
+/// cannot be told counts as used.
+fn used_since(repo: &Repo, made: &Made) -> bool {
+    let path = &made.path;
+    if std::fs::symlink_metadata(path).is_err() {
+        return false;
+    }
+    if !crate::git::status::dirty_files(path).is_ok_and(|d| d.is_empty()) {
+        return true;
+    }
+    let primary = (!repo.is_bare()).then(|| repo.anchor());
+    if !crate::git::status::unique_ignored(path, primary).is_ok_and(|i| i.is_empty()) {
+        return true;
+    }
+    match &made.head {
+        Some(head) => {
+            crate::git::cli::run(path, ["rev-parse", "HEAD"]).map_or(true, |now| now.trim() != head)
+        }
+        None => false,
     }
 }
 
@@ -231,14 +296,21 @@ fn take_back(repo: &Repo, made: &Made) {
     }
 }
 
+/// How a restore checks the lane out (see [`checkout_of`]).
+struct Plan<'e> {
+    checkout: Checkout<'e>,
+    /// A branch it creates (name, tip).
+    created: Option<(String, String)>,
+    /// What to say when the lane comes back detached because its branch moved on.
+    moved: Option<String>,
+}
+
 /// How the worktree comes back: on its branch (recreated at the saved tip when it was deleted),
 /// or detached at the saved HEAD.
-/// Also returns the branch it created (name, tip), if it did.
-fn checkout_of<'e>(
-    repo: &Repo,
-    entry: &'e TrashEntry,
-    action: &str,
-) -> Result<(Checkout<'e>, Option<(String, String)>)> {
+/// Also returns the branch it created (name, tip), if it did, and — when the branch HEAD was on
+/// has moved on since, so that the lane comes back detached at its saved commit (where its saved
+/// changes apply exactly) — what to tell the user.
+fn checkout_of<'e>(repo: &Repo, entry: &'e TrashEntry, action: &str) -> Result<Plan<'e>> {
     let meta = &entry.meta;
     let mut created = None;
     if let (Some(branch), Some(tip)) = (&meta.branch, &meta.branch_tip) {
@@ -268,8 +340,24 @@ fn checkout_of<'e>(
             }
         }
     }
+    let mut moved = None;
     let checkout = match (&meta.head_branch, &meta.head) {
-        (Some(branch), _) => Checkout::Existing(branch.as_str()),
+        (Some(branch), Some(head)) => {
+            let now = repo
+                .git()
+                .refname_to_id(&format!("refs/heads/{branch}"))
+                .map(|o| o.to_string());
+            match now {
+                Ok(now) if now != *head => {
+                    moved = Some(format!(
+                        "{branch} has moved on since ({head:.7} → {now:.7}); the lane is restored at its saved commit, detached: commit or stash, then `git switch {branch}`"
+                    ));
+                    Checkout::Detached(head.as_str())
+                }
+                _ => Checkout::Existing(branch.as_str()),
+            }
+        }
+        (Some(branch), None) => Checkout::Existing(branch.as_str()),
         (None, Some(head)) => Checkout::Detached(head.as_str()),
         (None, None) => match &meta.branch {
             Some(branch) => Checkout::Existing(branch.as_str()),
@@ -281,5 +369,9 @@ fn checkout_of<'e>(
             }
         },
     };
-    Ok((checkout, created))
+    Ok(Plan {
+        checkout,
+        created,
+        moved,
+    })
 }

@@ -199,8 +199,11 @@ pub struct Restored {
     pub ticket: String,
     /// Its worktree, back in place.
     pub path: PathBuf,
-    /// Its branch.
+    /// The branch the lane is on (None when it came back detached).
     pub branch: Option<String>,
+    /// What the user should know, e.g. that the branch moved on since and the lane came back
+    /// detached at its saved commit.
+    pub warnings: Vec<String>,
 }
 impl Wire for Restored {}
 
