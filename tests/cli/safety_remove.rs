@@ -217,6 +217,41 @@ fn remove_without_force_refuses_a_submodule_with_unpushed_commits() {
         .contains("submodule work"));
 }
 
+/// Makes `*.local` ignored in the submodule `sub` (through its own info/exclude).
+fn ignore_local_files(repo: &TestRepo, sub: &Path) {
+    let exclude = repo.git_in(
+        sub,
+        &[
+            "rev-parse",
+            "--path-format=absolute",
+            "--git-path",
+            "info/exclude",
+        ],
+    );
+    let exclude = PathBuf::from(exclude.trim());
+    std::fs::create_dir_all(exclude.parent().unwrap()).unwrap();
+    std::fs::write(&exclude, "*.local\n").unwrap();
+}
+
+#[test]
+fn remove_refuses_even_forced_a_repository_inside_a_submodule() {
+    let repo = lane_with_a_submodule();
+    let sub = repo.lane_dir("S-1").join("lib");
+    ignore_local_files(&repo, &sub);
+    repo.git_in(&sub, &["init", "-q", "clone.local"]);
+    repo.commit(&sub.join("clone.local"), "x.txt", "x\n", "only here");
+    let out = repo.lanes(&["remove", "S-1", "--force"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("lib/clone.local (a repository of its own)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(repo
+        .git_in(&sub.join("clone.local"), &["log", "--format=%s"])
+        .contains("only here"));
+}
+
 #[test]
 fn a_lane_with_a_clean_submodule_is_removed_and_restored() {
     let repo = lane_with_a_submodule();

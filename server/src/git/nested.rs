@@ -46,7 +46,8 @@ impl Nested {
 
 /// Every directory under `dir` (ignored ones included, symlinks never followed) holding a `.git`
 /// other than `dir`'s own. `admin` is the lane's git directory (`$GIT_COMMON_DIR/worktrees/<name>`),
-/// under whose `modules/` its submodules live. Nothing below a nested `.git` is walked.
+/// under whose `modules/` its submodules live (a submodule's own submodules too). Nothing below a
+/// nested `.git` is walked but the work trees of the lane's submodules.
 pub fn find(dir: &Path, admin: &Path) -> Result<Vec<Nested>> {
     let modules = canonical(&admin.join("modules"));
     let mut found = Vec::new();
@@ -70,6 +71,11 @@ pub fn find(dir: &Path, admin: &Path) -> Result<Vec<Nested>> {
                     None => NestedKind::OtherCheckout(dot_git.clone()),
                 }
             };
+            // A submodule's work tree goes with the lane: what is inside it (a repository of its
+            // own, a submodule of the submodule) is looked for too, never its `.git`.
+            if kind == NestedKind::Submodule {
+                pending.extend(subdirectories(&at)?);
+            }
             found.push(Nested { path: rel, kind });
             continue;
         }
