@@ -217,6 +217,14 @@ fn remove_without_force_refuses_a_submodule_with_unpushed_commits() {
         .contains("submodule work"));
 }
 
+/// Removes lane S-1 without --force and checks it is refused, naming `says`, with the lane kept.
+fn assert_submodule_work_refused(repo: &TestRepo, says: &str) {
+    let out = repo.lanes(&["remove", "S-1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains(says), "{}", stderr(&out));
+    assert!(repo.lane_dir("S-1").join("lib").join("lib.txt").exists());
+}
+
 /// Makes `*.local` ignored in the submodule `sub` (through its own info/exclude).
 fn ignore_local_files(repo: &TestRepo, sub: &Path) {
     let exclude = repo.git_in(
@@ -231,6 +239,16 @@ fn ignore_local_files(repo: &TestRepo, sub: &Path) {
     let exclude = PathBuf::from(exclude.trim());
     std::fs::create_dir_all(exclude.parent().unwrap()).unwrap();
     std::fs::write(&exclude, "*.local\n").unwrap();
+}
+
+#[test]
+fn remove_without_force_refuses_a_submodule_holding_an_ignored_file() {
+    let repo = lane_with_a_submodule();
+    let sub = repo.lane_dir("S-1").join("lib");
+    ignore_local_files(&repo, &sub);
+    repo.write(&sub, "creds.local", "API_KEY=x\n");
+    assert_submodule_work_refused(&repo, "creds.local");
+    assert_eq!(read_or_empty(sub.join("creds.local")), "API_KEY=x\n");
 }
 
 #[test]
@@ -250,6 +268,25 @@ fn remove_refuses_even_forced_a_repository_inside_a_submodule() {
     assert!(repo
         .git_in(&sub.join("clone.local"), &["log", "--format=%s"])
         .contains("only here"));
+}
+
+#[test]
+fn remove_without_force_refuses_a_submodule_with_a_stash() {
+    let repo = lane_with_a_submodule();
+    let sub = repo.lane_dir("S-1").join("lib");
+    repo.write(&sub, "lib.txt", "edited\n");
+    repo.git_in(&sub, &["stash", "-q"]);
+    assert_submodule_work_refused(&repo, "lib (a stash)");
+}
+
+#[test]
+fn remove_without_force_refuses_a_submodule_with_a_tag_on_no_remote() {
+    let repo = lane_with_a_submodule();
+    let sub = repo.lane_dir("S-1").join("lib");
+    repo.commit(&sub, "tagged.txt", "tagged\n", "only tagged");
+    repo.git_in(&sub, &["tag", "v-local"]);
+    repo.git_in(&sub, &["checkout", "-q", "--detach", "HEAD~1"]);
+    assert_submodule_work_refused(&repo, "lib (commits that are not pushed)");
 }
 
 #[test]
