@@ -290,6 +290,38 @@ fn remove_without_force_refuses_a_submodule_with_a_tag_on_no_remote() {
 }
 
 #[test]
+fn remove_without_force_refuses_a_submodule_of_a_submodule_with_an_unpushed_branch() {
+    let repo = lane_with_a_submodule();
+    let sub = repo.lane_dir("S-1").join("lib");
+    let inner = repo.base().join("inner");
+    std::fs::create_dir(&inner).unwrap();
+    repo.git_in(&inner, &["init", "-q", "-b", "main"]);
+    repo.commit(&inner, "inner.txt", "inner\n", "inner");
+    let allow = ["-c", "protocol.file.allow=always"];
+    let url = inner.to_str().unwrap();
+    repo.git_in(
+        &sub,
+        &[allow[0], allow[1], "submodule", "add", "-q", url, "inner"],
+    );
+    repo.git_in(&sub, &["commit", "-q", "-m", "add inner"]);
+    repo.git_in(
+        &sub,
+        &["push", "-q", "origin", "HEAD:refs/heads/with-inner"],
+    );
+    let lane = repo.lane_dir("S-1");
+    repo.git_in(&lane, &["commit", "-q", "-am", "bump lib"]);
+    repo.git_in(
+        &lane,
+        &["push", "-q", "origin", "HEAD:refs/heads/feature/S-1"],
+    );
+    let nested = sub.join("inner");
+    repo.git_in(&nested, &["switch", "-q", "-c", "local"]);
+    repo.commit(&nested, "deep.txt", "mine\n", "deep work");
+    repo.git_in(&nested, &["switch", "-q", "--detach", "HEAD~1"]);
+    assert_submodule_work_refused(&repo, "lib/inner (commits that are not pushed)");
+}
+
+#[test]
 fn a_lane_with_a_clean_submodule_is_removed_and_restored() {
     let repo = lane_with_a_submodule();
     let lane = repo.lane_dir("S-1");
