@@ -217,6 +217,110 @@ fn remove_without_force_refuses_a_submodule_with_unpushed_commits() {
         .contains("submodule work"));
 }
 
+/// Removes lane S-1 without --force and checks it is refused, naming `says`, with the lane kept.
+fn assert_submodule_work_refused(repo: &TestRepo, says: &str) {
+    let out = repo.lanes(&["remove", "S-1"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(stderr(&out).contains(says), "{}", stderr(&out));
+    assert!(repo.lane_dir("S-1").join("lib").join("lib.txt").exists());
+}
+
+/// Makes `*.local` ignored in the submodule `sub` (through its own info/exclude).
+fn ignore_local_files(repo: &TestRepo, sub: &Path) {
+    let exclude = repo.git_in(
+        sub,
+        &[
+            "rev-parse",
+            "--path-format=absolute",
+            "--git-path",
+            "info/exclude",
+        ],
+    );
+    let exclude = PathBuf::from(exclude.trim());
+    std::fs::create_dir_all(exclude.parent().unwrap()).unwrap();
+    std::fs::write(&exclude, "*.local\n").unwrap();
+}
+
+#[test]
+fn remove_without_force_refuses_a_submodule_holding_an_ignored_file() {
+    let repo = lane_with_a_submodule();
+    let sub = repo.lane_dir("S-1").join("lib");
+    ignore_local_files(&repo, &sub);
+    repo.write(&sub, "creds.local", "API_KEY=x\n");
+    assert_submodule_work_refused(&repo, "creds.local");
+    assert_eq!(read_or_empty(sub.join("creds.local")), "API_KEY=x\n");
+}
+
+#[test]
+fn remove_refuses_even_forced_a_repository_inside_a_submodule() {
+    let repo = lane_with_a_submodule();
+    let sub = repo.lane_dir("S-1").join("lib");
+    ignore_local_files(&repo, &sub);
+    repo.git_in(&sub, &["init", "-q", "clone.local"]);
+    repo.commit(&sub.join("clone.local"), "x.txt", "x\n", "only here");
+    let out = repo.lanes(&["remove", "S-1", "--force"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("lib/clone.local (a repository of its own)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(repo
+        .git_in(&sub.join("clone.local"), &["log", "--format=%s"])
+        .contains("only here"));
+}
+
+#[test]
+fn remove_without_force_refuses_a_submodule_with_a_stash() {
+    let repo = lane_with_a_submodule();
+    let sub = repo.lane_dir("S-1").join("lib");
+    repo.write(&sub, "lib.txt", "edited\n");
+    repo.git_in(&sub, &["stash", "-q"]);
+    assert_submodule_work_refused(&repo, "lib (a stash)");
+}
+
+#[test]
+fn remove_without_force_refuses_a_submodule_with_a_tag_on_no_remote() {
+    let repo = lane_with_a_submodule();
+    let sub = repo.lane_dir("S-1").join("lib");
+    repo.commit(&sub, "tagged.txt", "tagged\n", "only tagged");
+    repo.git_in(&sub, &["tag", "v-local"]);
+    repo.git_in(&sub, &["checkout", "-q", "--detach", "HEAD~1"]);
+    assert_submodule_work_refused(&repo, "lib (commits that are not pushed)");
+}
+
+#[test]
+fn remove_without_force_refuses_a_submodule_of_a_submodule_with_an_unpushed_branch() {
+    let repo = lane_with_a_submodule();
+    let sub = repo.lane_dir("S-1").join("lib");
+    let inner = repo.base().join("inner");
+    std::fs::create_dir(&inner).unwrap();
+    repo.git_in(&inner, &["init", "-q", "-b", "main"]);
+    repo.commit(&inner, "inner.txt", "inner\n", "inner");
+    let allow = ["-c", "protocol.file.allow=always"];
+    let url = inner.to_str().unwrap();
+    repo.git_in(
+        &sub,
+        &[allow[0], allow[1], "submodule", "add", "-q", url, "inner"],
+    );
+    repo.git_in(&sub, &["commit", "-q", "-m", "add inner"]);
+    repo.git_in(
+        &sub,
+        &["push", "-q", "origin", "HEAD:refs/heads/with-inner"],
+    );
+    let lane = repo.lane_dir("S-1");
+    repo.git_in(&lane, &["commit", "-q", "-am", "bump lib"]);
+    repo.git_in(
+        &lane,
+        &["push", "-q", "origin", "HEAD:refs/heads/feature/S-1"],
+    );
+    let nested = sub.join("inner");
+    repo.git_in(&nested, &["switch", "-q", "-c", "local"]);
+    repo.commit(&nested, "deep.txt", "mine\n", "deep work");
+    repo.git_in(&nested, &["switch", "-q", "--detach", "HEAD~1"]);
+    assert_submodule_work_refused(&repo, "lib/inner (commits that are not pushed)");
+}
+
 #[test]
 fn a_lane_with_a_clean_submodule_is_removed_and_restored() {
     let repo = lane_with_a_submodule();

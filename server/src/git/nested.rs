@@ -46,7 +46,8 @@ impl Nested {
 
 /// Every directory under `dir` (ignored ones included, symlinks never followed) holding a `.git`
 /// other than `dir`'s own. `admin` is the lane's git directory (`$GIT_COMMON_DIR/worktrees/<name>`),
-/// under whose `modules/` its submodules live. Nothing below a nested `.git` is walked.
+/// under whose `modules/` its submodules live (a submodule's own submodules too). Nothing below a
+/// nested `.git` is walked but the work trees of the lane's submodules.
 pub fn find(dir: &Path, admin: &Path) -> Result<Vec<Nested>> {
     let modules = canonical(&admin.join("modules"));
     let mut found = Vec::new();
@@ -70,6 +71,11 @@ pub fn find(dir: &Path, admin: &Path) -> Result<Vec<Nested>> {
                     None => NestedKind::OtherCheckout(dot_git.clone()),
                 }
             };
+            // A submodule's work tree goes with the lane: what is inside it (a repository of its
+            // own, a submodule of the submodule) is looked for too, never its `.git`.
+            if kind == NestedKind::Submodule {
+                pending.extend(subdirectories(&at)?);
+            }
             found.push(Nested { path: rel, kind });
             continue;
         }
@@ -131,13 +137,35 @@ fn gitfile_target(dir: &Path) -> Option<PathBuf> {
 }
 
 /// Why the submodule checked out at `dir` holds work that deleting it would lose (its history
-/// lives in the lane's git directory, which goes with the lane): uncommitted changes, or commits
-/// on no remote-tracking branch. None when it holds none.
+/// lives in the lane's git directory, which goes with the lane): uncommitted changes, ignored
+/// files, a stash, or commits or tags on no remote-tracking branch. None when it holds none. Its
+/// own submodules are found by [`find`] and checked on their own.
 pub fn submodule_work(dir: &Path) -> Option<String> {
+    let unchecked = |e: Error| Some(format!("it could not be checked ({e})"));
     match cli::run(dir, ["status", "--porcelain", "--ignore-submodules=none"]) {
         Ok(out) if !out.trim().is_empty() => return Some("uncommitted changes".into()),
         Ok(_) => {}
-        Err(e) => return Some(format!("it could not be checked ({e})")),
+        Err(e) => return unchecked(e),
+    }
+    match cli::run(dir, ["status", "--porcelain", "--ignored", "-z"]) {
+        Ok(out) => {
+            let ignored: Vec<&str> = out
+                .split('\0')
+                .filter_map(|l| l.strip_prefix("!! "))
+                .collect();
+            if !ignored.is_empty() {
+                return Some(format!(
+                    "git-ignored file(s) that exist nowhere else: {}",
+                    ignored.join(", ")
+                ));
+            }
+        }
+        Err(e) => return unchecked(e),
+    }
+    match cli::run(dir, ["stash", "list"]) {
+        Ok(out) if !out.trim().is_empty() => return Some("a stash".into()),
+        Ok(_) => {}
+        Err(e) => return unchecked(e),
     }
     match cli::run(
         dir,
@@ -147,12 +175,13 @@ pub fn submodule_work(dir: &Path) -> Option<String> {
             "1",
             "HEAD",
             "--branches",
+            "--tags",
             "--not",
             "--remotes",
         ],
     ) {
         Ok(out) if !out.trim().is_empty() => Some("commits that are not pushed".into()),
         Ok(_) => None,
-        Err(e) => Some(format!("it could not be checked ({e})")),
+        Err(e) => unchecked(e),
     }
 }

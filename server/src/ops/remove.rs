@@ -354,7 +354,7 @@ fn check_nested(
             "its submodule(s) hold work the trash does not keep: {}",
             preview(&at_risk)
         ),
-        "commit and push it in the submodule first, or pass --force to delete it too".into(),
+        "commit and push it in the submodule first, or pass --force to delete it too: the trash keeps only the submodule commit the lane records, not the submodule's own work".into(),
     ))
 }
 
