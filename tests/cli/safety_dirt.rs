@@ -1,47 +1,11 @@
 //! Dirtiness is judged as git judges it: what git knows and libgit2 does not — a submodule, a
 //! sparse checkout, an LFS filter — never makes a clean lane look changed, nor blocks its removal.
 
-use crate::support::{stderr, TestRepo};
-
-/// A repository whose `main` has a submodule `lib` (another local repository), and a lane `S-1`
-/// with the submodule initialised in it.
-fn lane_with_submodule() -> TestRepo {
-    let repo = TestRepo::new();
-    let lib = repo.base().join("lib");
-    std::fs::create_dir(&lib).unwrap();
-    repo.git_in(&lib, &["init", "-q", "-b", "main"]);
-    repo.commit(&lib, "lib.txt", "lib\n", "lib");
-    let url = lib.to_str().unwrap();
-    repo.git(&[
-        "-c",
-        "protocol.file.allow=always",
-        "submodule",
-        "add",
-        "-q",
-        url,
-        "lib",
-    ]);
-    repo.git(&["commit", "-q", "-m", "add lib"]);
-    repo.git(&["push", "-q", "origin", "main"]);
-    repo.lanes_ok(&["start", "S-1"]);
-    let lane = repo.lane_dir("S-1");
-    repo.git_in(
-        &lane,
-        &[
-            "-c",
-            "protocol.file.allow=always",
-            "submodule",
-            "update",
-            "-q",
-            "--init",
-        ],
-    );
-    repo
-}
+use crate::support::{lane_with_a_submodule, stderr, TestRepo};
 
 #[test]
 fn a_lane_with_an_initialised_submodule_can_be_removed() {
-    let repo = lane_with_submodule();
+    let repo = lane_with_a_submodule();
     let out = repo.lanes(&["remove", "S-1"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!repo.lane_dir("S-1").exists());
@@ -50,7 +14,7 @@ fn a_lane_with_an_initialised_submodule_can_be_removed() {
 
 #[test]
 fn a_file_changed_inside_a_submodule_still_blocks_removal() {
-    let repo = lane_with_submodule();
+    let repo = lane_with_a_submodule();
     let lane = repo.lane_dir("S-1");
     repo.write(&lane, "lib/lib.txt", "changed in the submodule\n");
     let out = repo.lanes(&["remove", "S-1"]);

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::{read_or_empty, stderr, TestRepo};
+use crate::support::{lane_with_a_submodule, read_or_empty, stderr, TestRepo};
 
 /// The ids of the trash entries, newest first.
 fn trash_ids(repo: &TestRepo) -> Vec<String> {
@@ -154,42 +154,6 @@ fn a_forced_remove_refuses_a_lane_holding_an_independent_clone() {
     assert!(repo
         .git_in(&clone, &["log", "--format=%s"])
         .contains("unpushed"));
-}
-
-/// A repository whose `main` has the submodule `lib`, and lane S-1 with it checked out.
-fn lane_with_a_submodule() -> TestRepo {
-    let repo = TestRepo::new();
-    let lib = repo.base().join("lib.git");
-    repo.git_in(
-        &repo.base(),
-        &["init", "-q", "--bare", "-b", "main", "lib.git"],
-    );
-    let seed = repo.base().join("lib-seed");
-    repo.git_in(
-        &repo.base(),
-        &["clone", "-q", lib.to_str().unwrap(), "lib-seed"],
-    );
-    repo.commit(&seed, "lib.txt", "lib\n", "lib");
-    repo.git_in(&seed, &["push", "-q", "origin", "HEAD:main"]);
-    let allow = ["-c", "protocol.file.allow=always"];
-    repo.git(&[
-        allow[0],
-        allow[1],
-        "submodule",
-        "add",
-        "-q",
-        lib.to_str().unwrap(),
-        "lib",
-    ]);
-    repo.git(&["commit", "-q", "-m", "submodule"]);
-    repo.git(&["push", "-q", "origin", "main"]);
-    repo.lanes_ok(&["start", "S-1"]);
-    let lane = repo.lane_dir("S-1");
-    repo.git_in(
-        &lane,
-        &[allow[0], allow[1], "submodule", "update", "-q", "--init"],
-    );
-    repo
 }
 
 #[test]
@@ -501,8 +465,9 @@ fn a_full_trash_of_clean_removals_does_not_push_out_a_forced_entry_with_work() {
     assert_restores_wip(&repo, "W-1", &repo.lane_dir("W-1"));
 }
 
-#[test]
-fn pushing_work_out_of_a_full_trash_is_announced() {
+/// A trash full of entries holding work (the oldest is `W-1`'s, whose ref is returned), and a lane
+/// X-1 with work of its own.
+fn full_trash_of_work_and_lane_x_with_work() -> (TestRepo, String) {
     let repo = TestRepo::started(&["W-1", "X-1"]);
     repo.write(&repo.lane_dir("W-1"), "wip.txt", "wip\n");
     repo.lanes_ok(&["remove", "W-1", "--force"]);
@@ -514,6 +479,12 @@ fn pushing_work_out_of_a_full_trash_is_announced() {
     }
     retime(&repo, &calls);
     repo.write(&repo.lane_dir("X-1"), "wip.txt", "more work\n");
+    (repo, w_ref)
+}
+
+#[test]
+fn pushing_work_out_of_a_full_trash_is_announced() {
+    let (repo, w_ref) = full_trash_of_work_and_lane_x_with_work();
     let out = repo.lanes(&["remove", "X-1", "--force"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
@@ -541,17 +512,7 @@ fn a_forced_remove_refuses_a_lane_holding_a_bare_repository() {
 
 #[test]
 fn a_removal_refused_with_the_lane_whole_pushes_nothing_out_of_a_full_trash() {
-    let repo = TestRepo::started(&["W-1", "X-1"]);
-    repo.write(&repo.lane_dir("W-1"), "wip.txt", "wip\n");
-    repo.lanes_ok(&["remove", "W-1", "--force"]);
-    let (w_ref, w, now) = entry_of(&repo, "W-1");
-    let mut calls = format!("retime {w} {} {w_ref}\n", now - 1000);
-    for i in 0..100 {
-        let t = now - 900 + i;
-        calls.push_str(&format!("retime {w} {t} refs/lanes/trash/W-1/{t}\n"));
-    }
-    retime(&repo, &calls);
-    repo.write(&repo.lane_dir("X-1"), "wip.txt", "more work\n");
+    let (repo, w_ref) = full_trash_of_work_and_lane_x_with_work();
     let out =
         repo.lanes_with_failpoint("remove-after-offline=error", &["remove", "X-1", "--force"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));

@@ -420,3 +420,39 @@ pub fn lane_and_teammates_pull(settings: &str) -> (github::FakeGitHub, TestRepo)
     });
     (gh, repo)
 }
+
+/// A repository whose `main` has the submodule `lib`, and lane S-1 with it checked out.
+pub fn lane_with_a_submodule() -> TestRepo {
+    let repo = TestRepo::new();
+    let lib = repo.base().join("lib.git");
+    repo.git_in(
+        &repo.base(),
+        &["init", "-q", "--bare", "-b", "main", "lib.git"],
+    );
+    let seed = repo.base().join("lib-seed");
+    repo.git_in(
+        &repo.base(),
+        &["clone", "-q", lib.to_str().unwrap(), "lib-seed"],
+    );
+    repo.commit(&seed, "lib.txt", "lib\n", "lib");
+    repo.git_in(&seed, &["push", "-q", "origin", "HEAD:main"]);
+    let allow = ["-c", "protocol.file.allow=always"];
+    repo.git(&[
+        allow[0],
+        allow[1],
+        "submodule",
+        "add",
+        "-q",
+        lib.to_str().unwrap(),
+        "lib",
+    ]);
+    repo.git(&["commit", "-q", "-m", "submodule"]);
+    repo.git(&["push", "-q", "origin", "main"]);
+    repo.lanes_ok(&["start", "S-1"]);
+    let lane = repo.lane_dir("S-1");
+    repo.git_in(
+        &lane,
+        &[allow[0], allow[1], "submodule", "update", "-q", "--init"],
+    );
+    repo
+}
