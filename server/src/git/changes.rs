@@ -294,8 +294,6 @@ pub fn uncommitted(path: &Path) -> Result<FileChanges> {
 /// A sparse checkout leaves the files outside its cone off the disk on purpose (git marks them
 /// skip-worktree); libgit2 does not know that and sees them deleted. They are not changes.
 fn forget_sparse_absences(repo: &Repository, changes: &mut FileChanges) {
-    /// `GIT_INDEX_ENTRY_SKIP_WORKTREE`, in an index entry's extended flags.
-    const SKIP_WORKTREE: u16 = 1 << 14;
     if changes.is_empty() {
         return;
     }
@@ -306,7 +304,7 @@ fn forget_sparse_absences(repo: &Repository, changes: &mut FileChanges) {
         return;
     };
     for entry in index.iter() {
-        if entry.flags_extended & SKIP_WORKTREE == 0 {
+        if entry.flags_extended & super::SKIP_WORKTREE == 0 {
             continue;
         }
         let path = String::from_utf8_lossy(&entry.path).into_owned();

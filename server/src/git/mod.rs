@@ -185,6 +185,10 @@ impl Repo {
     }
 }
 
+/// `GIT_INDEX_ENTRY_SKIP_WORKTREE`, in an index entry's extended flags: a sparse checkout's file
+/// outside its cone, or one a user marked with `git update-index --skip-worktree`.
+pub(crate) const SKIP_WORKTREE: u16 = 1 << 14;
+
 /// A repository-relative path as git writes it: `/`-separated, whatever the platform.
 pub fn slash_path(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")

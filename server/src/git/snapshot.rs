@@ -105,14 +105,13 @@ pub fn capture(path: &Path, ignored: &[IgnoredFile]) -> Result<Captured> {
     if !hidden.is_empty() {
         let mut info = Vec::new();
         for change in &hidden {
-            let line = match change.now {
-                Some((_, mode)) => {
-                    let bytes =
-                        super::read::worktree_content(path, &change.path, super::read::CONTENT_CAP)
-                            .map_err(Error::io(&context))?
-                            .map(super::read::Content::into_bytes)
-                            .unwrap_or_default();
-                    let written = repo.blob(&bytes).map_err(Error::git(&context))?;
+            // Read again to be stored: what is kept is what is there now, with its own mode.
+            let now = super::read::worktree_content(path, &change.path, super::read::CONTENT_CAP)
+                .map_err(Error::io(&context))?;
+            let line = match now {
+                Some(content) => {
+                    let mode = super::status::mode_of(&content);
+                    let written = repo.blob(content.bytes()).map_err(Error::git(&context))?;
                     format!("{mode:o} {written}\t{}\0", change.path)
                 }
                 // Mode 0 removes the entry: the file was deleted.

@@ -43,13 +43,22 @@ pub struct HiddenChange {
     pub now: Option<(Oid, u32)>,
 }
 
+/// The git file mode of what a worktree holds at a path.
+pub fn mode_of(content: &super::read::Content) -> u32 {
+    match content {
+        super::read::Content::Symlink(_) => 0o120000,
+        super::read::Content::File {
+            executable: true, ..
+        } => 0o100755,
+        super::read::Content::File { .. } => 0o100644,
+    }
+}
+
 /// The [`HiddenChange`]s of the worktree at `path`. A skip-worktree file absent from the disk is
 /// a sparse checkout's, not a change.
 pub fn hidden_changes(path: &Path) -> Result<Vec<HiddenChange>> {
     /// `GIT_INDEX_ENTRY_VALID` (assume-unchanged), in an index entry's flags.
     const ASSUME_UNCHANGED: u16 = 0x8000;
-    /// `GIT_INDEX_ENTRY_SKIP_WORKTREE`, in an index entry's extended flags.
-    const SKIP_WORKTREE: u16 = 1 << 14;
     let repo = super::changes::open_worktree(path)?;
     let index = repo.index().map_err(Error::git(format!(
         "reading the index of {}",
@@ -57,7 +66,7 @@ pub fn hidden_changes(path: &Path) -> Result<Vec<HiddenChange>> {
     )))?;
     let mut out = Vec::new();
     for entry in index.iter() {
-        let skip = entry.flags_extended & SKIP_WORKTREE != 0;
+        let skip = entry.flags_extended & super::SKIP_WORKTREE != 0;
         let assumed = entry.flags & ASSUME_UNCHANGED != 0;
         if !skip && !assumed || entry.mode == 0o160000 {
             continue;
@@ -69,13 +78,7 @@ pub fn hidden_changes(path: &Path) -> Result<Vec<HiddenChange>> {
             None if skip => continue,
             None => None,
             Some(content) => {
-                let mode = match &content {
-                    super::read::Content::Symlink(_) => 0o120000,
-                    super::read::Content::File {
-                        executable: true, ..
-                    } => 0o100755,
-                    super::read::Content::File { .. } => 0o100644,
-                };
+                let mode = mode_of(&content);
                 let id = Oid::hash_object(git2::ObjectType::Blob, content.bytes())
                     .map_err(Error::git("hashing a file"))?;
                 Some((id, mode))
