@@ -64,9 +64,16 @@ pub fn sparse_of(path: &Path) -> Option<Sparse> {
 /// Makes the worktree at `path` sparse as `sparse` says (its files outside go off the disk).
 pub fn make_sparse(path: &Path, sparse: &Sparse) -> Result<()> {
     let mode = if sparse.cone { "--cone" } else { "--no-cone" };
-    let mut args = vec!["sparse-checkout".to_string(), "set".into(), mode.into()];
-    args.extend(sparse.patterns.iter().cloned());
-    cli::run(path, &args).map(drop)
+    // On standard input: a pattern starting with `-` is a pattern, not an option.
+    let mut patterns = sparse.patterns.join("\n");
+    patterns.push('\n');
+    cli::run_reader(
+        path,
+        ["sparse-checkout", "set", mode, "--stdin"],
+        &[],
+        Some(patterns.as_bytes()),
+    )
+    .map(drop)
 }
 
 /// Captures the worktree at `path`. Writes objects only: neither the worktree's files nor its
